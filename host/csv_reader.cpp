@@ -1,0 +1,534 @@
+// Reading hbmeta's long-format CSV input; every message is listed in docs/input_errors.md.
+#include "host/csv_reader.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace hbm {
+namespace {
+
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;  // 1 MiB per physical line
+constexpr std::string_view kRequiredColumns = "outcome,study,events,total";
+
+[[noreturn]] void fail(const std::string& path, long line, const std::string& what) {
+  throw InputError(path + ":" + std::to_string(line) + ": " + what);
+}
+
+[[noreturn]] void fail_open(const std::string& path, const std::string& what) {
+  throw InputError(path + ": " + what);
+}
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+std::string trim(std::string_view s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && is_blank(s[b])) ++b;
+  while (e > b && is_blank(s[e - 1])) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::string lower_ascii(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string hex_byte(unsigned char b) {
+  static const char* digits = "0123456789ABCDEF";
+  return std::string("0x") + digits[b >> 4] + digits[b & 15];
+}
+
+// A user value as shown inside a message: long values are cut so the message stays readable.
+std::string shown(const std::string& v) {
+  constexpr std::size_t kMax = 40;
+  if (v.size() <= kMax) return v;
+  return v.substr(0, 20) + "... (" + std::to_string(v.size()) + " characters)";
+}
+
+std::string os_reason(int err) {
+  std::string r = std::strerror(err);
+  if (!r.empty() && r[0] >= 'A' && r[0] <= 'Z' && !(r.size() > 1 && r[1] >= 'A' && r[1] <= 'Z'))
+    r[0] = static_cast<char>(r[0] - 'A' + 'a');
+  return r;
+}
+
+// ---- reading the bytes ---------------------------------------------------------------------
+
+std::string read_whole_file(const std::string& path) {
+  if (path.empty()) throw InputError("(empty path): cannot open: no input file name was given");
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      std::string where;
+      if (!std::filesystem::path(path).is_absolute()) {
+        std::error_code ec;
+        const auto cwd = std::filesystem::current_path(ec);
+        if (!ec) where = " (relative to the current directory " + cwd.string() + ")";
+      }
+      fail_open(path, "cannot open: no such file" + where +
+                          "; check the spelling of the path");
+    }
+    if (err == EACCES || err == EPERM)
+      fail_open(path, "cannot open: permission denied; make the file readable (chmod +r) or "
+                      "copy it somewhere you can read");
+    if (err == ENOTDIR)
+      fail_open(path, "cannot open: a part of the path before the file name is not a directory");
+    if (err == EISDIR)
+      fail_open(path, "cannot open: it is a directory, not a file; give the path of the CSV "
+                      "file itself");
+    fail_open(path, "cannot open: " + os_reason(err));
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+    fail_open(path, "cannot open: it is a directory, not a file; give the path of the CSV "
+                    "file itself");
+
+  std::string data;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    data.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t got = ::read(fd, buf, sizeof buf);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      if (err == EISDIR)
+        fail_open(path, "cannot open: it is a directory, not a file; give the path of the CSV "
+                        "file itself");
+      fail_open(path, "cannot read: " + os_reason(err));
+    }
+    if (got == 0) break;
+    data.append(buf, static_cast<std::size_t>(got));
+  }
+  return data;
+}
+
+// ---- encoding checks, before any parsing ------------------------------------------------------
+
+// Length of the valid UTF-8 sequence at s[i] (a non-ASCII lead byte), or 0 if invalid.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0) lo = 0xA0;   // no overlong forms
+    if (b0 == 0xED) hi = 0x9F;   // no UTF-16 surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0) lo = 0x90;   // no overlong forms
+    if (b0 == 0xF4) hi = 0x8F;   // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  const auto b1 = static_cast<unsigned char>(s[i + 1]);
+  if (b1 < lo || b1 > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if (b < 0x80 || b > 0xBF) return 0;
+  }
+  return len;
+}
+
+// Rejects NUL bytes, invalid UTF-8 and over-long physical lines, naming the line.
+void check_bytes(const std::string& path, std::string_view s) {
+  long line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    if (c == '\n' || c == '\r') {
+      i += (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? 2 : 1;
+      ++line;
+      line_start = i;
+      continue;
+    }
+    if (i - line_start >= kMaxLineBytes)
+      fail(path, line,
+           "line is longer than 1 MiB (1048576 bytes); hbmeta expects one short row per study, "
+           "so this is probably not the right file (or not a text file)");
+    if (c == '\0')
+      fail(path, line,
+           "contains a NUL byte (byte " + std::to_string(i - line_start + 1) +
+               " of the line); this is a binary or UTF-16 file, not a UTF-8 CSV file; save it "
+               "as \"CSV UTF-8 (comma delimited)\"");
+    if (static_cast<unsigned char>(c) < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(s, i);
+    if (len == 0)
+      fail(path, line,
+           "invalid UTF-8 (byte " + hex_byte(static_cast<unsigned char>(c)) + " at byte " +
+               std::to_string(i - line_start + 1) +
+               " of the line); the file is probably in a legacy encoding such as Latin-1 or "
+               "Windows-1252; save it as \"CSV UTF-8 (comma delimited)\"");
+    i += len;
+  }
+}
+
+// ---- the CSV grammar ------------------------------------------------------------------------
+
+// on_header (if set) runs as soon as the header is read, so header problems are reported before
+// problems in the rows below it.
+CsvTable read_csv_impl(const std::string& path,
+                       const std::function<void(const CsvTable&)>& on_header) {
+  const std::string data = read_whole_file(path);
+  std::string_view s = data;
+
+  if (s.size() >= 2 && ((s[0] == '\xFF' && s[1] == '\xFE') || (s[0] == '\xFE' && s[1] == '\xFF')))
+    fail(path, 1,
+         "file is UTF-16 encoded; save it as UTF-8 instead (in Excel: Save As, \"CSV UTF-8 "
+         "(comma delimited)\")");
+  bool had_bom = false;
+  while (s.substr(0, 3) == "\xEF\xBB\xBF") {  // some tools write the BOM twice
+    s.remove_prefix(3);
+    had_bom = true;
+  }
+  if (s.empty())
+    fail(path, 1,
+         std::string(had_bom ? "file is empty (only a byte-order mark)" : "file is empty") +
+             "; expected a header line such as " + std::string(kRequiredColumns) +
+             " followed by one row per study");
+  check_bytes(path, s);
+
+  CsvTable table;
+  table.path = path;
+  bool have_header = false;
+
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  long line = 1;
+  std::size_t line_start = 0;
+
+  while (i < n) {
+    const long record_line = line;
+    std::vector<std::string> fields;
+    bool any_quoted = false;
+    for (;;) {  // one field per iteration
+      std::size_t j = i;
+      while (j < n && is_blank(s[j])) ++j;
+      if (j < n && s[j] == '"') {
+        any_quoted = true;
+        const long quote_line = line;
+        const std::size_t quote_byte = j - line_start + 1;
+        i = j + 1;
+        std::string field;
+        for (;;) {
+          if (i >= n)
+            fail(path, quote_line,
+                 "unterminated quoted field: the opening quote at byte " +
+                     std::to_string(quote_byte) + " of field " + std::to_string(fields.size() + 1) +
+                     " is never closed; add the closing quote (a quote character inside a "
+                     "quoted field is written as two quotes \"\")");
+          const char c = s[i];
+          if (c == '"') {
+            if (i + 1 < n && s[i + 1] == '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
+            ++i;
+            break;
+          }
+          if (c == '\r' || c == '\n') {
+            field += '\n';
+            i += (c == '\r' && i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+            ++line;
+            line_start = i;
+            continue;
+          }
+          field += c;
+          ++i;
+        }
+        while (i < n && is_blank(s[i])) ++i;
+        if (i < n && s[i] != ',' && s[i] != '\r' && s[i] != '\n')
+          fail(path, line,
+               "unexpected text after the closing quote of field " +
+                   std::to_string(fields.size() + 1) + " (at byte " +
+                   std::to_string(i - line_start + 1) +
+                   " of the line); a quote character inside a quoted field must be written as "
+                   "two quotes \"\"");
+        fields.push_back(std::move(field));
+      } else {
+        std::size_t k = i;
+        while (k < n && s[k] != ',' && s[k] != '\r' && s[k] != '\n') ++k;
+        fields.push_back(trim(s.substr(i, k - i)));
+        i = k;
+      }
+      if (i < n && s[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < n) {  // end of the record: consume its line ending
+        i += (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+        ++line;
+        line_start = i;
+      }
+      break;
+    }
+
+    if (!any_quoted && fields.size() == 1 && fields[0].empty()) continue;  // blank line
+
+    if (!have_header) {
+      have_header = true;
+      table.header_line = record_line;
+      std::unordered_map<std::string, std::size_t> seen;
+      for (std::size_t c = 0; c < fields.size(); ++c) {
+        std::string name = trim(fields[c]);
+        if (name.empty())
+          fail(path, record_line,
+               "header column " + std::to_string(c + 1) + " of " + std::to_string(fields.size()) +
+                   " has no name; give every column a name (or remove the extra comma)");
+        auto [it, fresh] = seen.emplace(name, c);
+        if (!fresh)
+          fail(path, record_line,
+               "duplicate column name '" + name + "' (columns " + std::to_string(it->second + 1) +
+                   " and " + std::to_string(c + 1) +
+                   "); each column name may appear only once; rename or delete one of them");
+        table.header.push_back(std::move(name));
+      }
+      if (on_header) on_header(table);
+      continue;
+    }
+
+    if (fields.size() != table.header.size())
+      fail(path, record_line,
+           "row has " + std::to_string(fields.size()) +
+               (fields.size() == 1 ? " field" : " fields") + " but the header (line " +
+               std::to_string(table.header_line) + ") has " +
+               std::to_string(table.header.size()) +
+               "; check for a missing or extra comma (a trailing comma adds an empty field) and "
+               "put values that contain commas in double quotes");
+    table.rows.push_back(std::move(fields));
+    table.row_lines.push_back(record_line);
+  }
+
+  if (!have_header)
+    fail(path, 1,
+         "file contains only blank lines; expected a header line such as " +
+             std::string(kRequiredColumns) + " followed by one row per study");
+  return table;
+}
+
+}  // namespace
+
+CsvTable read_csv(const std::string& path) { return read_csv_impl(path, nullptr); }
+
+// ---- single-arm semantics -------------------------------------------------------------------
+
+namespace {
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// Plain decimal or scientific number, unsigned: 3.5, .5, 3., 1e3, 2.5E-4.
+enum class NumberShape { kNone, kDecimal, kScientific };
+NumberShape number_shape(std::string_view s) {
+  std::size_t i = 0, mantissa_digits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++mantissa_digits;
+  bool dot = false;
+  if (i < s.size() && s[i] == '.') {
+    dot = true;
+    ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++mantissa_digits;
+  }
+  if (mantissa_digits == 0) return NumberShape::kNone;
+  if (i == s.size()) return dot ? NumberShape::kDecimal : NumberShape::kNone;
+  if (s[i] != 'e' && s[i] != 'E') return NumberShape::kNone;
+  ++i;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  return all_digits(s.substr(i)) ? NumberShape::kScientific : NumberShape::kNone;
+}
+
+bool is_missing_marker(const std::string& v) {
+  const std::string l = lower_ascii(v);
+  return l == "na" || l == "n/a" || l == "nan" || l == "null" || l == "none" || l == "." ||
+         l == "?" || l == "missing";
+}
+
+// Digits with group separators, e.g. 1,000 (quoted) or 1 000 or 1_000 or 1'000.
+bool has_group_separators(std::string_view s) {
+  bool digit = false, sep = false;
+  for (char c : s) {
+    if (c >= '0' && c <= '9')
+      digit = true;
+    else if (c == ',' || c == ' ' || c == '_' || c == '\'')
+      sep = true;
+    else
+      return false;
+  }
+  return digit && sep && s.front() >= '0' && s.front() <= '9';
+}
+
+long long parse_count(const std::string& path, long line, const std::string& column,
+                      const std::string& raw) {
+  const std::string v = trim(raw);
+  const std::string what = column + " (" + shown(v) + ")";
+  if (v.empty())
+    fail(path, line,
+         column + " is empty; enter a whole number (" +
+             (column == "total" ? "1 or more" : "0 or more") + ")");
+  if (all_digits(v)) {
+    std::size_t b = 0;
+    while (b + 1 < v.size() && v[b] == '0') ++b;
+    const std::string_view d = std::string_view(v).substr(b);
+    constexpr std::string_view kMax = "9223372036854775807";
+    if (d.size() > kMax.size() || (d.size() == kMax.size() && d > kMax))
+      fail(path, line, what + " is too large; counts must be at most " + std::string(kMax));
+    long long x = 0;
+    for (char c : d) x = x * 10 + (c - '0');
+    return x;
+  }
+  if (is_missing_marker(v))
+    fail(path, line,
+         what + " is a missing-value marker; hbmeta needs the observed count for every study: "
+                "fill it in or delete the row");
+  if (v[0] == '-' && (all_digits(v.substr(1)) || number_shape(v.substr(1)) != NumberShape::kNone))
+    fail(path, line, what + " is negative; counts must be 0 or more");
+  if (v[0] == '+' && (all_digits(v.substr(1)) || number_shape(v.substr(1)) != NumberShape::kNone))
+    fail(path, line, what + " has a '+' sign; write counts as plain digits, e.g. 12");
+  switch (number_shape(v)) {
+    case NumberShape::kDecimal:
+      fail(path, line,
+           what + " is not a whole number; counts must be whole numbers written as plain "
+                  "digits, e.g. 12");
+    case NumberShape::kScientific:
+      fail(path, line,
+           what + " is in scientific notation; write counts out as plain digits, e.g. 1000 "
+                  "instead of 1e3");
+    case NumberShape::kNone:
+      break;
+  }
+  if (has_group_separators(v))
+    fail(path, line,
+         what + " contains digit-group separators; write counts as plain digits, e.g. 1000 "
+                "instead of 1,000");
+  fail(path, line,
+       what + " is not a number; counts must be whole numbers written as plain digits, e.g. 12");
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep, std::size_t max_items) {
+  std::string out;
+  for (std::size_t k = 0; k < v.size() && k < max_items; ++k) {
+    if (k) out += sep;
+    out += v[k];
+  }
+  if (v.size() > max_items)
+    out += std::string(sep) + "... (" + std::to_string(v.size()) + " columns)";
+  return out;
+}
+
+}  // namespace
+
+std::vector<OutcomeData> read_single_arm(const std::string& path) {
+  static const char* const kNames[4] = {"outcome", "study", "events", "total"};
+  std::size_t col[4];
+  const auto check_header = [&](const CsvTable& table) {
+    std::vector<std::string> missing, renames;
+    for (int r = 0; r < 4; ++r) {
+      col[r] = table.header.size();
+      for (std::size_t c = 0; c < table.header.size(); ++c)
+        if (table.header[c] == kNames[r]) col[r] = c;
+      if (col[r] != table.header.size()) continue;
+      missing.emplace_back(kNames[r]);
+      for (const auto& h : table.header)
+        if (lower_ascii(h) == kNames[r]) renames.push_back(h + " to " + kNames[r]);
+    }
+    if (!missing.empty()) {
+      std::string msg = std::string(missing.size() == 1 ? "missing required column: "
+                                                        : "missing required columns: ") +
+                        join(missing, ", ", missing.size()) + "; the header must contain " +
+                        std::string(kRequiredColumns) +
+                        " (in any order, lowercase, extra columns are ignored); found: " +
+                        join(table.header, ",", 20);
+      if (!renames.empty())
+        msg += "; column names are case-sensitive: rename " + join(renames, ", ", renames.size());
+      if (table.header.size() == 1) {
+        const std::string& h = table.header[0];
+        if (h.find(';') != std::string::npos)
+          msg += "; the file looks semicolon-separated, but hbmeta reads comma-separated files: "
+                 "save it with commas as the separator";
+        else if (h.find('\t') != std::string::npos)
+          msg += "; the file looks tab-separated, but hbmeta reads comma-separated files: save it "
+                 "with commas as the separator";
+      }
+      fail(path, table.header_line, msg);
+    }
+  };
+  const CsvTable table = read_csv_impl(path, check_header);
+  if (table.rows.empty())
+    fail(path, table.header_line,
+         "no data rows after the header; add one row per study with the columns " +
+             std::string(kRequiredColumns));
+
+  std::vector<OutcomeData> out;
+  std::unordered_map<std::string, std::size_t> outcome_index;
+  std::vector<std::unordered_map<std::string, long>> study_lines;  // per outcome: name -> line
+
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    const long line = table.row_lines[r];
+    const std::string& outcome = row[col[0]];
+    const std::string& study = row[col[1]];
+    if (trim(outcome).empty())
+      fail(path, line,
+           "outcome is empty; every row needs an outcome name (delete the line if it is an "
+           "empty spreadsheet row)");
+    if (trim(study).empty()) fail(path, line, "study is empty; every row needs a study name");
+    const long long events = parse_count(path, line, "events", row[col[2]]);
+    const long long total = parse_count(path, line, "total", row[col[3]]);
+    if (total == 0)
+      fail(path, line,
+           "total is 0; every study needs at least one participant (delete the row if the study "
+           "did not report this outcome)");
+    if (events > total)
+      fail(path, line,
+           "events (" + std::to_string(events) + ") exceeds total (" + std::to_string(total) +
+               ")");
+
+    auto [oit, new_outcome] = outcome_index.emplace(outcome, out.size());
+    if (new_outcome) {
+      out.push_back(OutcomeData{outcome, {}});
+      study_lines.emplace_back();
+    }
+    const std::size_t o = oit->second;
+    auto [sit, new_study] = study_lines[o].emplace(study, line);
+    if (!new_study)
+      fail(path, line,
+           "study '" + study + "' appears twice in outcome '" + outcome + "' (first on line " +
+               std::to_string(sit->second) +
+               "); give each study a unique name within an outcome, or delete the duplicate row");
+    out[o].studies.push_back(StudyCounts{study, events, total, line});
+  }
+  return out;
+}
+
+}  // namespace hbm

@@ -1,0 +1,498 @@
+// Convergence diagnostics reproducing the R package posterior 1.4.0 (R/convergence.R).
+//
+// Conventions taken from posterior's R source (numbers refer to posterior 1.4.0):
+//  * split chains: a chain of n draws becomes draws [1, floor(n/2)] and
+//    [ceiling(n/2 + 1), n] (1-based), so for odd n the middle draw is dropped. The resulting
+//    matrix has the first halves of all chains as its first columns, then the second halves.
+//    A chain of a single draw is not split.
+//  * z_scale: ranks over ALL values of the (split) matrix, ties averaged, then
+//    qnorm((r - 3/8) / (S + 1/4)) (Blom's offset, S = number of values).
+//  * folding: abs(x - median(x)), the median taken over all draws (before splitting).
+//  * autocovariance: posterior 1.4.0 computes it by FFT as
+//      ac <- Re(fft(abs(fft(yc))^2, inverse = TRUE)[1:N]); ac / ac[1] * var(x) * (N - 1) / N
+//    i.e. exactly the biased estimator (1/N) sum_t yc[t] yc[t+k] (zero for constant x). The
+//    older form Re(ac)[1:N] / (N^2 * 2) with fft_next_good_size padding carried a spurious
+//    factor M/N whenever N is not 5-smooth; it was fixed (posterior #126, #199) in 2021, long
+//    before 1.4.0, so it is not reproduced. (For 5-smooth N the two forms coincide.) Lags are
+//    computed directly and lazily, switching to a radix-2 FFT of our own when Geyer's sequence
+//    needs many lags.
+//  * ESS: Geyer's initial positive sequence and initial monotone sequence with posterior's
+//    loop bounds, the "improved" tau estimate -1 + 2 * sum(rho[1:max_t]) + rho[max_t + 1]
+//    (R's 1:0 == c(1, 0) when max_t == 0, which sums rho[1] = 1), and
+//    tau = max(tau, 1 / log10(chains * iterations)).
+//  * quantiles: R's type-7 quantile; quantile ESS uses the indicator x <= quantile(x, prob).
+//  * mcse_quantile: qbeta(c(0.1586553, 0.8413447), ess * p + 1, ess * (1 - p) + 1), then
+//    (sorted[min(ceiling(a2 * S), S)] - sorted[max(floor(a1 * S), 1)]) / 2.
+//  * NA: a matrix is rejected when it has non-finite values or is constant
+//    (|max - min| < .Machine$double.eps), and ESS needs at least 3 iterations per split chain.
+//    One deliberate simplification: if ANY draw is non-finite, every statistic is NaN. (In R,
+//    NaN draws give NA or an error; rank-based rhat/ess_bulk of draws containing +-Inf can
+//    come out finite in R. hbmeta treats non-finite draws as a failed run instead.)
+//  * ess_quantile(prob = 1) is NaN (indicator constant), as in 1.4.0; probs outside [0, 1]
+//    (an error in R) give NaN.
+#include "host/diagnostics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/special_functions/beta.hpp>
+
+namespace hbm {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kEps = std::numeric_limits<double>::epsilon();  // .Machine$double.eps
+
+// Column-major matrix: `cols` columns of `rows` consecutive values (one column per split chain).
+struct Matrix {
+  std::vector<double> v;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  const double* col(std::size_t j) const { return v.data() + j * rows; }
+};
+
+// R's mean(): long-double sum, then one refinement pass.
+double r_mean(const double* x, std::size_t n) {
+  if (n == 0) return kNaN;
+  long double s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += x[i];
+  s /= static_cast<long double>(n);
+  if (std::isfinite(static_cast<double>(s))) {
+    long double t = 0;
+    for (std::size_t i = 0; i < n; ++i) t += x[i] - s;
+    s += t / static_cast<long double>(n);
+  }
+  return static_cast<double>(s);
+}
+
+// R's var(): denominator n - 1, NaN for fewer than two values.
+double r_var(const double* x, std::size_t n) {
+  if (n < 2) return kNaN;
+  const long double m = r_mean(x, n);
+  long double ss = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const long double d = x[i] - m;
+    ss += d * d;
+  }
+  return static_cast<double>(ss / static_cast<long double>(n - 1));
+}
+
+bool all_finite(const double* x, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) return false;
+  return true;
+}
+
+// posterior's is_constant(): abs(max(x) - min(x)) < .Machine$double.eps.
+bool is_constant(const double* x, std::size_t n) {
+  if (n == 0) return true;
+  const auto [lo, hi] = std::minmax_element(x, x + n);
+  return std::fabs(*hi - *lo) < kEps;
+}
+
+// posterior's should_return_NA(): any NA/non-finite value, or constant input.
+bool should_return_na(const double* x, std::size_t n) {
+  return !all_finite(x, n) || is_constant(x, n);
+}
+
+bool usable(const ChainDraws& x) {
+  return x.data != nullptr && x.chains > 0 && x.draws > 0 &&
+         all_finite(x.data, x.chains * x.draws);
+}
+
+// posterior's .split_chains() applied to f(draw).
+template <class F>
+Matrix split_chains(const ChainDraws& x, F&& f) {
+  Matrix m;
+  const std::size_t n = x.draws;
+  if (n == 1) {
+    m.rows = 1;
+    m.cols = x.chains;
+    m.v.resize(x.chains);
+    for (std::size_t c = 0; c < x.chains; ++c) m.v[c] = f(x.at(c, 0));
+    return m;
+  }
+  const std::size_t half = n / 2;          // floor(n / 2)
+  const std::size_t second = n - half;     // 0-based start of ceiling(n/2 + 1):n
+  m.rows = half;
+  m.cols = 2 * x.chains;
+  m.v.resize(m.rows * m.cols);
+  for (std::size_t c = 0; c < x.chains; ++c) {
+    double* first_half = m.v.data() + c * half;
+    double* second_half = m.v.data() + (x.chains + c) * half;
+    for (std::size_t t = 0; t < half; ++t) {
+      first_half[t] = f(x.at(c, t));
+      second_half[t] = f(x.at(c, second + t));
+    }
+  }
+  return m;
+}
+
+Matrix split_chains(const ChainDraws& x) {
+  return split_chains(x, [](double v) { return v; });
+}
+
+// posterior's z_scale(): average ranks over all values, qnorm((r - 3/8) / (S + 1/4)).
+void z_scale(Matrix& m) {
+  const std::size_t s = m.v.size();
+  if (s == 0) return;
+  std::vector<std::size_t> order(s);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return m.v[a] < m.v[b]; });
+  const boost::math::normal_distribution<double> normal;
+  const double denom = static_cast<double>(s) - 2.0 * 0.375 + 1.0;
+  std::vector<double> z(s);
+  std::size_t i = 0;
+  while (i < s) {
+    std::size_t j = i + 1;
+    while (j < s && m.v[order[j]] == m.v[order[i]]) ++j;
+    // ranks i+1 .. j (1-based) share their average
+    const double rank = 0.5 * (static_cast<double>(i + 1) + static_cast<double>(j));
+    const double zi = boost::math::quantile(normal, (rank - 0.375) / denom);
+    for (std::size_t k = i; k < j; ++k) z[order[k]] = zi;
+    i = j;
+  }
+  m.v.swap(z);
+}
+
+// R's quantile(x, prob, type = 7) of already sorted values.
+double quantile7(const std::vector<double>& sorted, double prob) {
+  const std::size_t n = sorted.size();
+  const double index = 1.0 + static_cast<double>(n - 1) * prob;
+  const double lo = std::floor(index);
+  const double hi = std::ceil(index);
+  double qs = sorted[static_cast<std::size_t>(lo) - 1];
+  const double xhi = sorted[static_cast<std::size_t>(hi) - 1];
+  if (index > lo && xhi != qs) {
+    const double h = index - lo;
+    qs = (1.0 - h) * qs + h * xhi;
+  }
+  return qs;
+}
+
+// R's median().
+double median_sorted(const std::vector<double>& sorted) {
+  const std::size_t n = sorted.size();
+  const std::size_t half = n / 2;
+  if (n % 2 == 1) return sorted[half];
+  const double both[2] = {sorted[half - 1], sorted[half]};
+  return r_mean(both, 2);
+}
+
+std::vector<double> sorted_draws(const ChainDraws& x) {
+  std::vector<double> s(x.data, x.data + x.chains * x.draws);
+  std::sort(s.begin(), s.end());
+  return s;
+}
+
+// posterior's .rhat() on an (already split / transformed) matrix.
+double rhat_core(const Matrix& m) {
+  if (m.v.empty() || should_return_na(m.v.data(), m.v.size())) return kNaN;
+  const std::size_t n = m.rows;
+  std::vector<double> chain_mean(m.cols), chain_var(m.cols);
+  for (std::size_t j = 0; j < m.cols; ++j) {
+    chain_mean[j] = r_mean(m.col(j), n);
+    chain_var[j] = r_var(m.col(j), n);
+  }
+  const double var_between = static_cast<double>(n) * r_var(chain_mean.data(), m.cols);
+  const double var_within = r_mean(chain_var.data(), m.cols);
+  const double dn = static_cast<double>(n);
+  return std::sqrt((var_between / var_within + dn - 1.0) / dn);
+}
+
+// ---- autocovariance -----------------------------------------------------------------------
+
+// In-place iterative radix-2 FFT; `inverse` uses e^{+i...} and no 1/P scaling.
+void fft_inplace(std::vector<std::complex<double>>& a, bool inverse) {
+  const std::size_t p = a.size();
+  for (std::size_t i = 1, j = 0; i < p; ++i) {
+    std::size_t bit = p >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(a[i], a[j]);
+  }
+  const double pi = 3.14159265358979323846;
+  for (std::size_t len = 2; len <= p; len <<= 1) {
+    const std::size_t halflen = len / 2;
+    std::vector<std::complex<double>> w(halflen);
+    for (std::size_t k = 0; k < halflen; ++k) {
+      const double ang = 2.0 * pi * static_cast<double>(k) / static_cast<double>(len);
+      w[k] = {std::cos(ang), inverse ? std::sin(ang) : -std::sin(ang)};
+    }
+    for (std::size_t i = 0; i < p; i += len) {
+      for (std::size_t k = 0; k < halflen; ++k) {
+        const std::complex<double> u = a[i + k];
+        const std::complex<double> v = a[i + k + halflen] * w[k];
+        a[i + k] = u + v;
+        a[i + k + halflen] = u - v;
+      }
+    }
+  }
+}
+
+// Chain-averaged biased autocovariances acov_mean[k] = mean_c (1/N) sum_t yc[t] yc[t+k],
+// computed on demand: directly for small lags, all at once by FFT when many are needed.
+class AcovMeans {
+ public:
+  explicit AcovMeans(const Matrix& m) : n_(m.rows), c_(m.cols), yc_(m.v.size()) {
+    for (std::size_t j = 0; j < c_; ++j) {
+      const double* x = m.col(j);
+      double* y = yc_.data() + j * n_;
+      if (is_constant_exact(x, n_)) {
+        std::fill(y, y + n_, 0.0);  // posterior: zero autocovariance when var(x) == 0
+        continue;
+      }
+      const double mu = r_mean(x, n_);
+      for (std::size_t t = 0; t < n_; ++t) y[t] = x[t] - mu;
+    }
+    std::size_t p = 1, log2p = 0;
+    while (p < 2 * n_) {
+      p <<= 1;
+      ++log2p;
+    }
+    direct_limit_ = 4 * log2p + 8;
+  }
+
+  double operator()(std::size_t lag) {
+    if (lag >= n_) return 0.0;
+    if (lag < cache_.size()) return cache_[lag];
+    if (lag >= direct_limit_) {
+      fill_by_fft();
+      return cache_[lag];
+    }
+    while (cache_.size() <= lag) cache_.push_back(direct(cache_.size()));
+    return cache_[lag];
+  }
+
+ private:
+  static bool is_constant_exact(const double* x, std::size_t n) {
+    for (std::size_t i = 1; i < n; ++i)
+      if (x[i] != x[0]) return false;
+    return true;
+  }
+
+  double direct(std::size_t lag) const {
+    long double total = 0;
+    for (std::size_t j = 0; j < c_; ++j) {
+      const double* y = yc_.data() + j * n_;
+      long double s = 0;
+      for (std::size_t t = 0; t + lag < n_; ++t) s += static_cast<long double>(y[t]) * y[t + lag];
+      total += s / static_cast<long double>(n_);
+    }
+    return static_cast<double>(total / static_cast<long double>(c_));
+  }
+
+  void fill_by_fft() {
+    std::size_t p = 1;
+    while (p < 2 * n_) p <<= 1;  // zero padding to >= 2N avoids circular wrap-around
+    std::vector<double> power(p, 0.0);
+    std::vector<std::complex<double>> z(p);
+    // Two real chains per complex transform: z = a + i b, then
+    // |A_k|^2 + |B_k|^2 = (|Z_k|^2 + |Z_{P-k}|^2) / 2.
+    for (std::size_t j = 0; j < c_; j += 2) {
+      const double* a = yc_.data() + j * n_;
+      const double* b = (j + 1 < c_) ? yc_.data() + (j + 1) * n_ : nullptr;
+      for (std::size_t t = 0; t < p; ++t) z[t] = {0.0, 0.0};
+      for (std::size_t t = 0; t < n_; ++t) z[t] = {a[t], b ? b[t] : 0.0};
+      fft_inplace(z, false);
+      for (std::size_t k = 0; k < p; ++k) {
+        const std::size_t kr = (p - k) % p;
+        power[k] += 0.5 * (std::norm(z[k]) + std::norm(z[kr]));
+      }
+    }
+    for (std::size_t k = 0; k < p; ++k) z[k] = {power[k], 0.0};
+    fft_inplace(z, true);
+    const double scale = 1.0 / (static_cast<double>(p) * static_cast<double>(n_) *
+                                static_cast<double>(c_));
+    const std::size_t have = cache_.size();
+    cache_.resize(n_);
+    for (std::size_t k = have; k < n_; ++k) cache_[k] = z[k].real() * scale;
+  }
+
+  std::size_t n_, c_;
+  std::vector<double> yc_;  // centred columns
+  std::vector<double> cache_;
+  std::size_t direct_limit_ = 0;
+};
+
+// posterior's .ess() on an (already split / transformed) matrix.
+double ess_core(const Matrix& m) {
+  const std::size_t nchains = m.cols;
+  const std::size_t niter = m.rows;
+  if (niter < 3 || m.v.empty() || should_return_na(m.v.data(), m.v.size())) return kNaN;
+  AcovMeans acov(m);
+  const double dn = static_cast<double>(niter);
+  const double mean_var = acov(0) * dn / (dn - 1.0);
+  double var_plus = mean_var * (dn - 1.0) / dn;
+  if (nchains > 1) {
+    std::vector<double> chain_mean(nchains);
+    for (std::size_t j = 0; j < nchains; ++j) chain_mean[j] = r_mean(m.col(j), niter);
+    var_plus += r_var(chain_mean.data(), nchains);
+  }
+  auto rho = [&](std::size_t lag) { return 1.0 - (mean_var - acov(lag)) / var_plus; };
+
+  // Geyer's initial positive sequence (0-based: rho_hat[k] is lag k).
+  std::vector<double> rho_hat(niter, 0.0);
+  const long long limit = static_cast<long long>(niter) - 5;  // t < NROW(acov) - 5
+  long long t = 0;
+  double rho_even = 1.0;
+  rho_hat[0] = rho_even;
+  double rho_odd = rho(1);
+  rho_hat[1] = rho_odd;
+  while (t < limit && !std::isnan(rho_even + rho_odd) && (rho_even + rho_odd > 0)) {
+    t += 2;
+    rho_even = rho(static_cast<std::size_t>(t));
+    rho_odd = rho(static_cast<std::size_t>(t + 1));
+    if (rho_even + rho_odd >= 0) {
+      rho_hat[t] = rho_even;
+      rho_hat[t + 1] = rho_odd;
+    }
+  }
+  const long long max_t = t;
+  if (rho_even > 0) rho_hat[max_t] = rho_even;  // used in the improved estimate
+
+  // Geyer's initial monotone sequence.
+  t = 0;
+  while (t <= max_t - 4) {
+    t += 2;
+    if (rho_hat[t] + rho_hat[t + 1] > rho_hat[t - 2] + rho_hat[t - 1]) {
+      rho_hat[t] = (rho_hat[t - 2] + rho_hat[t - 1]) / 2.0;
+      rho_hat[t + 1] = rho_hat[t];
+    }
+  }
+  const double ess = static_cast<double>(nchains) * dn;
+  // R: sum(rho_hat_t[1:max_t]); for max_t == 0, 1:0 is c(1, 0), selecting rho_hat_t[1].
+  double sum = 0.0;
+  if (max_t == 0) {
+    sum = rho_hat[0];
+  } else {
+    for (long long k = 0; k < max_t; ++k) sum += rho_hat[k];
+  }
+  double tau_hat = -1.0 + 2.0 * sum + rho_hat[max_t];
+  const double tau_bound = 1.0 / std::log10(ess);
+  if (tau_hat < tau_bound) tau_hat = tau_bound;  // NaN stays NaN, as with R's max()
+  return ess / tau_hat;
+}
+
+double ess_quantile_sorted(const ChainDraws& x, const std::vector<double>& sorted, double prob) {
+  if (!(prob >= 0.0 && prob <= 1.0)) return kNaN;
+  if (is_constant(sorted.data(), sorted.size())) return kNaN;
+  const double q = quantile7(sorted, prob);
+  return ess_core(split_chains(x, [q](double v) { return v <= q ? 1.0 : 0.0; }));
+}
+
+double mcse_quantile_sorted(const std::vector<double>& sorted, double prob, double ess) {
+  if (std::isnan(ess)) return kNaN;
+  const double p1 = 0.1586553, p2 = 0.8413447;
+  const double a_shape = ess * prob + 1.0, b_shape = ess * (1.0 - prob) + 1.0;
+  double a1, a2;
+  try {
+    a1 = boost::math::ibeta_inv(a_shape, b_shape, p1);
+    a2 = boost::math::ibeta_inv(a_shape, b_shape, p2);
+  } catch (...) {
+    return kNaN;
+  }
+  const double s = static_cast<double>(sorted.size());
+  const double i1 = std::max(std::floor(a1 * s), 1.0);  // 1-based
+  const double i2 = std::min(std::ceil(a2 * s), s);
+  const double th1 = sorted[static_cast<std::size_t>(i1) - 1];
+  const double th2 = sorted[static_cast<std::size_t>(i2) - 1];
+  return (th2 - th1) / 2.0;
+}
+
+double max_na(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::max(a, b); }
+double min_na(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::min(a, b); }
+
+double rhat_from_sorted(const ChainDraws& x, const std::vector<double>& sorted) {
+  Matrix bulk = split_chains(x);
+  z_scale(bulk);
+  const double med = median_sorted(sorted);
+  Matrix tail = split_chains(x, [med](double v) { return std::fabs(v - med); });
+  z_scale(tail);
+  return max_na(rhat_core(bulk), rhat_core(tail));
+}
+
+double sd_all(const ChainDraws& x) { return std::sqrt(r_var(x.data, x.chains * x.draws)); }
+
+}  // namespace
+
+double rhat(const ChainDraws& x) {
+  if (!usable(x)) return kNaN;
+  return rhat_from_sorted(x, sorted_draws(x));
+}
+
+double rhat_basic(const ChainDraws& x) {
+  if (!usable(x)) return kNaN;
+  return rhat_core(split_chains(x));
+}
+
+double ess_bulk(const ChainDraws& x) {
+  if (!usable(x)) return kNaN;
+  Matrix m = split_chains(x);
+  z_scale(m);
+  return ess_core(m);
+}
+
+double ess_tail(const ChainDraws& x) {
+  if (!usable(x)) return kNaN;
+  const std::vector<double> sorted = sorted_draws(x);
+  return min_na(ess_quantile_sorted(x, sorted, 0.05), ess_quantile_sorted(x, sorted, 0.95));
+}
+
+double ess_basic(const ChainDraws& x) {
+  if (!usable(x)) return kNaN;
+  return ess_core(split_chains(x));
+}
+
+double ess_mean(const ChainDraws& x) { return ess_basic(x); }
+
+double ess_quantile(const ChainDraws& x, double prob) {
+  if (!usable(x)) return kNaN;
+  return ess_quantile_sorted(x, sorted_draws(x), prob);
+}
+
+double mcse_mean(const ChainDraws& x) {
+  if (!usable(x)) return kNaN;
+  return sd_all(x) / std::sqrt(ess_mean(x));
+}
+
+double mcse_quantile(const ChainDraws& x, double prob) {
+  if (!usable(x)) return kNaN;
+  const std::vector<double> sorted = sorted_draws(x);
+  return mcse_quantile_sorted(sorted, prob, ess_quantile_sorted(x, sorted, prob));
+}
+
+Diagnostics diagnose(const ChainDraws& x) {
+  Diagnostics d{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  if (!usable(x)) return d;
+  const std::vector<double> sorted = sorted_draws(x);
+
+  const Matrix split = split_chains(x);
+  d.rhat_basic = rhat_core(split);
+  d.ess_basic = ess_core(split);  // ess_basic(split = TRUE) == ess_mean
+
+  Matrix bulk = split;
+  z_scale(bulk);
+  d.ess_bulk = ess_core(bulk);
+  const double med = median_sorted(sorted);
+  Matrix tail = split_chains(x, [med](double v) { return std::fabs(v - med); });
+  z_scale(tail);
+  d.rhat = max_na(rhat_core(bulk), rhat_core(tail));
+
+  const double ess_q05 = ess_quantile_sorted(x, sorted, 0.05);
+  const double ess_q95 = ess_quantile_sorted(x, sorted, 0.95);
+  d.ess_tail = min_na(ess_q05, ess_q95);
+  d.mcse_mean = sd_all(x) / std::sqrt(d.ess_basic);
+  d.mcse_q05 = mcse_quantile_sorted(sorted, 0.05, ess_q05);
+  d.mcse_q95 = mcse_quantile_sorted(sorted, 0.95, ess_q95);
+  return d;
+}
+
+}  // namespace hbm

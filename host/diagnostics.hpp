@@ -1,0 +1,42 @@
+// Convergence diagnostics of Vehtari, Gelman, Simpson, Carpenter and Bürkner (2021),
+// "Rank-normalization, folding, and localization: an improved R-hat", computed exactly as the
+// R package posterior (1.4.0) does, so users can check hbmeta's numbers against it.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+namespace hbm {
+
+// Draws of one scalar quantity: chain-major, data[c * draws + t] is chain c, iteration t.
+struct ChainDraws {
+  const double* data;
+  std::size_t chains;
+  std::size_t draws;
+  double at(std::size_t c, std::size_t t) const { return data[c * draws + t]; }
+};
+
+struct Diagnostics {
+  double rhat;        // max of rank-normalised split R-hat of bulk and folded draws
+  double rhat_basic;  // split R-hat without rank normalisation
+  double ess_bulk;    // ESS of rank-normalised split chains
+  double ess_tail;    // min of ESS of the 5% and 95% quantile indicators
+  double ess_basic;   // ESS of split chains without rank normalisation
+  double mcse_mean;   // sd / sqrt(ess_mean)
+  double mcse_q05;    // MCSE of the 5% quantile
+  double mcse_q95;    // MCSE of the 95% quantile
+};
+
+// Any statistic that posterior returns as NA (fewer than 3 draws, constant or non-finite draws)
+// is returned as NaN; callers decide how to print it.
+double rhat(const ChainDraws& x);
+double rhat_basic(const ChainDraws& x);
+double ess_bulk(const ChainDraws& x);
+double ess_tail(const ChainDraws& x);
+double ess_basic(const ChainDraws& x);
+double ess_mean(const ChainDraws& x);
+double ess_quantile(const ChainDraws& x, double prob);
+double mcse_mean(const ChainDraws& x);
+double mcse_quantile(const ChainDraws& x, double prob);
+Diagnostics diagnose(const ChainDraws& x);
+
+}  // namespace hbm

@@ -1,0 +1,188 @@
+#include "host/output_writer.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <unistd.h>
+
+#include "host/input_error.hpp"
+#include "host/json_writer.hpp"
+#include "host/prior_spec.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hbm {
+namespace {
+
+void write_summary(JsonWriter& j, const std::string& key, const ParamSummary& s) {
+  j.begin_object(key);
+  j.value("mean", s.mean).value("sd", s.sd);
+  for (std::size_t k = 0; k < kQuantileLevels.size(); ++k) j.value(kQuantileNames[k], s.q[k]);
+  j.value("rhat", s.rhat).value("ess_bulk", s.ess_bulk).value("ess_tail", s.ess_tail).value("mcse_mean", s.mcse_mean);
+  j.end_object();
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string r = "\"";
+  for (char c : s) r += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return r + "\"";
+}
+
+std::string csv_number(double v) {
+  if (!std::isfinite(v)) return "NA";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+void write_file(const fs::path& p, const std::string& content) {
+  std::ofstream f(p, std::ios::binary);
+  f << content;
+  f.close();
+  if (!f) throw std::runtime_error("cannot write " + p.string());
+}
+
+}  // namespace
+
+std::string safe_file_name(const std::string& name) {
+  std::string r;
+  for (unsigned char c : name) r += (std::isalnum(c) || c == '.' || c == '_' || c == '-') ? static_cast<char>(c) : '_';
+  if (r.empty() || r[0] == '.') r = "_" + r;
+  return r;
+}
+
+std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& results) {
+  JsonWriter j;
+  j.begin_object();
+  j.value("hbmeta_version", info.version);
+  j.value("command", info.command);
+  j.value("seed", static_cast<long long>(info.options.sampler.seed));
+  j.value("device", info.device);
+  j.begin_object("config");
+  j.value("input", info.input);
+  j.value("chains", info.options.sampler.chains);
+  j.value("warmup", info.options.sampler.warmup);
+  j.value("draws", info.options.sampler.draws);
+  j.value("max_steps", info.options.sampler.max_steps);
+  j.value("target_accept", info.options.sampler.target_accept);
+  j.value("prior_mu", prior_to_string(info.options.prior_mu));
+  j.value("prior_tau", prior_to_string(info.options.prior_tau));
+  j.value("new_clinic_size", info.options.new_clinic_size);
+  j.end_object();
+  j.begin_object("timing");
+  j.value("threads", info.threads);
+  j.value("seconds", info.seconds);
+  j.end_object();
+  j.begin_object("outcomes");
+  for (const auto& r : results) {
+    j.begin_object(r.name);
+    j.value("model", r.model);
+    j.value("k", r.k);
+    j.begin_object("parameters");
+    for (const auto& p : r.parameters) write_summary(j, p.name, p.s);
+    j.end_object();
+    j.begin_array("studies");
+    for (const auto& s : r.studies) {
+      j.begin_object();
+      j.value("study", s.name).value("events", s.events).value("total", s.total);
+      j.value("parametrisation", s.centred ? "centred" : "non-centred");
+      write_summary(j, "p", s.p);
+      write_summary(j, "theta", s.theta);
+      j.end_object();
+    }
+    j.end_array();
+    const RunDiagnostics& d = r.diagnostics;
+    j.begin_object("diagnostics");
+    j.value("chains", r.chains).value("draws_per_chain", r.draws);
+    j.value("divergences", d.divergences).value("warmup_divergences", d.warmup_divergences);
+    j.value("step_size", d.step_size).value("trajectory_length", d.trajectory_length);
+    j.value("mean_leapfrog_steps", d.mean_leapfrog_steps).value("mean_accept_prob", d.mean_accept_prob);
+    j.value("max_rhat", d.max_rhat).value("min_ess_bulk", d.min_ess_bulk).value("min_ess_tail", d.min_ess_tail);
+    j.value("centred_studies", d.centred_studies);
+    j.end_object();
+    j.begin_array("warnings");
+    for (const auto& w : r.warnings) j.value("", w);
+    j.end_array();
+    j.end_object();
+  }
+  j.end_object();
+  j.end_object();
+  return j.str();
+}
+
+std::string summary_csv(const std::vector<OutcomeResult>& results) {
+  std::string out = "outcome,parameter,study,mean,sd";
+  for (const char* q : kQuantileNames) out += std::string(",") + q;
+  out += ",rhat,ess_bulk,ess_tail,mcse_mean\n";
+  auto row = [&](const std::string& outcome, const std::string& param, const std::string& study, const ParamSummary& s) {
+    out += csv_field(outcome) + "," + param + "," + csv_field(study) + "," + csv_number(s.mean) + "," + csv_number(s.sd);
+    for (double q : s.q) out += "," + csv_number(q);
+    out += "," + csv_number(s.rhat) + "," + csv_number(s.ess_bulk) + "," + csv_number(s.ess_tail) + "," +
+           csv_number(s.mcse_mean) + "\n";
+  };
+  for (const auto& r : results) {
+    for (const auto& p : r.parameters) row(r.name, p.name, "", p.s);
+    for (const auto& s : r.studies) {
+      row(r.name, "p", s.name, s.p);
+      row(r.name, "theta", s.name, s.theta);
+    }
+  }
+  return out;
+}
+
+std::string draws_csv(const OutcomeResult& r) {
+  std::string out = "chain,draw";
+  for (const auto& n : r.draw_names) out += "," + n;
+  out += "\n";
+  for (int c = 0; c < r.chains; ++c) {
+    for (int t = 0; t < r.draws; ++t) {
+      const std::size_t idx = static_cast<std::size_t>(c) * r.draws + t;
+      out += std::to_string(c + 1) + "," + std::to_string(t + 1);
+      for (const auto& col : r.draw_columns) out += "," + csv_number(col[idx]);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+void write_outputs(const std::string& dir, bool force, const RunInfo& info,
+                   const std::vector<OutcomeResult>& results) {
+  const fs::path target(dir);
+  if (fs::exists(target) && !force)
+    throw InputError(dir + ": output folder exists; choose another --out or pass --force to replace it");
+  fs::path parent = target.parent_path();
+  if (parent.empty()) parent = ".";
+  if (!fs::is_directory(parent))
+    throw InputError(dir + ": parent folder " + parent.string() + " does not exist; create it first");
+  const std::string tag = ".hbmeta-tmp-" + std::to_string(::getpid());
+  const fs::path tmp = parent / (target.filename().string() + tag);
+  fs::remove_all(tmp);
+  try {
+    fs::create_directories(tmp / "draws");
+    write_file(tmp / "summary.json", summary_json(info, results));
+    write_file(tmp / "summary.csv", summary_csv(results));
+    std::map<std::string, int> used;
+    for (const auto& r : results) {
+      std::string base = safe_file_name(r.name);
+      if (used[base]++ > 0) base += "_" + std::to_string(used[base]);
+      write_file(tmp / "draws" / (base + ".csv"), draws_csv(r));
+    }
+    if (fs::exists(target)) {
+      const fs::path old = parent / (target.filename().string() + ".hbmeta-old-" + std::to_string(::getpid()));
+      fs::rename(target, old);
+      fs::rename(tmp, target);
+      fs::remove_all(old);
+    } else {
+      fs::rename(tmp, target);
+    }
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+}  // namespace hbm

@@ -1,0 +1,26 @@
+// Summary statistics of one scalar quantity's draws: moments, quantiles (R's type 7, as
+// posterior::quantile2 and Stan's summaries) and the convergence diagnostics.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "host/diagnostics.hpp"
+
+namespace hbm {
+
+// The quantile levels reported everywhere, in this order.
+inline constexpr std::array<double, 7> kQuantileLevels = {0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975};
+inline constexpr std::array<const char*, 7> kQuantileNames = {"q2.5", "q5", "q25", "q50", "q75", "q95", "q97.5"};
+
+struct ParamSummary {
+  double mean = 0, sd = 0;
+  std::array<double, 7> q{};
+  double rhat = 0, ess_bulk = 0, ess_tail = 0, mcse_mean = 0;
+};
+
+// Type-7 quantile of already sorted values.
+double quantile_sorted(const std::vector<double>& sorted, double prob);
+
+ParamSummary summarise(const ChainDraws& x);
+
+}  // namespace hbm

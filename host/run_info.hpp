@@ -1,0 +1,20 @@
+// What a run was asked to do, recorded in summary.json so that it can be read back and replayed.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "host/single_arm_fit.hpp"
+
+namespace hbm {
+
+struct RunInfo {
+  std::string version = HBMETA_VERSION;
+  std::string command;  // the command line as typed
+  std::string input;    // data file path
+  std::string device = "cpu";
+  int threads = 1;
+  double seconds = 0;   // wall time of the fit
+  FitOptions options;
+};
+
+}  // namespace hbm

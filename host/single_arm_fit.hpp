@@ -1,0 +1,24 @@
+// Fits one single-arm outcome: sampling, predictive quantities for a new clinic, summaries,
+// diagnostics and warnings.
+#pragma once
+#include <cstdint>
+
+#include "host/csv_reader.hpp"
+#include "host/outcome_result.hpp"
+#include "host/single_arm_sampler.hpp"
+
+namespace hbm {
+
+struct FitOptions {
+  Prior prior_mu{PriorKind::Normal, 0.0, 10.0};
+  Prior prior_tau{PriorKind::HalfNormal, 0.0, 1.0};
+  SamplerConfig sampler;
+  long long new_clinic_size = 0;  // > 0: also predict events among this many at a new clinic
+};
+
+// Stable 32-bit FNV-1a hash of the outcome name: the outcome's RNG stream.
+std::uint32_t outcome_stream(const std::string& name);
+
+OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool);
+
+}  // namespace hbm

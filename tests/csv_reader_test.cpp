@@ -1,0 +1,504 @@
+// Tests of host/csv_reader: the RFC 4180 grammar, line numbering, and every input error message
+// (checked exactly; the full list is in docs/input_errors.md).
+#include "host/csv_reader.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kHeader = "outcome,study,events,total\n";
+
+class CsvReader : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("hbmeta_csv_" + std::to_string(::getpid()) + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::permissions(dir_ / "locked.csv", fs::perms::owner_all, ec);
+    fs::remove_all(dir_, ec);
+  }
+
+  // Writes the bytes exactly as given (binary, no newline translation) and returns the path.
+  std::string write(const std::string& content, const std::string& name = "in.csv") {
+    const fs::path p = dir_ / name;
+    std::ofstream f(p, std::ios::binary);
+    f.write(content.data(), static_cast<std::streamsize>(content.size()));
+    f.close();
+    return p.string();
+  }
+
+  // The message read_single_arm throws for this file content; fails the test if none.
+  std::string error_for(const std::string& content) { return error_at(write(content)); }
+
+  static std::string error_at(const std::string& path) {
+    try {
+      hbm::read_single_arm(path);
+    } catch (const hbm::InputError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "no InputError for " << path;
+    return "";
+  }
+
+  std::string path() const { return (dir_ / "in.csv").string(); }
+
+  fs::path dir_;
+};
+
+// ---- accepted input --------------------------------------------------------------------------
+
+TEST_F(CsvReader, ReadsSimpleFile) {
+  const auto out = hbm::read_single_arm(write(std::string(kHeader) +
+                                              "mortality,Smith 2001,3,40\n"
+                                              "mortality,Jones 2004,0,25\n"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].name, "mortality");
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[0].name, "Smith 2001");
+  EXPECT_EQ(out[0].studies[0].events, 3);
+  EXPECT_EQ(out[0].studies[0].total, 40);
+  EXPECT_EQ(out[0].studies[0].line, 2);
+  EXPECT_EQ(out[0].studies[1].name, "Jones 2004");
+  EXPECT_EQ(out[0].studies[1].events, 0);
+  EXPECT_EQ(out[0].studies[1].total, 25);
+  EXPECT_EQ(out[0].studies[1].line, 3);
+}
+
+TEST_F(CsvReader, OutcomesInOrderOfFirstAppearanceStudiesInFileOrder) {
+  const auto out = hbm::read_single_arm(write(std::string(kHeader) +
+                                              "rescue,B,1,10\n"
+                                              "mortality,A,2,20\n"
+                                              "rescue,A,3,30\n"
+                                              "mortality,C,4,40\n"
+                                              "mortality,B,5,50\n"));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].name, "rescue");
+  EXPECT_EQ(out[1].name, "mortality");
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[0].name, "B");
+  EXPECT_EQ(out[0].studies[1].name, "A");
+  EXPECT_EQ(out[0].studies[1].line, 4);
+  ASSERT_EQ(out[1].studies.size(), 3u);
+  EXPECT_EQ(out[1].studies[0].name, "A");
+  EXPECT_EQ(out[1].studies[1].name, "C");
+  EXPECT_EQ(out[1].studies[2].name, "B");
+  EXPECT_EQ(out[1].studies[2].events, 5);
+}
+
+TEST_F(CsvReader, ColumnsInAnyOrderExtraColumnsIgnored) {
+  const auto out = hbm::read_single_arm(write("note,total,study,year,events,outcome\n"
+                                              "x,40,Smith,2001,3,mortality\n"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].name, "mortality");
+  EXPECT_EQ(out[0].studies[0].name, "Smith");
+  EXPECT_EQ(out[0].studies[0].events, 3);
+  EXPECT_EQ(out[0].studies[0].total, 40);
+}
+
+TEST_F(CsvReader, QuotedFieldsWithEscapedQuotesAndCommas) {
+  const auto out = hbm::read_single_arm(write(std::string(kHeader) +
+                                              "\"death, any cause\",\"Smith \"\"Jr\"\", 2001\",\"3\",40\n"
+                                              "\"death, any cause\",  \"  padded  \"  , 1 , 2 \n"
+                                              "\"\"\"quoted\"\"\",Lee,0,1\n"));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].name, "death, any cause");
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[0].name, "Smith \"Jr\", 2001");
+  EXPECT_EQ(out[0].studies[0].events, 3);
+  EXPECT_EQ(out[0].studies[1].name, "  padded  ");  // quoted content kept verbatim
+  EXPECT_EQ(out[0].studies[1].events, 1);
+  EXPECT_EQ(out[0].studies[1].total, 2);
+  EXPECT_EQ(out[1].name, "\"quoted\"");
+}
+
+TEST_F(CsvReader, UnquotedFieldsAreTrimmed) {
+  const auto out = hbm::read_single_arm(write(" outcome , study\t,events ,  total\n"
+                                              "  mortality  ,\tSmith 2001 \t,  3,40  \n"));
+  EXPECT_EQ(out[0].name, "mortality");
+  EXPECT_EQ(out[0].studies[0].name, "Smith 2001");
+  EXPECT_EQ(out[0].studies[0].events, 3);
+  EXPECT_EQ(out[0].studies[0].total, 40);
+}
+
+TEST_F(CsvReader, EmbeddedNewlineInQuotesCountsPhysicalLines) {
+  const std::string p = write(std::string(kHeader) +
+                              "mortality,\"Smith\n2001\",3,40\n"   // lines 2-3
+                              "mortality,\"Jones\r\n\r\n2004\",1,10\n"  // lines 4-6
+                              "mortality,Lee,1,10\n");             // line 7
+  const auto out = hbm::read_single_arm(p);
+  ASSERT_EQ(out[0].studies.size(), 3u);
+  EXPECT_EQ(out[0].studies[0].name, "Smith\n2001");
+  EXPECT_EQ(out[0].studies[0].line, 2);
+  EXPECT_EQ(out[0].studies[1].name, "Jones\n\n2004");
+  EXPECT_EQ(out[0].studies[1].line, 4);
+  EXPECT_EQ(out[0].studies[2].line, 7);
+
+  EXPECT_EQ(error_for(std::string(kHeader) + "mortality,\"Smith\n2001\",3,40\n"
+                                             "mortality,Lee,31,30\n"),
+            path() + ":4: events (31) exceeds total (30)");
+}
+
+TEST_F(CsvReader, CrlfLineEndings) {
+  const auto out = hbm::read_single_arm(write("outcome,study,events,total\r\n"
+                                              "mortality,Smith,3,40\r\n"
+                                              "\r\n"
+                                              "mortality,Jones,1,10\r\n"));
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[1].name, "Jones");
+  EXPECT_EQ(out[0].studies[1].total, 10);
+  EXPECT_EQ(out[0].studies[1].line, 4);
+  EXPECT_EQ(error_for("outcome,study,events,total\r\nm,A,1,2\r\nm,B,5,4\r\n"),
+            path() + ":3: events (5) exceeds total (4)");
+}
+
+TEST_F(CsvReader, LoneCarriageReturnLineEndings) {
+  const auto out = hbm::read_single_arm(write("outcome,study,events,total\rm,A,1,2\rm,B,3,4\r"));
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[1].line, 3);
+  EXPECT_EQ(out[0].studies[1].total, 4);
+}
+
+TEST_F(CsvReader, Utf8ByteOrderMarkIsSkipped) {
+  const auto out = hbm::read_single_arm(write("\xEF\xBB\xBFoutcome,study,events,total\n"
+                                              "mortality,M\xC3\xBCller 2003,3,40\n"));
+  EXPECT_EQ(out[0].name, "mortality");
+  EXPECT_EQ(out[0].studies[0].name, "M\xC3\xBCller 2003");
+  EXPECT_EQ(error_for("\xEF\xBB\xBFoutcome,study,events,total\nm,A,1,0\n"),
+            path() + ":2: total is 0; every study needs at least one participant (delete the row "
+                     "if the study did not report this outcome)");
+}
+
+TEST_F(CsvReader, NoTrailingNewline) {
+  const auto out = hbm::read_single_arm(write("outcome,study,events,total\nm,A,1,2\nm,B,3,4"));
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[1].total, 4);
+  const auto q = hbm::read_single_arm(write("outcome,study,events,total\nm,A,1,\"2\""));
+  EXPECT_EQ(q[0].studies[0].total, 2);
+}
+
+TEST_F(CsvReader, BlankLinesAreSkippedAnywhere) {
+  const auto out = hbm::read_single_arm(write("\n  \n\r\noutcome,study,events,total\n\n"
+                                              "m,A,1,2\n \t \n\nm,B,3,4\n\n\n   \n"));
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[0].line, 6);
+  EXPECT_EQ(out[0].studies[1].line, 9);
+  const auto t = hbm::read_csv(path());
+  EXPECT_EQ(t.header_line, 4);
+  EXPECT_EQ(t.row_lines, (std::vector<long>{6, 9}));
+}
+
+TEST_F(CsvReader, LargeCountsUpToInt64) {
+  const auto out = hbm::read_single_arm(write(std::string(kHeader) +
+                                              "m,A,999999999999,1000000000000\n"
+                                              "m,B,9223372036854775807,9223372036854775807\n"
+                                              "m,C,007,0010\n"));
+  EXPECT_EQ(out[0].studies[0].events, 999999999999LL);
+  EXPECT_EQ(out[0].studies[0].total, 1000000000000LL);
+  EXPECT_EQ(out[0].studies[1].events, 9223372036854775807LL);
+  EXPECT_EQ(out[0].studies[2].events, 7);
+  EXPECT_EQ(out[0].studies[2].total, 10);
+}
+
+TEST_F(CsvReader, SameStudyNameInDifferentOutcomesIsFine) {
+  const auto out = hbm::read_single_arm(write(std::string(kHeader) + "a,Smith,1,2\nb,Smith,1,2\n"));
+  EXPECT_EQ(out.size(), 2u);
+}
+
+TEST_F(CsvReader, ReadCsvKeepsRowsAndLines) {
+  const auto t = hbm::read_csv(write("a,b\n1,\"x\ny\"\n\n3,4\n"));
+  EXPECT_EQ(t.path, path());
+  EXPECT_EQ(t.header, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[0], (std::vector<std::string>{"1", "x\ny"}));
+  EXPECT_EQ(t.rows[1], (std::vector<std::string>{"3", "4"}));
+  EXPECT_EQ(t.row_lines, (std::vector<long>{2, 5}));
+  EXPECT_EQ(t.header_line, 1);
+}
+
+TEST_F(CsvReader, BareQuoteInsideUnquotedFieldIsLiteral) {
+  const auto out = hbm::read_single_arm(write(std::string(kHeader) + "m,Smith \"Jr\",1,2\n"));
+  EXPECT_EQ(out[0].studies[0].name, "Smith \"Jr\"");
+}
+
+// ---- opening the file ----------------------------------------------------------------------
+
+TEST_F(CsvReader, RejectsMissingFile) {
+  const std::string p = (dir_ / "nope.csv").string();
+  EXPECT_EQ(error_at(p), p + ": cannot open: no such file; check the spelling of the path");
+}
+
+TEST_F(CsvReader, MissingRelativePathNamesCurrentDirectory) {
+  const std::string rel = "hbmeta_no_such_dir_for_test/rescue.csv";
+  EXPECT_EQ(error_at(rel), rel + ": cannot open: no such file (relative to the current directory " +
+                               fs::current_path().string() + "); check the spelling of the path");
+}
+
+TEST_F(CsvReader, RelativePathIsReportedAsGiven) {
+  write(std::string(kHeader) + "m,A,31,30\n", "rescue.csv");
+  const fs::path old = fs::current_path();
+  fs::current_path(dir_);
+  const std::string msg = error_at("./rescue.csv");
+  fs::current_path(old);
+  EXPECT_EQ(msg, "./rescue.csv:2: events (31) exceeds total (30)");
+}
+
+TEST_F(CsvReader, RejectsDirectory) {
+  EXPECT_EQ(error_at(dir_.string()),
+            dir_.string() +
+                ": cannot open: it is a directory, not a file; give the path of the CSV file itself");
+}
+
+TEST_F(CsvReader, RejectsUnreadableFile) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root can read files without read permission";
+  const std::string p = write(std::string(kHeader) + "m,A,1,2\n", "locked.csv");
+  fs::permissions(p, fs::perms::none);
+  EXPECT_EQ(error_at(p), p + ": cannot open: permission denied; make the file readable (chmod +r) "
+                             "or copy it somewhere you can read");
+}
+
+TEST_F(CsvReader, RejectsEmptyPath) {
+  EXPECT_EQ(error_at(""), "(empty path): cannot open: no input file name was given");
+}
+
+// ---- file-level problems -------------------------------------------------------------------
+
+TEST_F(CsvReader, RejectsEmptyFile) {
+  EXPECT_EQ(error_for(""), path() + ":1: file is empty; expected a header line such as "
+                                    "outcome,study,events,total followed by one row per study");
+  EXPECT_EQ(error_for("\xEF\xBB\xBF"),
+            path() + ":1: file is empty (only a byte-order mark); expected a header line such as "
+                     "outcome,study,events,total followed by one row per study");
+}
+
+TEST_F(CsvReader, RejectsOnlyBlankLines) {
+  EXPECT_EQ(error_for("\n \r\n\t\n"),
+            path() + ":1: file contains only blank lines; expected a header line such as "
+                     "outcome,study,events,total followed by one row per study");
+}
+
+TEST_F(CsvReader, RejectsHeaderWithoutDataRows) {
+  const std::string msg = path() + ":1: no data rows after the header; add one row per study "
+                                   "with the columns outcome,study,events,total";
+  EXPECT_EQ(error_for("outcome,study,events,total"), msg);
+  EXPECT_EQ(error_for("outcome,study,events,total\r\n\r\n\n"), msg);
+  EXPECT_EQ(error_for("\n\noutcome,study,events,total\n"),
+            path() + ":3: no data rows after the header; add one row per study with the columns "
+                     "outcome,study,events,total");
+}
+
+// ---- header problems -----------------------------------------------------------------------
+
+TEST_F(CsvReader, RejectsMissingRequiredColumn) {
+  EXPECT_EQ(error_for("outcome,study,events,n\nm,A,1,2\n"),
+            path() + ":1: missing required column: total; the header must contain "
+                     "outcome,study,events,total (in any order, lowercase, extra columns are "
+                     "ignored); found: outcome,study,events,n");
+}
+
+TEST_F(CsvReader, RejectsSeveralMissingColumnsAndSuggestsLowercase) {
+  EXPECT_EQ(error_for("Outcome,study,Events,N\nm,A,1,2\n"),
+            path() + ":1: missing required columns: outcome, events, total; the header must "
+                     "contain outcome,study,events,total (in any order, lowercase, extra columns "
+                     "are ignored); found: Outcome,study,Events,N; column names are "
+                     "case-sensitive: rename Outcome to outcome, Events to events");
+}
+
+TEST_F(CsvReader, MissingColumnsReportedBeforeRowProblems) {
+  // Semicolon-separated with decimal commas: the header is the real problem, not row 2.
+  EXPECT_EQ(error_for("outcome;study;events;total\nm;A;1,5;2\n"),
+            path() + ":1: missing required columns: outcome, study, events, total; the header "
+                     "must contain outcome,study,events,total (in any order, lowercase, extra "
+                     "columns are ignored); found: outcome;study;events;total; the file looks "
+                     "semicolon-separated, but hbmeta reads comma-separated files: save it with "
+                     "commas as the separator");
+}
+
+TEST_F(CsvReader, DetectsTabSeparatedFile) {
+  EXPECT_EQ(error_for("outcome\tstudy\tevents\ttotal\nm\tA\t1\t2\n"),
+            path() + ":1: missing required columns: outcome, study, events, total; the header "
+                     "must contain outcome,study,events,total (in any order, lowercase, extra "
+                     "columns are ignored); found: outcome\tstudy\tevents\ttotal; the file looks "
+                     "tab-separated, but hbmeta reads comma-separated files: save it with commas "
+                     "as the separator");
+}
+
+TEST_F(CsvReader, RejectsDuplicateHeaderNames) {
+  EXPECT_EQ(error_for("outcome,study,events,total, events\nm,A,1,2,3\n"),
+            path() + ":1: duplicate column name 'events' (columns 3 and 5); each column name may "
+                     "appear only once; rename or delete one of them");
+}
+
+TEST_F(CsvReader, RejectsEmptyHeaderName) {
+  EXPECT_EQ(error_for("outcome,study,events,total,\nm,A,1,2,\n"),
+            path() + ":1: header column 5 of 5 has no name; give every column a name (or remove "
+                     "the extra comma)");
+}
+
+// ---- row structure -------------------------------------------------------------------------
+
+TEST_F(CsvReader, RejectsRaggedRows) {
+  const std::string hint = "; check for a missing or extra comma (a trailing comma adds an empty "
+                           "field) and put values that contain commas in double quotes";
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1,2\nm,Smith, Jr,1,2\n"),
+            path() + ":3: row has 5 fields but the header (line 1) has 4" + hint);
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1\n"),
+            path() + ":2: row has 3 fields but the header (line 1) has 4" + hint);
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1,2,\n"),
+            path() + ":2: row has 5 fields but the header (line 1) has 4" + hint);
+  EXPECT_EQ(error_for(std::string(kHeader) + "\"\"\n"),
+            path() + ":2: row has 1 field but the header (line 1) has 4" + hint);
+}
+
+TEST_F(CsvReader, RejectsUnterminatedQuote) {
+  const std::string tail = " is never closed; add the closing quote (a quote character inside a "
+                           "quoted field is written as two quotes \"\")";
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1,2\nm,\"Smith,1,2\nm,B,1,2\n"),
+            path() + ":3: unterminated quoted field: the opening quote at byte 3 of field 2" + tail);
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,\"A\nB\",1,2\nm,C,1,\"2"),
+            path() + ":4: unterminated quoted field: the opening quote at byte 7 of field 4" + tail);
+}
+
+TEST_F(CsvReader, RejectsTextAfterClosingQuote) {
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,\"Smith \"Jr\" 2001\",1,2\n"),
+            path() + ":2: unexpected text after the closing quote of field 2 (at byte 11 of the "
+                     "line); a quote character inside a quoted field must be written as two "
+                     "quotes \"\"");
+}
+
+// ---- counts --------------------------------------------------------------------------------
+
+TEST_F(CsvReader, RejectsNonIntegerCounts) {
+  const std::string h = std::string(kHeader) + "m,A,1,2\n";
+  const std::string plain = " is not a whole number; counts must be whole numbers written as "
+                            "plain digits, e.g. 12";
+  EXPECT_EQ(error_for(h + "m,B,3.5,10\n"), path() + ":3: events (3.5)" + plain);
+  EXPECT_EQ(error_for(h + "m,B,3,10.0\n"), path() + ":3: total (10.0)" + plain);
+  EXPECT_EQ(error_for(h + "m,B,abc,10\n"),
+            path() + ":3: events (abc) is not a number; counts must be whole numbers written as "
+                     "plain digits, e.g. 12");
+  EXPECT_EQ(error_for(h + "m,B,1e3,10000\n"),
+            path() + ":3: events (1e3) is in scientific notation; write counts out as plain "
+                     "digits, e.g. 1000 instead of 1e3");
+  EXPECT_EQ(error_for(h + "m,B,,10\n"),
+            path() + ":3: events is empty; enter a whole number (0 or more)");
+  EXPECT_EQ(error_for(h + "m,B,1,  \n"),
+            path() + ":3: total is empty; enter a whole number (1 or more)");
+  EXPECT_EQ(error_for(h + "m,B,+3,10\n"),
+            path() + ":3: events (+3) has a '+' sign; write counts as plain digits, e.g. 12");
+  EXPECT_EQ(error_for(h + "m,B,NA,10\n"),
+            path() + ":3: events (NA) is a missing-value marker; hbmeta needs the observed count "
+                     "for every study: fill it in or delete the row");
+  EXPECT_EQ(error_for(h + "m,B,1,\"1,000\"\n"),
+            path() + ":3: total (1,000) contains digit-group separators; write counts as plain "
+                     "digits, e.g. 1000 instead of 1,000");
+}
+
+TEST_F(CsvReader, RejectsNegativeCounts) {
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,B,-3,10\n"),
+            path() + ":2: events (-3) is negative; counts must be 0 or more");
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,B,3,-10.5\n"),
+            path() + ":2: total (-10.5) is negative; counts must be 0 or more");
+}
+
+TEST_F(CsvReader, RejectsCountsThatOverflow64Bits) {
+  const std::string tail = " is too large; counts must be at most 9223372036854775807";
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,B,1,18446744073709551616\n"),
+            path() + ":2: total (18446744073709551616)" + tail);
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,B,9223372036854775808,1\n"),
+            path() + ":2: events (9223372036854775808)" + tail);
+  const std::string huge = "1" + std::string(400, '0');  // 1e400 written out
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,B,1," + huge + "\n"),
+            path() + ":2: total (10000000000000000000... (401 characters))" + tail);
+}
+
+TEST_F(CsvReader, RejectsEventsAboveTotal) {
+  EXPECT_EQ(error_for(std::string(kHeader) + "rescue,A,1,2\nrescue,B,31,30\n"),
+            path() + ":3: events (31) exceeds total (30)");
+}
+
+TEST_F(CsvReader, RejectsZeroTotal) {
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,0,0\n"),
+            path() + ":2: total is 0; every study needs at least one participant (delete the row "
+                     "if the study did not report this outcome)");
+}
+
+// ---- names ---------------------------------------------------------------------------------
+
+TEST_F(CsvReader, RejectsEmptyOutcomeName) {
+  const std::string msg = ":2: outcome is empty; every row needs an outcome name (delete the line "
+                          "if it is an empty spreadsheet row)";
+  EXPECT_EQ(error_for(std::string(kHeader) + ",A,1,2\n"), path() + msg);
+  EXPECT_EQ(error_for(std::string(kHeader) + ",,,\n"), path() + msg);
+  EXPECT_EQ(error_for(std::string(kHeader) + "\"  \",A,1,2\n"), path() + msg);
+}
+
+TEST_F(CsvReader, RejectsEmptyStudyName) {
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1,2\nm, ,1,2\n"),
+            path() + ":3: study is empty; every row needs a study name");
+}
+
+TEST_F(CsvReader, RejectsDuplicateStudyWithinOutcome) {
+  EXPECT_EQ(error_for(std::string(kHeader) +
+                      "mortality,Smith 2001,1,2\nrescue,Smith 2001,1,2\n\nmortality,Smith 2001,3,4\n"),
+            path() + ":5: study 'Smith 2001' appears twice in outcome 'mortality' (first on line "
+                     "2); give each study a unique name within an outcome, or delete the "
+                     "duplicate row");
+}
+
+// ---- bytes that are not a UTF-8 CSV file ---------------------------------------------------
+
+TEST_F(CsvReader, RejectsLineLongerThanOneMebibyte) {
+  const std::string longline = "m,\"" + std::string(std::size_t{1} << 20, 'x') + "\",1,2\n";
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1,2\n" + longline),
+            path() + ":3: line is longer than 1 MiB (1048576 bytes); hbmeta expects one short row "
+                     "per study, so this is probably not the right file (or not a text file)");
+  // Exactly 1 MiB is still accepted.
+  const std::string ok = "m," + std::string((std::size_t{1} << 20) - 6, 'y') + ",1,2";
+  ASSERT_EQ(ok.size(), std::size_t{1} << 20);
+  const auto out = hbm::read_single_arm(write(std::string(kHeader) + ok + "\n"));
+  EXPECT_EQ(out[0].studies[0].name.size(), (std::size_t{1} << 20) - 6);
+}
+
+TEST_F(CsvReader, RejectsNulBytes) {
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1,2\nm,B" + std::string(1, '\0') + ",1,2\n"),
+            path() + ":3: contains a NUL byte (byte 4 of the line); this is a binary or UTF-16 "
+                     "file, not a UTF-8 CSV file; save it as \"CSV UTF-8 (comma delimited)\"");
+}
+
+TEST_F(CsvReader, RejectsUtf16) {
+  EXPECT_EQ(error_for(std::string("\xFF\xFEo\0u\0", 6)),
+            path() + ":1: file is UTF-16 encoded; save it as UTF-8 instead (in Excel: Save As, "
+                     "\"CSV UTF-8 (comma delimited)\")");
+}
+
+TEST_F(CsvReader, RejectsInvalidUtf8) {
+  const std::string tail = " of the line); the file is probably in a legacy encoding such as "
+                           "Latin-1 or Windows-1252; save it as \"CSV UTF-8 (comma delimited)\"";
+  // Latin-1 "Müller": 0xFC on its own.
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,\"A\nB\",1,2\nm,M\xFCller,1,2\n"),
+            path() + ":4: invalid UTF-8 (byte 0xFC at byte 4" + tail);
+  // Overlong encoding of '/', and a truncated sequence at the end of the file.
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,\xC0\xAF,1,2\n"),
+            path() + ":2: invalid UTF-8 (byte 0xC0 at byte 3" + tail);
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1,2\xE2\x82"),
+            path() + ":2: invalid UTF-8 (byte 0xE2 at byte 8" + tail);
+  // Encoded UTF-16 surrogate.
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,\xED\xA0\x80,1,2\n"),
+            path() + ":2: invalid UTF-8 (byte 0xED at byte 3" + tail);
+}
+
+}  // namespace
