@@ -62,6 +62,8 @@ int run_fit(int argc, char** argv) {
       ("new-clinic-size", po::value<long long>()->default_value(0), "predict events among M at a new clinic")
       ("max-steps", po::value<int>()->default_value(1024), "maximum leapfrog steps per iteration")
       ("target-accept", po::value<double>()->default_value(0.8), "target acceptance (harmonic mean over chains)")
+      ("parametrisation", po::value<std::string>()->default_value("auto"),
+       "per-study parametrisation: auto (chosen in warmup), centred or non-centred")
       ("force", "replace the output folder if it exists")
       ("quiet", "print nothing on success");
   po::options_description hidden;
@@ -98,6 +100,11 @@ int run_fit(int argc, char** argv) {
   fo.sampler.target_accept = vm["target-accept"].as<double>();
   if (!(fo.sampler.target_accept > 0 && fo.sampler.target_accept < 1))
     throw InputError("--target-accept: expected a number strictly between 0 and 1");
+  const std::string par = vm["parametrisation"].as<std::string>();
+  if (par == "auto") fo.sampler.parametrisation = Parametrisation::Auto;
+  else if (par == "centred") fo.sampler.parametrisation = Parametrisation::Centred;
+  else if (par == "non-centred") fo.sampler.parametrisation = Parametrisation::NonCentred;
+  else throw InputError("--parametrisation: '" + par + "' is not one of auto, centred, non-centred");
   fo.new_clinic_size = at_least(vm, "new-clinic-size", 0LL, "an integer >= 0");
   info.threads = at_least(vm, "threads", 1, "an integer >= 1");
   const std::string out_dir = vm["out"].as<std::string>();

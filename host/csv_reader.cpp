@@ -192,10 +192,13 @@ void check_bytes(const std::string& path, std::string_view s) {
 
 // ---- the CSV grammar ------------------------------------------------------------------------
 
-// on_header (if set) runs as soon as the header is read, so header problems are reported before
-// problems in the rows below it.
+// on_header (if set) runs as soon as the header is read, and on_row (if set) on each data row
+// as soon as it is read (instead of storing it in the table), so the first problem in the file,
+// structural or not, is the one reported.
+using RowFn = std::function<void(std::vector<std::string>& fields, long line)>;
 CsvTable read_csv_impl(const std::string& path,
-                       const std::function<void(const CsvTable&)>& on_header) {
+                       const std::function<void(const CsvTable&)>& on_header,
+                       const RowFn& on_row) {
   const std::string data = read_whole_file(path);
   std::string_view s = data;
 
@@ -323,8 +326,12 @@ CsvTable read_csv_impl(const std::string& path,
                std::to_string(table.header.size()) +
                "; check for a missing or extra comma (a trailing comma adds an empty field) and "
                "put values that contain commas in double quotes");
-    table.rows.push_back(std::move(fields));
-    table.row_lines.push_back(record_line);
+    if (on_row) {
+      on_row(fields, record_line);
+    } else {
+      table.rows.push_back(std::move(fields));
+      table.row_lines.push_back(record_line);
+    }
   }
 
   if (!have_header)
@@ -336,7 +343,7 @@ CsvTable read_csv_impl(const std::string& path,
 
 }  // namespace
 
-CsvTable read_csv(const std::string& path) { return read_csv_impl(path, nullptr); }
+CsvTable read_csv(const std::string& path) { return read_csv_impl(path, nullptr, nullptr); }
 
 // ---- single-arm semantics -------------------------------------------------------------------
 
@@ -413,13 +420,24 @@ long long parse_count(const std::string& path, long line, const std::string& col
                 "fill it in or delete the row");
   if (v[0] == '-' && (all_digits(v.substr(1)) || number_shape(v.substr(1)) != NumberShape::kNone))
     fail(path, line, what + " is negative; counts must be 0 or more");
-  if (v[0] == '+' && (all_digits(v.substr(1)) || number_shape(v.substr(1)) != NumberShape::kNone))
+  if (v[0] == '+' && all_digits(v.substr(1)))
+    fail(path, line, what + " has a '+' sign; write counts as plain digits: " + v.substr(1) +
+                         " instead of " + v);
+  if (v[0] == '+' && number_shape(v.substr(1)) != NumberShape::kNone)
     fail(path, line, what + " has a '+' sign; write counts as plain digits, e.g. 12");
   switch (number_shape(v)) {
-    case NumberShape::kDecimal:
+    case NumberShape::kDecimal: {
+      // 10.0 or 10. : a whole number with a decimal point; say exactly what to write.
+      const std::size_t dot = v.find('.');
+      const std::string whole = v.substr(0, dot);
+      if (!whole.empty() && v.find_first_not_of('0', dot + 1) == std::string::npos)
+        fail(path, line,
+             what + " has a decimal point; write counts as plain digits: " + whole +
+                 " instead of " + v);
       fail(path, line,
            what + " is not a whole number; counts must be whole numbers written as plain "
                   "digits, e.g. 12");
+    }
     case NumberShape::kScientific:
       fail(path, line,
            what + " is in scientific notation; write counts out as plain digits, e.g. 1000 "
@@ -483,21 +501,16 @@ std::vector<OutcomeData> read_single_arm(const std::string& path) {
       fail(path, table.header_line, msg);
     }
   };
-  const CsvTable table = read_csv_impl(path, check_header);
-  if (table.rows.empty())
-    fail(path, table.header_line,
-         "no data rows after the header; add one row per study with the columns " +
-             std::string(kRequiredColumns));
 
   std::vector<OutcomeData> out;
   std::unordered_map<std::string, std::size_t> outcome_index;
   std::vector<std::unordered_map<std::string, long>> study_lines;  // per outcome: name -> line
+  bool any_rows = false;
 
-  for (std::size_t r = 0; r < table.rows.size(); ++r) {
-    const auto& row = table.rows[r];
-    const long line = table.row_lines[r];
-    const std::string& outcome = row[col[0]];
-    const std::string& study = row[col[1]];
+  const auto add_row = [&](std::vector<std::string>& row, long line) {
+    any_rows = true;
+    std::string& outcome = row[col[0]];
+    std::string& study = row[col[1]];
     if (trim(outcome).empty())
       fail(path, line,
            "outcome is empty; every row needs an outcome name (delete the line if it is an "
@@ -526,8 +539,14 @@ std::vector<OutcomeData> read_single_arm(const std::string& path) {
            "study '" + study + "' appears twice in outcome '" + outcome + "' (first on line " +
                std::to_string(sit->second) +
                "); give each study a unique name within an outcome, or delete the duplicate row");
-    out[o].studies.push_back(StudyCounts{study, events, total, line});
-  }
+    out[o].studies.push_back(StudyCounts{std::move(study), events, total, line});
+  };
+
+  const CsvTable table = read_csv_impl(path, check_header, add_row);
+  if (!any_rows)
+    fail(path, table.header_line,
+         "no data rows after the header; add one row per study with the columns " +
+             std::string(kRequiredColumns));
   return out;
 }
 

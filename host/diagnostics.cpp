@@ -28,16 +28,15 @@
 //    One deliberate simplification: if ANY draw is non-finite, every statistic is NaN. (In R,
 //    NaN draws give NA or an error; rank-based rhat/ess_bulk of draws containing +-Inf can
 //    come out finite in R. hbmeta treats non-finite draws as a failed run instead.)
-//  * ess_quantile(prob = 1) is NaN (indicator constant), as in 1.4.0; probs outside [0, 1]
-//    (an error in R) give NaN.
+//  * ess_quantile(prob = 1) is NaN (the indicator x <= max(x) is constant; posterior versions
+//    after 1.4.0 special-case prob = 1); probs outside [0, 1] (an error in R) give NaN.
 #include "host/diagnostics.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <cstdint>
 #include <limits>
-#include <numeric>
+#include <utility>
 #include <vector>
 
 #include <boost/math/distributions/normal.hpp>
@@ -138,30 +137,6 @@ Matrix split_chains(const ChainDraws& x) {
   return split_chains(x, [](double v) { return v; });
 }
 
-// posterior's z_scale(): average ranks over all values, qnorm((r - 3/8) / (S + 1/4)).
-void z_scale(Matrix& m) {
-  const std::size_t s = m.v.size();
-  if (s == 0) return;
-  std::vector<std::size_t> order(s);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return m.v[a] < m.v[b]; });
-  const boost::math::normal_distribution<double> normal;
-  const double denom = static_cast<double>(s) - 2.0 * 0.375 + 1.0;
-  std::vector<double> z(s);
-  std::size_t i = 0;
-  while (i < s) {
-    std::size_t j = i + 1;
-    while (j < s && m.v[order[j]] == m.v[order[i]]) ++j;
-    // ranks i+1 .. j (1-based) share their average
-    const double rank = 0.5 * (static_cast<double>(i + 1) + static_cast<double>(j));
-    const double zi = boost::math::quantile(normal, (rank - 0.375) / denom);
-    for (std::size_t k = i; k < j; ++k) z[order[k]] = zi;
-    i = j;
-  }
-  m.v.swap(z);
-}
-
 // R's quantile(x, prob, type = 7) of already sorted values.
 double quantile7(const std::vector<double>& sorted, double prob) {
   const std::size_t n = sorted.size();
@@ -186,10 +161,111 @@ double median_sorted(const std::vector<double>& sorted) {
   return r_mean(both, 2);
 }
 
-std::vector<double> sorted_draws(const ChainDraws& x) {
-  std::vector<double> s(x.data, x.data + x.chains * x.draws);
-  std::sort(s.begin(), s.end());
-  return s;
+// All draws sorted once (values with their chain-major positions); every rank-based quantity
+// (quantiles, median, z-scaled bulk and folded draws) is derived from this single sort.
+struct SortedDraws {
+  std::vector<double> values;     // ascending
+  std::vector<std::size_t> where;  // where[i]: index into ChainDraws::data of values[i]
+};
+
+SortedDraws sort_draws(const ChainDraws& x) {
+  const std::size_t s = x.chains * x.draws;
+  std::vector<std::pair<double, std::size_t>> order(s);
+  for (std::size_t i = 0; i < s; ++i) order[i] = {x.data[i], i};
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  SortedDraws out;
+  out.values.resize(s);
+  out.where.resize(s);
+  for (std::size_t i = 0; i < s; ++i) {
+    out.values[i] = order[i].first;
+    out.where[i] = order[i].second;
+  }
+  return out;
+}
+
+// Position of draw data[flat] in the split-chain matrix of split_chains(), or kDropped when the
+// draw is dropped (the middle draw of an odd-length chain).
+constexpr std::size_t kDropped = static_cast<std::size_t>(-1);
+std::size_t split_position(const ChainDraws& x, std::size_t flat) {
+  const std::size_t c = flat / x.draws, t = flat % x.draws;
+  if (x.draws == 1) return c;
+  const std::size_t half = x.draws / 2, second = x.draws - half;
+  if (t < half) return c * half + t;
+  if (t >= second) return (x.chains + c) * half + (t - second);
+  return kDropped;
+}
+
+// posterior's z_scale() of a split-chain matrix, given the matrix's entries in ascending order
+// as (value, matrix position) pairs: ties get their average rank r, then
+// z = qnorm((r - 3/8) / (S + 1/4)).
+void assign_z_scores(const std::vector<std::pair<double, std::size_t>>& ascending, Matrix& m) {
+  using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
+  const boost::math::normal_distribution<double, Policy> normal;
+  const std::size_t s = ascending.size();
+  const double denom = static_cast<double>(s) - 2.0 * 0.375 + 1.0;
+  std::size_t i = 0;
+  while (i < s) {
+    std::size_t j = i + 1;
+    while (j < s && ascending[j].first == ascending[i].first) ++j;
+    // ranks i+1 .. j (1-based) share their average
+    const double rank = 0.5 * (static_cast<double>(i + 1) + static_cast<double>(j));
+    const double z = boost::math::quantile(normal, (rank - 0.375) / denom);
+    for (std::size_t k = i; k < j; ++k) m.v[ascending[k].second] = z;
+    i = j;
+  }
+}
+
+Matrix empty_split(const ChainDraws& x) {
+  Matrix m;
+  if (x.draws == 1) {
+    m.rows = 1;
+    m.cols = x.chains;
+  } else {
+    m.rows = x.draws / 2;
+    m.cols = 2 * x.chains;
+  }
+  m.v.assign(m.rows * m.cols, 0.0);
+  return m;
+}
+
+// z_scale(split_chains(x)).
+Matrix z_scaled_split(const ChainDraws& x, const SortedDraws& sorted) {
+  Matrix m = empty_split(x);
+  std::vector<std::pair<double, std::size_t>> ascending;
+  ascending.reserve(m.v.size());
+  for (std::size_t i = 0; i < sorted.values.size(); ++i) {
+    const std::size_t pos = split_position(x, sorted.where[i]);
+    if (pos != kDropped) ascending.emplace_back(sorted.values[i], pos);
+  }
+  assign_z_scores(ascending, m);
+  return m;
+}
+
+// z_scale(split_chains(abs(x - median))). The folded values are sorted by merging the draws
+// below the median (walked downwards) with those from the median up: rounding is monotone, so
+// abs(v - med) is non-decreasing along each walk and the merge is an exact sort.
+Matrix z_scaled_folded_split(const ChainDraws& x, const SortedDraws& sorted, double med) {
+  Matrix m = empty_split(x);
+  const std::vector<double>& v = sorted.values;
+  const std::size_t s = v.size();
+  const std::size_t mid =
+      static_cast<std::size_t>(std::lower_bound(v.begin(), v.end(), med) - v.begin());
+  std::vector<std::pair<double, std::size_t>> ascending;
+  ascending.reserve(m.v.size());
+  std::size_t lo = mid, hi = mid;  // next below: lo - 1; next above: hi
+  while (lo > 0 || hi < s) {
+    std::size_t i;
+    if (hi == s || (lo > 0 && std::fabs(v[lo - 1] - med) <= std::fabs(v[hi] - med))) {
+      i = --lo;
+    } else {
+      i = hi++;
+    }
+    const std::size_t pos = split_position(x, sorted.where[i]);
+    if (pos != kDropped) ascending.emplace_back(std::fabs(v[i] - med), pos);
+  }
+  assign_z_scores(ascending, m);
+  return m;
 }
 
 // posterior's .rhat() on an (already split / transformed) matrix.
@@ -209,8 +285,10 @@ double rhat_core(const Matrix& m) {
 
 // ---- autocovariance -----------------------------------------------------------------------
 
-// In-place iterative radix-2 FFT; `inverse` uses e^{+i...} and no 1/P scaling.
-void fft_inplace(std::vector<std::complex<double>>& a, bool inverse) {
+// In-place iterative radix-2 FFT of size p = a.size() (a power of two); twiddle[k] holds
+// exp(-2 pi i k / p) for k < p / 2. `inverse` conjugates the twiddles and does not scale by 1/p.
+void fft_inplace(std::vector<std::complex<double>>& a,
+                 const std::vector<std::complex<double>>& twiddle, bool inverse) {
   const std::size_t p = a.size();
   for (std::size_t i = 1, j = 0; i < p; ++i) {
     std::size_t bit = p >> 1;
@@ -218,23 +296,31 @@ void fft_inplace(std::vector<std::complex<double>>& a, bool inverse) {
     j ^= bit;
     if (i < j) std::swap(a[i], a[j]);
   }
-  const double pi = 3.14159265358979323846;
   for (std::size_t len = 2; len <= p; len <<= 1) {
-    const std::size_t halflen = len / 2;
-    std::vector<std::complex<double>> w(halflen);
-    for (std::size_t k = 0; k < halflen; ++k) {
-      const double ang = 2.0 * pi * static_cast<double>(k) / static_cast<double>(len);
-      w[k] = {std::cos(ang), inverse ? std::sin(ang) : -std::sin(ang)};
-    }
+    const std::size_t halflen = len / 2, stride = p / len;
     for (std::size_t i = 0; i < p; i += len) {
       for (std::size_t k = 0; k < halflen; ++k) {
+        // plain complex product (std::complex operator* goes through __muldc3's NaN handling)
+        const double wr = twiddle[k * stride].real();
+        const double wi = inverse ? -twiddle[k * stride].imag() : twiddle[k * stride].imag();
         const std::complex<double> u = a[i + k];
-        const std::complex<double> v = a[i + k + halflen] * w[k];
+        const std::complex<double> b = a[i + k + halflen];
+        const std::complex<double> v{b.real() * wr - b.imag() * wi, b.real() * wi + b.imag() * wr};
         a[i + k] = u + v;
         a[i + k + halflen] = u - v;
       }
     }
   }
+}
+
+std::vector<std::complex<double>> fft_twiddles(std::size_t p) {
+  const double pi = 3.14159265358979323846;
+  std::vector<std::complex<double>> w(p / 2);
+  for (std::size_t k = 0; k < p / 2; ++k) {
+    const double ang = 2.0 * pi * static_cast<double>(k) / static_cast<double>(p);
+    w[k] = {std::cos(ang), -std::sin(ang)};
+  }
+  return w;
 }
 
 // Chain-averaged biased autocovariances acov_mean[k] = mean_c (1/N) sum_t yc[t] yc[t+k],
@@ -279,19 +365,29 @@ class AcovMeans {
   }
 
   double direct(std::size_t lag) const {
-    long double total = 0;
+    double total = 0;
+    const std::size_t len = n_ - lag;
     for (std::size_t j = 0; j < c_; ++j) {
       const double* y = yc_.data() + j * n_;
-      long double s = 0;
-      for (std::size_t t = 0; t + lag < n_; ++t) s += static_cast<long double>(y[t]) * y[t + lag];
-      total += s / static_cast<long double>(n_);
+      const double* z = y + lag;
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      std::size_t t = 0;
+      for (; t + 4 <= len; t += 4) {
+        s0 += y[t] * z[t];
+        s1 += y[t + 1] * z[t + 1];
+        s2 += y[t + 2] * z[t + 2];
+        s3 += y[t + 3] * z[t + 3];
+      }
+      for (; t < len; ++t) s0 += y[t] * z[t];
+      total += ((s0 + s1) + (s2 + s3)) / static_cast<double>(n_);
     }
-    return static_cast<double>(total / static_cast<long double>(c_));
+    return total / static_cast<double>(c_);
   }
 
   void fill_by_fft() {
     std::size_t p = 1;
     while (p < 2 * n_) p <<= 1;  // zero padding to >= 2N avoids circular wrap-around
+    const std::vector<std::complex<double>> twiddle = fft_twiddles(p);
     std::vector<double> power(p, 0.0);
     std::vector<std::complex<double>> z(p);
     // Two real chains per complex transform: z = a + i b, then
@@ -301,14 +397,14 @@ class AcovMeans {
       const double* b = (j + 1 < c_) ? yc_.data() + (j + 1) * n_ : nullptr;
       for (std::size_t t = 0; t < p; ++t) z[t] = {0.0, 0.0};
       for (std::size_t t = 0; t < n_; ++t) z[t] = {a[t], b ? b[t] : 0.0};
-      fft_inplace(z, false);
+      fft_inplace(z, twiddle, false);
       for (std::size_t k = 0; k < p; ++k) {
         const std::size_t kr = (p - k) % p;
         power[k] += 0.5 * (std::norm(z[k]) + std::norm(z[kr]));
       }
     }
     for (std::size_t k = 0; k < p; ++k) z[k] = {power[k], 0.0};
-    fft_inplace(z, true);
+    fft_inplace(z, twiddle, true);
     const double scale = 1.0 / (static_cast<double>(p) * static_cast<double>(n_) *
                                 static_cast<double>(c_));
     const std::size_t have = cache_.size();
@@ -383,7 +479,7 @@ double ess_core(const Matrix& m) {
 
 double ess_quantile_sorted(const ChainDraws& x, const std::vector<double>& sorted, double prob) {
   if (!(prob >= 0.0 && prob <= 1.0)) return kNaN;
-  if (is_constant(sorted.data(), sorted.size())) return kNaN;
+  if (sorted.front() == sorted.back()) return kNaN;  // should_return_NA(x): constant draws
   const double q = quantile7(sorted, prob);
   return ess_core(split_chains(x, [q](double v) { return v <= q ? 1.0 : 0.0; }));
 }
@@ -407,16 +503,17 @@ double mcse_quantile_sorted(const std::vector<double>& sorted, double prob, doub
   return (th2 - th1) / 2.0;
 }
 
-double max_na(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::max(a, b); }
-double min_na(double a, double b) { return (std::isnan(a) || std::isnan(b)) ? kNaN : std::min(a, b); }
+double max_na(double a, double b) {
+  return (std::isnan(a) || std::isnan(b)) ? kNaN : std::max(a, b);
+}
+double min_na(double a, double b) {
+  return (std::isnan(a) || std::isnan(b)) ? kNaN : std::min(a, b);
+}
 
-double rhat_from_sorted(const ChainDraws& x, const std::vector<double>& sorted) {
-  Matrix bulk = split_chains(x);
-  z_scale(bulk);
-  const double med = median_sorted(sorted);
-  Matrix tail = split_chains(x, [med](double v) { return std::fabs(v - med); });
-  z_scale(tail);
-  return max_na(rhat_core(bulk), rhat_core(tail));
+std::vector<double> sorted_values(const ChainDraws& x) {
+  std::vector<double> s(x.data, x.data + x.chains * x.draws);
+  std::sort(s.begin(), s.end());
+  return s;
 }
 
 double sd_all(const ChainDraws& x) { return std::sqrt(r_var(x.data, x.chains * x.draws)); }
@@ -425,7 +522,10 @@ double sd_all(const ChainDraws& x) { return std::sqrt(r_var(x.data, x.chains * x
 
 double rhat(const ChainDraws& x) {
   if (!usable(x)) return kNaN;
-  return rhat_from_sorted(x, sorted_draws(x));
+  const SortedDraws sorted = sort_draws(x);
+  const double med = median_sorted(sorted.values);
+  return max_na(rhat_core(z_scaled_split(x, sorted)),
+                rhat_core(z_scaled_folded_split(x, sorted, med)));
 }
 
 double rhat_basic(const ChainDraws& x) {
@@ -435,14 +535,12 @@ double rhat_basic(const ChainDraws& x) {
 
 double ess_bulk(const ChainDraws& x) {
   if (!usable(x)) return kNaN;
-  Matrix m = split_chains(x);
-  z_scale(m);
-  return ess_core(m);
+  return ess_core(z_scaled_split(x, sort_draws(x)));
 }
 
 double ess_tail(const ChainDraws& x) {
   if (!usable(x)) return kNaN;
-  const std::vector<double> sorted = sorted_draws(x);
+  const std::vector<double> sorted = sorted_values(x);
   return min_na(ess_quantile_sorted(x, sorted, 0.05), ess_quantile_sorted(x, sorted, 0.95));
 }
 
@@ -455,7 +553,7 @@ double ess_mean(const ChainDraws& x) { return ess_basic(x); }
 
 double ess_quantile(const ChainDraws& x, double prob) {
   if (!usable(x)) return kNaN;
-  return ess_quantile_sorted(x, sorted_draws(x), prob);
+  return ess_quantile_sorted(x, sorted_values(x), prob);
 }
 
 double mcse_mean(const ChainDraws& x) {
@@ -465,33 +563,32 @@ double mcse_mean(const ChainDraws& x) {
 
 double mcse_quantile(const ChainDraws& x, double prob) {
   if (!usable(x)) return kNaN;
-  const std::vector<double> sorted = sorted_draws(x);
+  const std::vector<double> sorted = sorted_values(x);
   return mcse_quantile_sorted(sorted, prob, ess_quantile_sorted(x, sorted, prob));
 }
 
 Diagnostics diagnose(const ChainDraws& x) {
   Diagnostics d{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
   if (!usable(x)) return d;
-  const std::vector<double> sorted = sorted_draws(x);
+  const SortedDraws sorted = sort_draws(x);
 
-  const Matrix split = split_chains(x);
-  d.rhat_basic = rhat_core(split);
-  d.ess_basic = ess_core(split);  // ess_basic(split = TRUE) == ess_mean
-
-  Matrix bulk = split;
-  z_scale(bulk);
-  d.ess_bulk = ess_core(bulk);
-  const double med = median_sorted(sorted);
-  Matrix tail = split_chains(x, [med](double v) { return std::fabs(v - med); });
-  z_scale(tail);
-  d.rhat = max_na(rhat_core(bulk), rhat_core(tail));
-
-  const double ess_q05 = ess_quantile_sorted(x, sorted, 0.05);
-  const double ess_q95 = ess_quantile_sorted(x, sorted, 0.95);
+  {
+    const Matrix split = split_chains(x);
+    d.rhat_basic = rhat_core(split);
+    d.ess_basic = ess_core(split);  // ess_basic(split = TRUE) == ess_mean
+  }
+  {
+    const Matrix bulk = z_scaled_split(x, sorted);
+    d.ess_bulk = ess_core(bulk);
+    const double med = median_sorted(sorted.values);
+    d.rhat = max_na(rhat_core(bulk), rhat_core(z_scaled_folded_split(x, sorted, med)));
+  }
+  const double ess_q05 = ess_quantile_sorted(x, sorted.values, 0.05);
+  const double ess_q95 = ess_quantile_sorted(x, sorted.values, 0.95);
   d.ess_tail = min_na(ess_q05, ess_q95);
   d.mcse_mean = sd_all(x) / std::sqrt(d.ess_basic);
-  d.mcse_q05 = mcse_quantile_sorted(sorted, 0.05, ess_q05);
-  d.mcse_q95 = mcse_quantile_sorted(sorted, 0.95, ess_q95);
+  d.mcse_q05 = mcse_quantile_sorted(sorted.values, 0.05, ess_q05);
+  d.mcse_q95 = mcse_quantile_sorted(sorted.values, 0.95, ess_q95);
   return d;
 }
 

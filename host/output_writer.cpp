@@ -68,6 +68,8 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   j.value("draws", info.options.sampler.draws);
   j.value("max_steps", info.options.sampler.max_steps);
   j.value("target_accept", info.options.sampler.target_accept);
+  const Parametrisation par = info.options.sampler.parametrisation;
+  j.value("parametrisation", par == Parametrisation::Auto ? "auto" : par == Parametrisation::Centred ? "centred" : "non-centred");
   j.value("prior_mu", prior_to_string(info.options.prior_mu));
   j.value("prior_tau", prior_to_string(info.options.prior_tau));
   j.value("new_clinic_size", info.options.new_clinic_size);

@@ -77,7 +77,14 @@ SingleArmRun sample_single_arm(const SingleArmInput& in, const SamplerConfig& cf
 
   // Centre a study when its data pin theta_i down more tightly than the population spread.
   std::vector<std::uint8_t> centred(K);
-  for (int i = 0; i < K; ++i) centred[i] = g0[i].var < kCentreRatio * tau0 * tau0 ? 1 : 0;
+  auto choose = [&](bool data_says_centred) -> std::uint8_t {
+    switch (cfg.parametrisation) {
+      case Parametrisation::Centred: return 1;
+      case Parametrisation::NonCentred: return 0;
+      default: return data_says_centred ? 1 : 0;
+    }
+  };
+  for (int i = 0; i < K; ++i) centred[i] = choose(g0[i].var < kCentreRatio * tau0 * tau0);
 
   std::vector<double> inv_metric(D);
   inv_metric[0] = std::clamp(1.0 / sw_re, 1e-6, 4.0);
@@ -201,7 +208,7 @@ SingleArmRun sample_single_arm(const SingleArmInput& in, const SamplerConfig& cf
           // the population, pin theta_i down.
           std::sort(w_tau.begin(), w_tau.end());
           const double tau_lo = w_tau[w_tau.size() / 10];
-          for (int i = 0; i < K; ++i) next[i] = w_theta[i].var() < kCentreRatio * tau_lo * tau_lo ? 1 : 0;
+          for (int i = 0; i < K; ++i) next[i] = choose(w_theta[i].var() < kCentreRatio * tau_lo * tau_lo);
           inv_metric[0] = regularised_var(w_mu[0]);
           inv_metric[1] = regularised_var(w_s[0]);
           for (int i = 0; i < K; ++i) inv_metric[2 + i] = regularised_var(next[i] ? w_theta[i] : w_z[i]);

@@ -10,6 +10,9 @@
 
 namespace hbm {
 
+// How studies are parametrised: chosen per study during warmup (the default), or forced.
+enum class Parametrisation { Auto, Centred, NonCentred };
+
 struct SamplerConfig {
   int chains = 16;
   int warmup = 1000;
@@ -17,6 +20,7 @@ struct SamplerConfig {
   int max_steps = 1024;        // cap on leapfrog steps per iteration
   double target_accept = 0.8;  // target for the harmonic mean of acceptance across chains
   std::uint64_t seed = 20251121;
+  Parametrisation parametrisation = Parametrisation::Auto;
 };
 
 struct SingleArmInput {

@@ -379,6 +379,17 @@ TEST_F(CsvReader, RejectsTextAfterClosingQuote) {
                      "quotes \"\"");
 }
 
+TEST_F(CsvReader, FirstProblemInFileOrderIsReported) {
+  // A value problem on line 2 is reported before a ragged row or open quote further down...
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,5,4\nm,B,1\nm,\"C,1,2\n"),
+            path() + ":2: events (5) exceeds total (4)");
+  // ...and a ragged row before a value problem further down.
+  EXPECT_EQ(error_for(std::string(kHeader) + "m,A,1\nm,B,5,4\n"),
+            path() + ":2: row has 3 fields but the header (line 1) has 4; check for a missing or "
+                     "extra comma (a trailing comma adds an empty field) and put values that "
+                     "contain commas in double quotes");
+}
+
 // ---- counts --------------------------------------------------------------------------------
 
 TEST_F(CsvReader, RejectsNonIntegerCounts) {
@@ -386,7 +397,13 @@ TEST_F(CsvReader, RejectsNonIntegerCounts) {
   const std::string plain = " is not a whole number; counts must be whole numbers written as "
                             "plain digits, e.g. 12";
   EXPECT_EQ(error_for(h + "m,B,3.5,10\n"), path() + ":3: events (3.5)" + plain);
-  EXPECT_EQ(error_for(h + "m,B,3,10.0\n"), path() + ":3: total (10.0)" + plain);
+  EXPECT_EQ(error_for(h + "m,B,3,10.0\n"),
+            path() + ":3: total (10.0) has a decimal point; write counts as plain digits: 10 "
+                     "instead of 10.0");
+  EXPECT_EQ(error_for(h + "m,B,.0,10\n"), path() + ":3: events (.0)" + plain);
+  EXPECT_EQ(error_for(h + "m,B,-,10\n"),
+            path() + ":3: events (-) is not a number; counts must be whole numbers written as "
+                     "plain digits, e.g. 12");
   EXPECT_EQ(error_for(h + "m,B,abc,10\n"),
             path() + ":3: events (abc) is not a number; counts must be whole numbers written as "
                      "plain digits, e.g. 12");
@@ -398,7 +415,9 @@ TEST_F(CsvReader, RejectsNonIntegerCounts) {
   EXPECT_EQ(error_for(h + "m,B,1,  \n"),
             path() + ":3: total is empty; enter a whole number (1 or more)");
   EXPECT_EQ(error_for(h + "m,B,+3,10\n"),
-            path() + ":3: events (+3) has a '+' sign; write counts as plain digits, e.g. 12");
+            path() + ":3: events (+3) has a '+' sign; write counts as plain digits: 3 instead of +3");
+  EXPECT_EQ(error_for(h + "m,B,+3.5,10\n"),
+            path() + ":3: events (+3.5) has a '+' sign; write counts as plain digits, e.g. 12");
   EXPECT_EQ(error_for(h + "m,B,NA,10\n"),
             path() + ":3: events (NA) is a missing-value marker; hbmeta needs the observed count "
                      "for every study: fill it in or delete the row");
