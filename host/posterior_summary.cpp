@@ -25,10 +25,11 @@ ParamSummary summarise(const ChainDraws& x) {
   r.sd = N > 1 ? std::sqrt(ss / static_cast<double>(N - 1)) : 0.0;
   std::sort(v.begin(), v.end());
   for (std::size_t k = 0; k < kQuantileLevels.size(); ++k) r.q[k] = quantile_sorted(v, kQuantileLevels[k]);
-  r.rhat = rhat(x);
-  r.ess_bulk = ess_bulk(x);
-  r.ess_tail = ess_tail(x);
-  r.mcse_mean = mcse_mean(x);
+  const Diagnostics d = diagnose(x);  // sorts once for every statistic
+  r.rhat = d.rhat;
+  r.ess_bulk = d.ess_bulk;
+  r.ess_tail = d.ess_tail;
+  r.mcse_mean = d.mcse_mean;
   return r;
 }
 

@@ -68,36 +68,41 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
   r.k = K;
   r.chains = C;
   r.draws = S;
-  auto add = [&](const std::string& name, const std::vector<double>& v) {
-    r.parameters.push_back({name, summarise(ChainDraws{v.data(), static_cast<std::size_t>(C), static_cast<std::size_t>(S)})});
-    r.draw_names.push_back(name);
-    r.draw_columns.push_back(v);
-  };
-  add("mu", run.mu);
-  add("tau", run.tau);
-  add("theta_new", theta_new);
-  add("p_pooled", p_pooled);
-  add("p_new", p_new);
-  if (opt.new_clinic_size > 0) add("events_new", events_new);
+  std::vector<std::pair<std::string, const std::vector<double>*>> hyper = {
+      {"mu", &run.mu}, {"tau", &run.tau}, {"theta_new", &theta_new}, {"p_pooled", &p_pooled}, {"p_new", &p_new}};
+  if (opt.new_clinic_size > 0) hyper.push_back({"events_new", &events_new});
+  r.parameters.resize(hyper.size());
+  pool.parallel_for(static_cast<int>(hyper.size()), [&](int j) {
+    const std::vector<double>& v = *hyper[j].second;
+    r.parameters[j] = {hyper[j].first, summarise(ChainDraws{v.data(), static_cast<std::size_t>(C), static_cast<std::size_t>(S)})};
+  });
+  for (const auto& h : hyper) {
+    r.draw_names.push_back(h.first);
+    r.draw_columns.push_back(*h.second);
+  }
 
-  std::vector<double> th(N), p(N);
-  for (int i = 0; i < K; ++i) {
+  // Study summaries are independent of each other: one pool task per study, each writing its
+  // own slot, so the result does not depend on the thread count.
+  r.studies.resize(K);
+  std::vector<std::vector<double>> study_theta(K);
+  pool.parallel_for(K, [&](int i) {
+    std::vector<double> th(N), p(N);
     for (std::size_t idx = 0; idx < N; ++idx) {
       th[idx] = run.theta[idx * K + i];
       p[idx] = inv_logit(th[idx]);
     }
-    StudyResult sr;
+    StudyResult& sr = r.studies[i];
     sr.name = data.studies[i].name;
     sr.events = data.studies[i].events;
     sr.total = data.studies[i].total;
     sr.centred = run.centred[i] != 0;
-    const ChainDraws cd{th.data(), static_cast<std::size_t>(C), static_cast<std::size_t>(S)};
-    const ChainDraws pd{p.data(), static_cast<std::size_t>(C), static_cast<std::size_t>(S)};
-    sr.theta = summarise(cd);
-    sr.p = summarise(pd);
-    r.studies.push_back(sr);
+    sr.theta = summarise(ChainDraws{th.data(), static_cast<std::size_t>(C), static_cast<std::size_t>(S)});
+    sr.p = summarise(ChainDraws{p.data(), static_cast<std::size_t>(C), static_cast<std::size_t>(S)});
+    study_theta[i] = std::move(th);
+  });
+  for (int i = 0; i < K; ++i) {
     r.draw_names.push_back("theta[" + std::to_string(i + 1) + "]");
-    r.draw_columns.push_back(th);
+    r.draw_columns.push_back(std::move(study_theta[i]));
   }
 
   // ---- diagnostics --------------------------------------------------------------------

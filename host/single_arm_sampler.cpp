@@ -156,11 +156,17 @@ SingleArmRun sample_single_arm(const SingleArmInput& in, const SamplerConfig& cf
     out.trajectory_length = traj.T();
   }
 
-  for (int it = 0; it < W + cfg.draws; ++it) {
-    const bool warm = it < W;
+  // Leapfrog steps of iteration `it` for trajectory length T: jittered by the Halton sequence,
+  // the same for every chain.
+  auto steps_at = [&](int it, double T, double step) {
     const double h = halton_base2(static_cast<std::uint64_t>(it) + 1);
-    const double T = warm ? traj.T() : out.trajectory_length;
-    const int L = std::clamp(static_cast<int>(std::ceil(h * T / eps)), 1, cfg.max_steps);
+    return std::clamp(static_cast<int>(std::ceil(h * T / step)), 1, cfg.max_steps);
+  };
+
+  // ---- warmup: all chains step together and share their adaptation --------------------
+  for (int it = 0; it < W; ++it) {
+    const double h = halton_base2(static_cast<std::uint64_t>(it) + 1);
+    const int L = steps_at(it, traj.T(), eps);
 
     pool.parallel_for(C, [&](int c) {
       double* qc = &q[c * D];
@@ -170,91 +176,95 @@ SingleArmRun sample_single_arm(const SingleArmInput& in, const SamplerConfig& cf
                                in.stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), w);
     });
 
-    if (warm) {
-      for (int c = 0; c < C; ++c) {
-        acc[c] = info[c].accept_prob;
-        out.warmup_divergences += info[c].divergent;
-        for (int j = 0; j < D; ++j) {
-          const double sd = std::sqrt(inv_metric[j]);
-          x0[c * D + j] = q0[c * D + j] / sd;
-          x1[c * D + j] = qp_buf[c * D + j] / sd;
-          v1[c * D + j] = sd * p_buf[c * D + j];
-        }
-      }
-      eps = step.update(acc);
-      traj.update(C, D, x0, x1, v1, acc, h);
-      traj.clamp(eps, cfg.max_steps * eps);
-      if (it + 1 == t_avg_start) traj.start_averaging();
-
-      // Window statistics in both parametrisations of every study.
-      if (window + 1 < static_cast<int>(bounds.size()) && it >= bounds[window]) {
-        for (int c = 0; c < C; ++c) {
-          const double* qc = &q[c * D];
-          const double tau = tau_transform(in.prior_tau, qc[1]).tau;
-          w_mu[0].add(qc[0]);
-          w_s[0].add(qc[1]);
-          w_tau.push_back(tau);
-          for (int i = 0; i < K; ++i) {
-            const double th = model.theta(qc, i, tau);
-            w_theta[i].add(th);
-            w_z[i].add((th - qc[0]) / tau);
-          }
-        }
-        if (it + 1 == bounds[window + 1]) {
-          // Re-choose each study's parametrisation, then the metric in that parametrisation.
-          std::vector<std::uint8_t> next(K);
-          // Centred when the study's posterior sd is well below the lower range of tau (its 10%
-          // quantile): there the centred funnel at small tau is out of reach and the data, not
-          // the population, pin theta_i down.
-          std::sort(w_tau.begin(), w_tau.end());
-          const double tau_lo = w_tau[w_tau.size() / 10];
-          for (int i = 0; i < K; ++i) next[i] = choose(w_theta[i].var() < kCentreRatio * tau_lo * tau_lo);
-          inv_metric[0] = regularised_var(w_mu[0]);
-          inv_metric[1] = regularised_var(w_s[0]);
-          for (int i = 0; i < K; ++i) inv_metric[2 + i] = regularised_var(next[i] ? w_theta[i] : w_z[i]);
-          pool.parallel_for(C, [&](int c) {
-            double* qc = &q[c * D];
-            const double tau = tau_transform(in.prior_tau, qc[1]).tau;
-            for (int i = 0; i < K; ++i) {
-              if (next[i] == centred[i]) continue;
-              const double th = model.theta(qc, i, tau);
-              qc[2 + i] = next[i] ? th : (th - qc[0]) / tau;
-            }
-          });
-          centred = next;
-          model.centred = centred.data();
-          pool.parallel_for(C, [&](int c) { lp[c] = model.log_density_grad(&q[c * D], &g[c * D]); });
-          step.restart(eps);
-          w_mu.assign(1, {});
-          w_s.assign(1, {});
-          w_tau.clear();
-          w_theta.assign(K, {});
-          w_z.assign(K, {});
-          ++window;
-        }
-      }
-      if (it + 1 == W) {
-        eps = step.averaged();
-        out.trajectory_length = std::clamp(traj.averaged_T(), eps, cfg.max_steps * eps);
-        out.step_size = eps;
-      }
-      continue;
-    }
-
-    const int t = it - W;
     for (int c = 0; c < C; ++c) {
+      acc[c] = info[c].accept_prob;
+      out.warmup_divergences += info[c].divergent;
+      for (int j = 0; j < D; ++j) {
+        const double sd = std::sqrt(inv_metric[j]);
+        x0[c * D + j] = q0[c * D + j] / sd;
+        x1[c * D + j] = qp_buf[c * D + j] / sd;
+        v1[c * D + j] = sd * p_buf[c * D + j];
+      }
+    }
+    eps = step.update(acc);
+    traj.update(C, D, x0, x1, v1, acc, h);
+    traj.clamp(eps, cfg.max_steps * eps);
+    if (it + 1 == t_avg_start) traj.start_averaging();
+
+    // Window statistics in both parametrisations of every study.
+    if (window + 1 < static_cast<int>(bounds.size()) && it >= bounds[window]) {
+      for (int c = 0; c < C; ++c) {
+        const double* qc = &q[c * D];
+        const double tau = tau_transform(in.prior_tau, qc[1]).tau;
+        w_mu[0].add(qc[0]);
+        w_s[0].add(qc[1]);
+        w_tau.push_back(tau);
+        for (int i = 0; i < K; ++i) {
+          const double th = model.theta(qc, i, tau);
+          w_theta[i].add(th);
+          w_z[i].add((th - qc[0]) / tau);
+        }
+      }
+      if (it + 1 == bounds[window + 1]) {
+        // Re-choose each study's parametrisation, then the metric in that parametrisation.
+        std::vector<std::uint8_t> next(K);
+        // Centred when the study's posterior sd is well below the lower range of tau (its 10%
+        // quantile): there the centred funnel at small tau is out of reach and the data, not
+        // the population, pin theta_i down.
+        std::sort(w_tau.begin(), w_tau.end());
+        const double tau_lo = w_tau[w_tau.size() / 10];
+        for (int i = 0; i < K; ++i) next[i] = choose(w_theta[i].var() < kCentreRatio * tau_lo * tau_lo);
+        inv_metric[0] = regularised_var(w_mu[0]);
+        inv_metric[1] = regularised_var(w_s[0]);
+        for (int i = 0; i < K; ++i) inv_metric[2 + i] = regularised_var(next[i] ? w_theta[i] : w_z[i]);
+        pool.parallel_for(C, [&](int c) {
+          double* qc = &q[c * D];
+          const double tau = tau_transform(in.prior_tau, qc[1]).tau;
+          for (int i = 0; i < K; ++i) {
+            if (next[i] == centred[i]) continue;
+            const double th = model.theta(qc, i, tau);
+            qc[2 + i] = next[i] ? th : (th - qc[0]) / tau;
+          }
+        });
+        centred = next;
+        model.centred = centred.data();
+        pool.parallel_for(C, [&](int c) { lp[c] = model.log_density_grad(&q[c * D], &g[c * D]); });
+        step.restart(eps);
+        w_mu.assign(1, {});
+        w_s.assign(1, {});
+        w_tau.clear();
+        w_theta.assign(K, {});
+        w_z.assign(K, {});
+        ++window;
+      }
+    }
+    if (it + 1 == W) {
+      eps = step.averaged();
+      out.trajectory_length = std::clamp(traj.averaged_T(), eps, cfg.max_steps * eps);
+      out.step_size = eps;
+    }
+  }
+
+  // ---- sampling: the chains no longer interact, so each runs all its draws in one task -----
+  pool.parallel_for(C, [&](int c) {
+    double* qc = &q[c * D];
+    HmcWork w{&p_buf[c * D], &qp_buf[c * D], &gp_buf[c * D]};
+    for (int t = 0; t < cfg.draws; ++t) {
+      const int it = W + t;
+      const int L = steps_at(it, out.trajectory_length, eps);
+      const HmcStepInfo inf = hmc_transition(model, qc, &g[c * D], lp[c], inv_metric.data(), eps, L, cfg.seed,
+                                             in.stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), w);
       const std::size_t idx = static_cast<std::size_t>(c) * cfg.draws + t;
-      const double* qc = &q[c * D];
       const double tau = tau_transform(in.prior_tau, qc[1]).tau;
       out.mu[idx] = qc[0];
       out.tau[idx] = tau;
       for (int i = 0; i < K; ++i) out.theta[idx * K + i] = model.theta(qc, i, tau);
-      out.accept_prob[idx] = info[c].accept_prob;
-      out.energy[idx] = info[c].energy;
-      out.divergent[idx] = info[c].divergent;
+      out.accept_prob[idx] = inf.accept_prob;
+      out.energy[idx] = inf.energy;
+      out.divergent[idx] = inf.divergent;
       out.n_steps[idx] = L;
     }
-  }
+  });
   out.inv_metric = inv_metric;
   out.centred = centred;
   return out;

@@ -49,12 +49,12 @@ void TrajectoryAdapter::update(int chains, int dim, const std::vector<double>& x
   // Centres: plain mean of the start points; acceptance-weighted mean of the proposals.
   std::vector<double> c0(dim, 0.0), c1(dim, 0.0);
   double wsum = 0.0;
+  // A rejected divergent proposal may hold non-finite values: it has weight 0, so skip it.
   for (int c = 0; c < chains; ++c) {
+    for (int j = 0; j < dim; ++j) c0[j] += x0[c * dim + j];
+    if (!(accept_probs[c] > 0)) continue;
     wsum += accept_probs[c];
-    for (int j = 0; j < dim; ++j) {
-      c0[j] += x0[c * dim + j];
-      c1[j] += accept_probs[c] * x1[c * dim + j];
-    }
+    for (int j = 0; j < dim; ++j) c1[j] += accept_probs[c] * x1[c * dim + j];
   }
   if (!(wsum > 1e-12)) return;  // nothing accepted: no information on T this iteration
   for (int j = 0; j < dim; ++j) {
@@ -65,6 +65,7 @@ void TrajectoryAdapter::update(int chains, int dim, const std::vector<double>& x
   // acceptance; the chain rule for log T multiplies by T.
   double grad = 0.0;
   for (int c = 0; c < chains; ++c) {
+    if (!(accept_probs[c] > 0)) continue;
     double d1 = 0, d0 = 0, dot = 0;
     for (int j = 0; j < dim; ++j) {
       const double a = x1[c * dim + j] - c1[j];

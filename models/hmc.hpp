@@ -15,6 +15,9 @@
 
 namespace hbm {
 
+// A model provides dim(), log_density_grad(q, grad) -> log density (writes the gradient), and
+// gradient(q, grad) -> false when not finite.
+
 // Caller-owned buffers of length dim each.
 struct HmcWork {
   double* p;       // momentum
@@ -50,28 +53,24 @@ HBM_HD HmcStepInfo hmc_transition(const Model& model, double* q, double* g, doub
   }
   const double H0 = kinetic0 - logp;
 
-  double lp = logp;
+  // Leapfrog steps need only gradients (model.gradient() skips every log term); the log
+  // density is evaluated once, at the end point, for the accept step.
   bool finite = true;
   for (int step = 0; step < n_steps && finite; ++step) {
     for (int j = 0; j < D; ++j) {
       w.p[j] += 0.5 * eps * w.g_prop[j];
       w.q_prop[j] += eps * inv_metric[j] * w.p[j];
     }
-    lp = model.log_density_grad(w.q_prop, w.g_prop);
+    finite = model.gradient(w.q_prop, w.g_prop);
     for (int j = 0; j < D; ++j) w.p[j] += 0.5 * eps * w.g_prop[j];
-    finite = std::isfinite(lp);
-    // Stop early once the energy error is hopeless; the trajectory is divergent either way.
-    if (finite) {
-      double kin = 0.0;
-      for (int j = 0; j < D; ++j) kin += 0.5 * inv_metric[j] * w.p[j] * w.p[j];
-      if (kin - lp - H0 > kDivergenceThreshold) finite = false;
-    }
   }
+  double lp = -INFINITY;
+  if (finite) lp = model.log_density_grad(w.q_prop, w.g_prop);
 
   HmcStepInfo info;
   info.energy = H0;
   double H1 = INFINITY;
-  if (finite) {
+  if (std::isfinite(lp)) {
     double kin = 0.0;
     for (int j = 0; j < D; ++j) kin += 0.5 * inv_metric[j] * w.p[j] * w.p[j];
     H1 = kin - lp;

@@ -38,27 +38,44 @@ struct SingleArmModel {
 
   // Log posterior density (up to a constant) at q; writes the gradient into grad[0..K+2).
   // Returns -inf (and a zero gradient) where q is not finite.
-  HBM_HD double log_density_grad(const double* q, double* grad) const {
+  HBM_HD double log_density_grad(const double* q, double* grad) const { return eval<true>(q, grad); }
+
+  // The gradient alone (the leapfrog steps need nothing else): skips every log term. Returns
+  // false where the gradient is not finite.
+  HBM_HD bool gradient(const double* q, double* grad) const {
+    eval<false>(q, grad);
+    for (int j = 0; j < K + 2; ++j)
+      if (!std::isfinite(grad[j])) return false;
+    return true;
+  }
+
+ private:
+  template <bool kValue>
+  HBM_HD double eval(const double* q, double* grad) const {
     const double mu = q[0];
     const TauTransform tt = tau_transform(prior_tau, q[1]);
     const double tau = tt.tau;
-    double dmu = 0.0, dtau = 0.0;
+    const double inv_tau = 1.0 / tau;
+    const double log_tau = kValue ? std::log(tau) : 0.0;
+    double dmu = 0.0, dtau = 0.0, lp = 0.0;
 
     double dprior;
-    double lp = prior_lpdf_grad(prior_mu, mu, &dprior);
+    lp += prior_lpdf_grad(prior_mu, mu, &dprior);
     dmu += dprior;
     lp += prior_lpdf_grad(prior_tau, tau, &dprior);
     dtau += dprior;
 
-    const double inv_tau = 1.0 / tau;
     for (int i = 0; i < K; ++i) {
       const double u = q[2 + i];
       if (centred[i]) {
         // theta_i = u ~ N(mu, tau^2)
         const double r = (u - mu) * inv_tau;
-        lp += -0.5 * r * r - std::log(tau);
         double dtheta;
-        lp += binomial_logit_lpmf_grad(y[i], n[i], u, &dtheta);
+        if (kValue) {
+          lp += -0.5 * r * r - log_tau + binomial_logit_lpmf_grad(y[i], n[i], u, &dtheta);
+        } else {
+          dtheta = binomial_logit_grad(y[i], n[i], u);
+        }
         grad[2 + i] = dtheta - r * inv_tau;
         dmu += r * inv_tau;
         dtau += (r * r - 1.0) * inv_tau;
@@ -66,7 +83,11 @@ struct SingleArmModel {
         // u ~ N(0, 1), theta_i = mu + tau u
         const double theta = mu + tau * u;
         double dtheta;
-        lp += -0.5 * u * u + binomial_logit_lpmf_grad(y[i], n[i], theta, &dtheta);
+        if (kValue) {
+          lp += -0.5 * u * u + binomial_logit_lpmf_grad(y[i], n[i], theta, &dtheta);
+        } else {
+          dtheta = binomial_logit_grad(y[i], n[i], theta);
+        }
         grad[2 + i] = dtheta * tau - u;
         dmu += dtheta;
         dtau += dtheta * u;
@@ -75,7 +96,7 @@ struct SingleArmModel {
     lp += tt.log_jac;
     grad[0] = dmu;
     grad[1] = dtau * tt.dtau_ds + tt.dlogjac_ds;
-    if (!std::isfinite(lp)) {
+    if (kValue && !std::isfinite(lp)) {
       for (int j = 0; j < K + 2; ++j) grad[j] = 0.0;
       return -INFINITY;
     }

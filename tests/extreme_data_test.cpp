@@ -70,3 +70,42 @@ TEST(ExtremeData, LargeStudiesConvergeAndMatchQuadrature) { fit_and_compare("lar
 TEST(ExtremeData, RareEventsConvergeAndMatchQuadrature) { fit_and_compare("rare_events.csv", 0, 0); }
 
 }  // namespace
+
+namespace {
+
+struct Efficiency {
+  double ess_tau_per_gradient;
+  long long divergences;
+  double max_rhat;
+};
+
+Efficiency run_with(const std::string& file, hbm::Parametrisation par) {
+  const auto outcomes = hbm::read_single_arm(std::string(HBMETA_FIXTURES) + "/" + file);
+  hbm::FitOptions opt;
+  opt.sampler.seed = 777;
+  opt.sampler.parametrisation = par;
+  hbm::ThreadPool pool(2);
+  const hbm::OutcomeResult r = hbm::fit_single_arm(outcomes[0], opt, pool);
+  return {r.find("tau")->ess_bulk / r.diagnostics.mean_leapfrog_steps, r.diagnostics.divergences, r.diagnostics.max_rhat};
+}
+
+}  // namespace
+
+// Why the per-study choice matters. With studies of ~10^5, the non-centred form forces a tiny
+// step size (its coordinates are tied to mu and tau by the likelihood), costing several times
+// more gradients per effective draw of tau than the automatic choice (which centres all
+// eight); measured here: ~300 vs ~60 ESS per leapfrog step, so we require a factor of 2.
+// With rare events the centred form has the funnel at small tau (divergences, R-hat > 1.01),
+// which the automatic choice (all non-centred) avoids.
+TEST(ExtremeData, AutomaticParametrisationBeatsEitherFixedForm) {
+  const Efficiency auto_large = run_with("large_n.csv", hbm::Parametrisation::Auto);
+  const Efficiency nc_large = run_with("large_n.csv", hbm::Parametrisation::NonCentred);
+  EXPECT_GT(auto_large.ess_tau_per_gradient, 2.0 * nc_large.ess_tau_per_gradient);
+  EXPECT_EQ(auto_large.divergences, 0);
+
+  const Efficiency auto_rare = run_with("rare_events.csv", hbm::Parametrisation::Auto);
+  const Efficiency c_rare = run_with("rare_events.csv", hbm::Parametrisation::Centred);
+  EXPECT_EQ(auto_rare.divergences, 0);
+  EXPECT_GT(c_rare.divergences, 0);
+  EXPECT_LT(auto_rare.max_rhat, 1.01);
+}

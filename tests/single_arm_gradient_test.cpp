@@ -41,6 +41,10 @@ void check_gradient(const Case& data, const Prior& tau_prior, std::uint32_t seed
     for (int i = 0; i < K; ++i) q[2 + i] = centred[i] ? q[0] + N01(gen) : N01(gen);
     const double lp = m.log_density_grad(q.data(), g.data());
     ASSERT_TRUE(std::isfinite(lp));
+    // The gradient-only path used by the leapfrog steps gives the same gradient.
+    std::vector<double> g_only(K + 2);
+    ASSERT_TRUE(m.gradient(q.data(), g_only.data()));
+    for (int j = 0; j < K + 2; ++j) EXPECT_NEAR(g_only[j], g[j], 1e-12 * (1 + std::fabs(g[j])));
     for (int j = 0; j < K + 2; ++j) {
       const double h = 1e-5 * std::max(1.0, std::fabs(q[j]));
       std::vector<double> qp = q, qm = q;

@@ -118,7 +118,8 @@ struct Cond {
 double find_mode(const Study& s, double mu, double tau, double start) {
   const double y = s.y, n = s.n, it2 = 1.0 / (tau * tau);
   auto g_at = [&](double t, double& dg) {
-    const double p = sigmoid(t), q = sigmoid(-t);
+    const double e = std::exp(-std::fabs(t)), r = 1.0 / (1.0 + e);
+    const double p = t >= 0 ? r : e * r, q = t >= 0 ? e * r : r;  // sigmoid(t), sigmoid(-t)
     dg = -n * p * q - it2;
     return y * q - (n - y) * p - (t - mu) * it2;
   };
@@ -204,9 +205,9 @@ Cond conditional(const Study& s, double mu, double tau, const Rule& rule, double
   };
   const size_t mid = nj / 2;
   for (size_t j = mid; j < nj; ++j)
-    if (node(j) < 1e-16 * s0 && j > mid + 2) break;
+    if (node(j) < 1e-14 * s0 && j > mid + 2) break;
   for (size_t j = mid; j-- > 0;)
-    if (node(j) < 1e-16 * s0 && j + 3 < mid) break;
+    if (node(j) < 1e-14 * s0 && j + 3 < mid) break;
   // int = (1/(sqrt(2 pi) tau)) sqrt(2) sc e^{h(m)} S0 = (sc/tau) e^{h(m)} S0 / sqrt(pi)
   c.logint = ll_m - s.ll_sat - dm * dm * i2t2 - 0.5 * std::log1p(a) + std::log(s0) - kLogSqrtPi;
   c.mode = m;
@@ -674,7 +675,7 @@ QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const Qu
       if (z_lo > 0) e_bottom = std::max(e_bottom, lp[static_cast<size_t>(a)] + std::log(jac[0]) - M);
     }
     res.edge_log_density = std::max({e_left, e_right, e_top, e_bottom});
-    const double lim = -(thr - 5.0);
+    const double lim = -(thr - 6.0);
     if (attempt < 4 && res.edge_log_density > lim) {
       const double w = box.mu_hi - box.mu_lo;
       if (e_left > lim) box.mu_lo -= 0.3 * w;

@@ -35,10 +35,10 @@ struct QuadOptions {
   // region where the log density is within tail_log_threshold of its maximum is well inside.
   int coarse_n_mu = 81, coarse_n_tau = 72;
   int coarse_gh_nodes = 16;
-  double tail_log_threshold = 25.0;
+  double tail_log_threshold = 20.0;
   // Fine-grid nodes whose weight is below e^-skip_log_threshold times the largest are not
   // evaluated (found by walking out from each tau row's maximum; the row is log-concave in mu).
-  double skip_log_threshold = 40.0;
+  double skip_log_threshold = 27.0;
 };
 
 // Gauss-Hermite rule for weight exp(-x^2) (Newton on the orthonormal Hermite recurrence):
