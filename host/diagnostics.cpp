@@ -31,6 +31,7 @@
 //  * ess_quantile(prob = 1) is NaN (the indicator x <= max(x) is constant; posterior versions
 //    after 1.4.0 special-case prob = 1); probs outside [0, 1] (an error in R) give NaN.
 #include "host/diagnostics.hpp"
+#include "host/normal_quantile.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -200,8 +201,6 @@ std::size_t split_position(const ChainDraws& x, std::size_t flat) {
 // as (value, matrix position) pairs: ties get their average rank r, then
 // z = qnorm((r - 3/8) / (S + 1/4)).
 void assign_z_scores(const std::vector<std::pair<double, std::size_t>>& ascending, Matrix& m) {
-  using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
-  const boost::math::normal_distribution<double, Policy> normal;
   const std::size_t s = ascending.size();
   const double denom = static_cast<double>(s) - 2.0 * 0.375 + 1.0;
   std::size_t i = 0;
@@ -210,7 +209,7 @@ void assign_z_scores(const std::vector<std::pair<double, std::size_t>>& ascendin
     while (j < s && ascending[j].first == ascending[i].first) ++j;
     // ranks i+1 .. j (1-based) share their average
     const double rank = 0.5 * (static_cast<double>(i + 1) + static_cast<double>(j));
-    const double z = boost::math::quantile(normal, (rank - 0.375) / denom);
+    const double z = normal_quantile((rank - 0.375) / denom);
     for (std::size_t k = i; k < j; ++k) m.v[ascending[k].second] = z;
     i = j;
   }

@@ -71,7 +71,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kSqrt2 = 1.4142135623730951;
-const double kLogSqrtPi = 0.5 * std::log(3.14159265358979323846);
+constexpr double kPi = 3.14159265358979323846;
+const double kLogSqrtPi = 0.5 * std::log(kPi);
 
 inline double sigmoid(double t) {
   if (t >= 0) return 1.0 / (1.0 + std::exp(-t));
@@ -152,14 +153,81 @@ double find_mode(const Study& s, double mu, double tau, double start) {
     } else {
       return x;
     }
-    const double scale = 1.0 / std::sqrt(-dg);
-    double xn = x - g / dg;
-    const bool newton = xn > lo && xn < hi;
-    if (!newton) xn = 0.5 * (lo + hi);
-    if ((newton && std::fabs(xn - x) <= 1e-12 * scale) || hi - lo <= 1e-12 * scale) return xn;
+    const double scale = 1.0 / std::sqrt(-dg);  // Laplace scale at x
+    const double dx = -g / dg;
+    if (std::fabs(dx) <= 1e-12 * scale) return x + dx;  // converged (checked before the bracket:
+                                                        // a vanishing step may sit on its end)
+    double xn = x + dx;
+    if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
+    if (hi - lo <= 1e-12 * scale) return xn;
     x = xn;
   }
   return x;
+}
+
+// Above this departure (in log units, over |x| <= 2.5) the Gauss-Hermite sum is replaced by the
+// trapezoid rule. Measured GH errors in the log integral against brute force: departure <= 5:
+// < 1e-10 (one exception, y = n = 1 with tau = 5: 1.5e-6); 10-13: 1e-8..4e-8; 17-18:
+// 1e-7..2e-6; 24-80 (y = 0 with tau 3-10; y = n = 1 with tau 50): 1e-5..2e-2.
+constexpr double kFallbackDeviation = 8.0;
+constexpr double kDevRange = 2.5;
+
+// Robust fallback for a strongly non-Gaussian integrand: the trapezoid rule on the interval where
+// h(t) - h(m) > -32 (h is concave, so that is an interval around the mode), with step
+// min(sc / 1.5, 0.45), sc the Laplace scale. The integrand is analytic, and bounded on the strip
+// |Im t| <= pi/2 (there |1 + e^-t| >= 1), so the trapezoid error is ~exp(-pi^2 / step) ~ 3e-10
+// from the log-sigmoid factors and ~exp(-2 pi^2 (sc / step)^2) from the Gaussian core, plus the
+// e^-32 truncation; measured against brute force: ~1e-13 in the log integral.
+Cond conditional_trapezoid(const Study& s, double mu, double tau, double m, double ll_m, double sc,
+                           bool moments) {
+  const double i2t2 = 0.5 / (tau * tau), dm = m - mu;
+  auto hrel = [&](double d, double& p) {  // h(m + d) - h(m)
+    return (loglik(m + d, s.y, s.n, p) - ll_m) - d * (d + 2.0 * dm) * i2t2;
+  };
+  const double drop = -32.0;
+  auto extent = [&](double sign) {
+    double p, lo = 0.0, hi = sc;
+    for (int it = 0; it < 2000 && hrel(sign * hi, p) > drop; ++it) {
+      lo = hi;
+      hi *= 2.0;
+    }
+    for (int it = 0; it < 6; ++it) {  // the extent is only needed roughly (to ~1.5%)
+      const double md = 0.5 * (lo + hi);
+      (hrel(sign * md, p) > drop ? lo : hi) = md;
+    }
+    return hi;
+  };
+  const double dl = extent(-1.0), dr = extent(+1.0);
+  double step = std::min(sc / 1.5, 0.45);
+  const double width = dl + dr;
+  if (width / step > 400000.0) step = width / 400000.0;
+  const int npts = static_cast<int>(std::ceil(width / step)) + 1;
+  step = width / (npts - 1);
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, sp = 0.0, sp2 = 0.0;
+  for (int k = 0; k < npts; ++k) {
+    const double d = -dl + k * step;
+    double p;
+    const double e = std::exp(hrel(d, p)) * (k == 0 || k == npts - 1 ? 0.5 : 1.0);
+    s0 += e;
+    if (moments) {
+      s1 += e * d;
+      s2 += e * d * d;
+      sp += e * p;
+      sp2 += e * p * p;
+    }
+  }
+  Cond c;
+  c.mode = m;
+  // int = e^{h(m)} / (tau sqrt(2 pi)) * int e^{h - h(m)}
+  c.logint = ll_m - s.ll_sat - dm * dm * i2t2 + std::log(s0 * step) - std::log(tau) - 0.5 * std::log(2.0 * kPi);
+  if (moments) {
+    const double md = s1 / s0, mp = sp / s0;
+    c.th_m = m + md;
+    c.th_v = std::max(0.0, s2 / s0 - md * md);
+    c.p_m = mp;
+    c.p_v = std::max(0.0, sp2 / s0 - mp * mp);
+  }
+  return c;
 }
 
 Cond conditional(const Study& s, double mu, double tau, const Rule& rule, double start,
@@ -187,6 +255,10 @@ Cond conditional(const Study& s, double mu, double tau, const Rule& rule, double
   double* pj = del + nj;
   double s0 = 0.0;
   size_t used = 0;
+  // Departure of the log integrand from the Laplace Gaussian over the central nodes: large when
+  // the integrand is far from normal at the Laplace scale (one-sided y = 0 / y = n integrands
+  // with a wide prior); then the Gauss-Hermite sum is no longer accurate.
+  double dev = 0.0;
   // From the centre outwards on each side; h is log-concave, so the terms w_j e^{x_j^2}
   // h(t_j)/h(m) decrease away from the mode and a side can stop once they are negligible.
   auto node = [&](size_t j) {
@@ -196,6 +268,7 @@ Cond conditional(const Study& s, double mu, double tau, const Rule& rule, double
     // h(m + d) - h(m), the normal part in factored form (no cancellation)
     const double dh = (ll - ll_m) - d * (d + 2.0 * dm) * i2t2;
     const double ej = std::exp(rule.lw[j] + dh);
+    if (std::fabs(rule.x[j]) <= kDevRange) dev = std::max(dev, std::fabs(dh + rule.x[j] * rule.x[j]));
     e[used] = ej;
     del[used] = d;
     pj[used] = pp;
@@ -205,9 +278,10 @@ Cond conditional(const Study& s, double mu, double tau, const Rule& rule, double
   };
   const size_t mid = nj / 2;
   for (size_t j = mid; j < nj; ++j)
-    if (node(j) < 1e-14 * s0 && j > mid + 2) break;
+    if (node(j) < 1e-11 * s0 && j > mid + 2) break;
   for (size_t j = mid; j-- > 0;)
-    if (node(j) < 1e-14 * s0 && j + 3 < mid) break;
+    if (node(j) < 1e-11 * s0 && j + 3 < mid) break;
+  if (dev > kFallbackDeviation) return conditional_trapezoid(s, mu, tau, m, ll_m, sc, moments);
   // int = (1/(sqrt(2 pi) tau)) sqrt(2) sc e^{h(m)} S0 = (sc/tau) e^{h(m)} S0 / sqrt(pi)
   c.logint = ll_m - s.ll_sat - dm * dm * i2t2 - 0.5 * std::log1p(a) + std::log(s0) - kLogSqrtPi;
   c.mode = m;
@@ -230,6 +304,21 @@ Cond conditional(const Study& s, double mu, double tau, const Rule& rule, double
     c.p_v = vp / s0;
   }
   return c;
+}
+
+Study make_study(const QuadStudy& q) {
+  if (q.total < 1 || q.events < 0 || q.events > q.total)
+    throw std::invalid_argument("quadrature: need 0 <= events <= total, total >= 1");
+  Study s;
+  s.y = static_cast<double>(q.events);
+  s.n = static_cast<double>(q.total);
+  s.ll_sat = 0.0;
+  if (q.events > 0 && q.events < q.total) {
+    const double ph = s.y / s.n;
+    s.ll_sat = s.y * std::log(ph) + (s.n - s.y) * std::log1p(-ph);
+  }
+  s.logit_hat = std::log((s.y + 0.5) / (s.n - s.y + 0.5));
+  return s;
 }
 
 struct Model {
@@ -385,6 +474,9 @@ Box find_box(const Model& md, const QuadOptions& opt) {
       }
     }
     box.c = std::max(box.c, 1e-3 * box.tau_hi);
+    // A lower cut-off that small buys nothing (z_lo ~ sqrt(2 tau_lo / c) would be tiny) and
+    // would put a density edge, however massless, at the bottom: start at tau = 0 instead.
+    if (box.tau_lo < 1e-2 * box.c) box.tau_lo = 0.0;
     box.lpJ_max = -kInf;
     box.mu_at_max = 0.5 * (box.mu_lo + box.mu_hi);
     for (int b = 0; b < nb; ++b) {
@@ -483,6 +575,56 @@ double mixture_quantile(const std::vector<MixNode>& nodes, double prob, double l
   return x;
 }
 
+// E[invlogit(X)] and E[invlogit(X)^2] for X ~ N(mu, tau^2) with tau large, where sigmoid is
+// step-like on the scale of tau and Gauss-Hermite converges slowly. With u = invlogit(-x):
+//   E[s]   = Phi(mu/tau) + int_0^inf u [phi(x + mu) - phi(x - mu)] dx
+//   E[s^2] = Phi(mu/tau) + int_0^inf [u^2 phi(x + mu) - u (2 - u) phi(x - mu)] dx
+// (phi the N(0, tau^2) density): the integrands are smooth on [0, inf) and decay like e^-x, so
+// 10 Gauss-Legendre panels of 10 nodes on [0, 40] give ~1e-11.
+struct LogisticNormal {
+  std::vector<double> x, w;
+  LogisticNormal() {
+    const int n = 10, panels = 10;
+    const double width = 4.0;
+    std::vector<double> gx(n), gw(n);
+    for (int i = 0; i < n; ++i) {  // Gauss-Legendre on [-1, 1]: Newton on P_n
+      double z = std::cos(kPi * (i + 0.75) / (n + 0.5)), dp = 1.0;
+      for (int it = 0; it < 100; ++it) {
+        double p0 = 1.0, p1 = z;
+        for (int k = 2; k <= n; ++k) {
+          const double p2 = ((2.0 * k - 1.0) * z * p1 - (k - 1.0) * p0) / k;
+          p0 = p1;
+          p1 = p2;
+        }
+        dp = n * (z * p1 - p0) / (z * z - 1.0);
+        const double dz = p1 / dp;
+        z -= dz;
+        if (std::fabs(dz) < 1e-15) break;
+      }
+      gx[i] = z;
+      gw[i] = 2.0 / ((1.0 - z * z) * dp * dp);
+    }
+    for (int pnl = 0; pnl < panels; ++pnl)
+      for (int i = 0; i < n; ++i) {
+        x.push_back(width * (pnl + 0.5 * (gx[i] + 1.0)));
+        w.push_back(0.5 * width * gw[i]);
+      }
+  }
+  void moments(double mu, double tau, double& e1, double& e2) const {
+    const double c = 1.0 / (tau * std::sqrt(2.0 * kPi));
+    auto phi = [&](double v) { return c * std::exp(-0.5 * (v / tau) * (v / tau)); };
+    const double base = 0.5 * std::erfc(-mu / (tau * kSqrt2));
+    double a1 = 0.0, a2 = 0.0;
+    for (size_t k = 0; k < x.size(); ++k) {
+      const double u = sigmoid(-x[k]), fp = phi(x[k] + mu), fm = phi(x[k] - mu);
+      a1 += w[k] * u * (fp - fm);
+      a2 += w[k] * (u * u * fp - u * (2.0 - u) * fm);
+    }
+    e1 = base + a1;
+    e2 = base + a2;
+  }
+};
+
 const double kProbs[7] = {0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975};
 
 void set_quantiles(QuadSummary& s, const double q[7]) {
@@ -497,6 +639,14 @@ void set_quantiles(QuadSummary& s, const double q[7]) {
 
 }  // namespace
 
+double study_log_marginal(const QuadStudy& study, double mu, double tau, int gh_nodes) {
+  if (!(tau >= 0)) throw std::invalid_argument("study_log_marginal: tau must be >= 0");
+  const Study s = make_study(study);
+  const Rule rule(gh_nodes);
+  std::vector<double> buf;
+  return conditional(s, mu, tau, rule, s.logit_hat, false, buf).logint;
+}
+
 QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const QuadOptions& opt) {
   if (studies.empty()) throw std::invalid_argument("quadrature: no studies");
   if (!opt.log_prior_tau) throw std::invalid_argument("quadrature: log_prior_tau not set");
@@ -508,20 +658,7 @@ QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const Qu
   md.lpt = opt.log_prior_tau;
   md.lpt0 = opt.log_prior_tau(0.0);
   if (std::isnan(md.lpt0) || md.lpt0 == kInf) md.lpt0 = opt.log_prior_tau(1e-300);
-  for (const QuadStudy& q : studies) {
-    if (q.total < 1 || q.events < 0 || q.events > q.total)
-      throw std::invalid_argument("quadrature: need 0 <= events <= total, total >= 1");
-    Study s;
-    s.y = static_cast<double>(q.events);
-    s.n = static_cast<double>(q.total);
-    s.ll_sat = 0.0;
-    if (q.events > 0 && q.events < q.total) {
-      const double ph = s.y / s.n;
-      s.ll_sat = s.y * std::log(ph) + (s.n - s.y) * std::log1p(-ph);
-    }
-    s.logit_hat = std::log((s.y + 0.5) / (s.n - s.y + 0.5));
-    md.studies.push_back(s);
-  }
+  for (const QuadStudy& q : studies) md.studies.push_back(make_study(q));
   const size_t K = md.studies.size();
   const Rule rule(opt.gh_nodes);
   const double thr = opt.tail_log_threshold;
@@ -681,7 +818,7 @@ QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const Qu
       if (e_left > lim) box.mu_lo -= 0.3 * w;
       if (e_right > lim) box.mu_hi += 0.3 * w;
       if (e_top > lim) box.tau_hi *= 1.5;
-      if (e_bottom > lim) box.tau_lo *= 0.5;
+      if (e_bottom > lim) box.tau_lo = box.tau_lo < 0.05 * box.c ? 0.0 : 0.5 * box.tau_lo;
       continue;
     }
     break;
@@ -776,16 +913,23 @@ QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const Qu
   }
   {
     double m1 = 0.0, m2 = 0.0;
-    const double isp = 1.0 / std::sqrt(3.14159265358979323846);
+    const double isp = 1.0 / std::sqrt(kPi);
+    const LogisticNormal ln;
     for (const MixNode& m : mix) {
       double e1 = 0.0, e2 = 0.0;
-      for (size_t j = 0; j < rule.x.size(); ++j) {
-        const double p = sigmoid(m.mu + kSqrt2 * m.tau * rule.x[j]);
-        e1 += rule.w[j] * p;
-        e2 += rule.w[j] * p * p;
+      if (m.tau <= 2.0) {  // GH error here < 1e-8 (the poles of sigmoid are pi / (sqrt2 tau) away)
+        for (size_t j = 0; j < rule.x.size(); ++j) {
+          const double p = sigmoid(m.mu + kSqrt2 * m.tau * rule.x[j]);
+          e1 += rule.w[j] * p;
+          e2 += rule.w[j] * p * p;
+        }
+        e1 *= isp;
+        e2 *= isp;
+      } else {
+        ln.moments(m.mu, m.tau, e1, e2);
       }
-      m1 += m.w * e1 * isp;
-      m2 += m.w * e2 * isp;
+      m1 += m.w * e1;
+      m2 += m.w * e2;
     }
     res.p_new.mean = m1;
     res.p_new.sd = std::sqrt(std::max(0.0, m2 - m1 * m1));

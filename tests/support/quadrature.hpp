@@ -45,6 +45,11 @@ struct QuadOptions {
 // nodes ascending. Exposed for tests.
 void gauss_hermite(int n, std::vector<double>& nodes, std::vector<double>& weights);
 
+// log of int L(t) N(t | mu, tau^2) dt with L(t) = Bin(y | n, invlogit t) / max_t Bin(y | n, invlogit t)
+// (the likelihood relative to its maximum), by the Laplace-centred Gauss-Hermite rule used on
+// the grid; tau = 0 gives log L(mu). Exposed for tests.
+double study_log_marginal(const QuadStudy& study, double mu, double tau, int gh_nodes = 40);
+
 QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const QuadOptions& opt);
 
 }  // namespace hbm::test

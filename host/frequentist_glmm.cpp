@@ -1,0 +1,698 @@
+// Binomial GLMMs by maximum likelihood, reproducing metafor::rma.glmm, which calls
+// lme4::glmer:
+//  * the marginal likelihood of a study with one scalar random effect is approximated by
+//    adaptive Gauss-Hermite quadrature exactly as lme4 does it (nodes of GHrule(nAGQ), centred at
+//    the conditional mode u0 and scaled by 1/sqrt(1 + theta^2 sum c^2 n p (1-p)) at u0);
+//  * with two random effects per study (UM.RS) lme4 can only use the Laplace approximation
+//    (nAGQ = 1), so that is what is maximised here as well;
+//  * the standard error of the pooled effect is that of lme4's default vcov(): the inverse of
+//    the observed information of all parameters (variance parameters on lme4's theta = sd scale
+//    and fixed effects jointly), i.e. not conditional on the estimated tau.
+// The objective is even in every random-effect sd (u -> -u), so sds are optimised unconstrained
+// and reported as absolute values; an sd that ends at 0 is fixed there exactly (the boundary
+// estimate lme4 reports), and the information is then that of the remaining parameters.
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "host/frequentist.hpp"
+#include "host/frequentist_internal.hpp"
+
+namespace hbm::freq {
+
+using detail::append_note;
+using detail::kNaN;
+
+namespace {
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+// ------------------------------------------------------------------ quadrature rules ------
+
+// Gauss-Hermite rule for the standard normal density (lme4's GHrule): sum_k w_k f(z_k)
+// approximates E f(Z), Z ~ N(0,1). Golub-Welsch on the probabilists' Hermite recurrence.
+struct GHRule {
+  std::vector<double> z, w;
+};
+
+GHRule gh_rule(int n) {
+  GHRule r;
+  if (n <= 1) {
+    r.z = {0.0};
+    r.w = {1.0};
+    return r;
+  }
+  MatrixXd J = MatrixXd::Zero(n, n);
+  for (int i = 0; i + 1 < n; ++i) J(i, i + 1) = J(i + 1, i) = std::sqrt(static_cast<double>(i + 1));
+  Eigen::SelfAdjointEigenSolver<MatrixXd> es(J);
+  r.z.resize(n);
+  r.w.resize(n);
+  for (int i = 0; i < n; ++i) {
+    r.z[i] = es.eigenvalues()(i);
+    r.w[i] = es.eigenvectors()(0, i) * es.eigenvectors()(0, i);
+  }
+  // symmetrise (the exact rule is symmetric about 0; this removes eigen-solver noise)
+  for (int i = 0; i < n / 2; ++i) {
+    const double z = 0.5 * (r.z[n - 1 - i] - r.z[i]);
+    const double w = 0.5 * (r.w[i] + r.w[n - 1 - i]);
+    r.z[i] = -z;
+    r.z[n - 1 - i] = z;
+    r.w[i] = r.w[n - 1 - i] = w;
+  }
+  if (n % 2) r.z[n / 2] = 0.0;
+  return r;
+}
+
+// ------------------------------------------------------------ binomial building blocks ----
+
+inline double log1pexp(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+
+// One binomial observation: y events of n, linear predictor off + c1 s1 u1 + c2 s2 u2.
+struct Obs {
+  double y = 0, n = 0;
+  double off = 0;
+  double c1 = 0, c2 = 0;
+};
+
+// Log-likelihood of y ~ Bin(n, expit(eta)) minus that of the saturated model (half lme4's
+// deviance residual, negated), with its first two derivatives in eta. Stable for n up to 1e9+
+// and for y = 0 or y = n.
+struct BinTerm {
+  double ll, d1, d2;
+};
+
+inline BinTerm bin_term(double y, double n, double eta) {
+  const double log_p = -log1pexp(-eta), log_q = -log1pexp(eta);
+  double ll = 0;
+  if (y > 0) ll += y * (log_p - std::log(y / n));
+  if (n - y > 0) ll += (n - y) * (log_q - std::log1p(-y / n));
+  const double p = std::exp(log_p), q = std::exp(log_q);
+  return {ll, y - n * p, -n * p * q};
+}
+
+// log of the integral over one study's random effects (relative to the saturated model):
+// scalar random effect with sd s (c1 = coefficient of u), by adaptive Gauss-Hermite quadrature.
+// u0 is a warm start for the conditional mode and receives the new mode.
+double study_agq(const Obs* o, int J, double s, const GHRule& gh, double& u0) {
+  auto g_at = [&](double u, double* g1, double* g2) {
+    double g = -0.5 * u * u, d1 = -u, d2 = -1;
+    for (int j = 0; j < J; ++j) {
+      const double cs = o[j].c1 * s;
+      const BinTerm t = bin_term(o[j].y, o[j].n, o[j].off + cs * u);
+      g += t.ll;
+      d1 += cs * t.d1;
+      d2 += cs * cs * t.d2;
+    }
+    if (g1) *g1 = d1;
+    if (g2) *g2 = d2;
+    return g;
+  };
+  double u = std::isfinite(u0) ? u0 : 0.0;
+  double g1, g2;
+  double g = g_at(u, &g1, &g2);
+  for (int it = 0; it < 200; ++it) {
+    const double step = -g1 / g2;  // g2 <= -1: g is strictly concave
+    double t = 1.0, gn = 0, g1n = 0, g2n = 0;
+    for (int bt = 0; bt < 60; ++bt) {
+      gn = g_at(u + t * step, &g1n, &g2n);
+      if (gn >= g - 1e-12 * (1 + std::fabs(g))) break;
+      t *= 0.5;
+    }
+    u += t * step;
+    g = gn;
+    g1 = g1n;
+    g2 = g2n;
+    if (std::fabs(t * step) <= 1e-13 * (1 + std::fabs(u))) break;
+  }
+  u0 = u;
+  const double sd = 1 / std::sqrt(-g2);
+  if (gh.z.size() == 1) return g + std::log(sd);
+  double acc = 0;
+  for (std::size_t k = 0; k < gh.z.size(); ++k) {
+    const double z = gh.z[k];
+    const double gz = z == 0.0 ? g : g_at(u + sd * z, nullptr, nullptr);
+    acc += gh.w[k] * std::exp(gz - g + 0.5 * z * z);
+  }
+  return g + std::log(sd) + std::log(acc);
+}
+
+// Two independent random effects (sds s1, s2), Laplace approximation (lme4's nAGQ = 1).
+double study_laplace2(const Obs* o, int J, double s1, double s2, Eigen::Vector2d& u0) {
+  auto g_at = [&](const Eigen::Vector2d& u, Eigen::Vector2d* grad, Eigen::Matrix2d* hess) {
+    double g = -0.5 * u.squaredNorm();
+    Eigen::Vector2d d1 = -u;
+    Eigen::Matrix2d d2 = -Eigen::Matrix2d::Identity();
+    for (int j = 0; j < J; ++j) {
+      const Eigen::Vector2d z(o[j].c1 * s1, o[j].c2 * s2);
+      const BinTerm t = bin_term(o[j].y, o[j].n, o[j].off + z.dot(u));
+      g += t.ll;
+      d1 += t.d1 * z;
+      d2 += t.d2 * z * z.transpose();
+    }
+    if (grad) *grad = d1;
+    if (hess) *hess = d2;
+    return g;
+  };
+  Eigen::Vector2d u = u0.allFinite() ? u0 : Eigen::Vector2d::Zero();
+  Eigen::Vector2d g1;
+  Eigen::Matrix2d g2;
+  double g = g_at(u, &g1, &g2);
+  for (int it = 0; it < 200; ++it) {
+    const Eigen::Vector2d step = (-g2).ldlt().solve(g1);
+    double t = 1.0, gn = 0;
+    Eigen::Vector2d g1n;
+    Eigen::Matrix2d g2n;
+    for (int bt = 0; bt < 60; ++bt) {
+      gn = g_at(u + t * step, &g1n, &g2n);
+      if (gn >= g - 1e-12 * (1 + std::fabs(g))) break;
+      t *= 0.5;
+    }
+    u += t * step;
+    g = gn;
+    g1 = g1n;
+    g2 = g2n;
+    if ((t * step).cwiseAbs().maxCoeff() <= 1e-13 * (1 + u.cwiseAbs().maxCoeff())) break;
+  }
+  u0 = u;
+  return g - 0.5 * std::log((-g2).determinant());
+}
+
+// -------------------------------------------------------------------- optimisation -------
+
+using Fn = std::function<double(const VectorXd&)>;
+
+// Central finite-difference gradient and Hessian (step h per coordinate).
+void fd_derivatives(const Fn& f, const VectorXd& x, double fx, double h, VectorXd& g, MatrixXd& H) {
+  const int d = static_cast<int>(x.size());
+  g.resize(d);
+  H.resize(d, d);
+  VectorXd fp(d), fm(d);
+  for (int i = 0; i < d; ++i) {
+    VectorXd xp = x, xm = x;
+    xp(i) += h;
+    xm(i) -= h;
+    fp(i) = f(xp);
+    fm(i) = f(xm);
+    g(i) = (fp(i) - fm(i)) / (2 * h);
+    H(i, i) = (fp(i) - 2 * fx + fm(i)) / (h * h);
+  }
+  for (int i = 0; i < d; ++i)
+    for (int j = i + 1; j < d; ++j) {
+      VectorXd a = x, b = x, c = x, e = x;
+      a(i) += h; a(j) += h;
+      b(i) += h; b(j) -= h;
+      c(i) -= h; c(j) += h;
+      e(i) -= h; e(j) -= h;
+      H(i, j) = H(j, i) = (f(a) - f(b) - f(c) + f(e)) / (4 * h * h);
+    }
+}
+
+struct OptResult {
+  VectorXd x;
+  double f = -std::numeric_limits<double>::infinity();
+  bool converged = false;
+};
+
+// Maximises f by Newton's method on finite-difference derivatives with Levenberg-Marquardt
+// damping and step acceptance on f.
+OptResult maximize(const Fn& f, VectorXd x) {
+  OptResult r;
+  const int d = static_cast<int>(x.size());
+  double fx = f(x);
+  if (!std::isfinite(fx)) return r;
+  const double h = 1e-4;
+  double lambda = 0;
+  for (int iter = 0; iter < 300; ++iter) {
+    VectorXd g;
+    MatrixXd H;
+    fd_derivatives(f, x, fx, h, g, H);
+    if (!g.allFinite() || !H.allFinite()) break;
+    const MatrixXd A = -H;
+    const double scale = std::max(1.0, A.diagonal().cwiseAbs().maxCoeff());
+    bool accepted = false;
+    VectorXd step;
+    double lam = lambda;
+    for (int tries = 0; tries < 60; ++tries) {
+      MatrixXd M = A;
+      M.diagonal().array() += lam;
+      Eigen::LLT<MatrixXd> llt(M);
+      if (llt.info() != Eigen::Success) {
+        lam = lam == 0 ? 1e-6 * scale : lam * 10;
+        continue;
+      }
+      step = llt.solve(g);
+      const VectorXd xn = x + step;
+      const double fn = f(xn);
+      if (std::isfinite(fn) && fn >= fx - 1e-10 * (1 + std::fabs(fx))) {
+        const bool tiny = step.cwiseAbs().maxCoeff() < 1e-9;
+        x = xn;
+        const double gain = fn - fx;
+        fx = std::max(fx, fn);
+        accepted = true;
+        lambda = lam * 0.1 < 1e-12 * scale ? 0 : lam * 0.1;
+        if (lam == 0 && (tiny || (step.cwiseAbs().maxCoeff() < 1e-7 && gain < 1e-12 * (1 + std::fabs(fx))))) {
+          r.converged = true;
+        }
+        break;
+      }
+      lam = lam == 0 ? 1e-6 * scale : lam * 10;
+    }
+    if (!accepted) {
+      // no ascent possible along any damped Newton direction: at the optimum up to FD noise
+      r.converged = g.cwiseAbs().maxCoeff() < 1e-4 * (1 + std::fabs(fx));
+      break;
+    }
+    if (r.converged) break;
+  }
+  r.x = x;
+  r.f = fx;
+  (void)d;
+  return r;
+}
+
+// Maximum-likelihood fit with some coordinates being random-effect sds (objective even in each):
+// optimise unconstrained, take |sd|, fix at 0 those sds for which the boundary is as good, and
+// return the observed information of the free coordinates.
+struct MlFit {
+  VectorXd x;                // all coordinates, sds >= 0
+  std::vector<bool> fixed0;  // sd coordinates fixed at 0
+  MatrixXd cov;              // inverse observed information (NaN rows/columns for fixed coordinates)
+  double loglik = kNaN;
+  bool converged = false;
+  bool info_ok = false;  // observed information positive definite
+};
+
+MlFit fit_ml(const Fn& f, const VectorXd& x0, const std::vector<int>& sd_idx, std::vector<bool> fixed0) {
+  MlFit out;
+  const int d = static_cast<int>(x0.size());
+  // Optimises over the coordinates not fixed at 0, starting from `start`.
+  auto run = [&](const std::vector<bool>& fx, const VectorXd& start) {
+    std::vector<int> free;
+    for (int i = 0; i < d; ++i)
+      if (!fx[i]) free.push_back(i);
+    auto expand = [&](const VectorXd& z) {
+      VectorXd full = start;
+      for (int i = 0; i < d; ++i)
+        if (fx[i]) full(i) = 0.0;
+      for (std::size_t j = 0; j < free.size(); ++j) full(free[j]) = z(j);
+      return full;
+    };
+    Fn fr = [&](const VectorXd& z) { return f(expand(z)); };
+    VectorXd z0(free.size());
+    for (std::size_t j = 0; j < free.size(); ++j) z0(j) = start(free[j]);
+    OptResult res = free.empty() ? OptResult{z0, fr(z0), true} : maximize(fr, z0);
+    res.x = expand(res.x);
+    for (int i : sd_idx) res.x(i) = std::fabs(res.x(i));
+    return res;
+  };
+  OptResult res = run(fixed0, x0);
+  if (!res.x.allFinite() || !std::isfinite(res.f)) return out;
+  // boundary: an sd near 0 whose removal does not lower the likelihood is fixed at 0
+  for (int i : sd_idx) {
+    if (fixed0[i] || res.x(i) > 1e-3) continue;
+    std::vector<bool> fx = fixed0;
+    fx[i] = true;
+    OptResult r0 = run(fx, res.x);
+    if (std::isfinite(r0.f) && r0.f >= res.f - 1e-9 * (1 + std::fabs(res.f))) {
+      fixed0 = fx;
+      res = r0;
+    }
+  }
+  std::vector<int> free;
+  for (int i = 0; i < d; ++i)
+    if (!fixed0[i]) free.push_back(i);
+  out.fixed0 = fixed0;
+  out.x = res.x;
+  out.converged = res.converged;
+  out.loglik = f(res.x);
+  const int m = static_cast<int>(free.size());
+  out.cov = MatrixXd::Constant(d, d, kNaN);
+  if (m == 0) return out;
+  Fn fr = [&](const VectorXd& z) {
+    VectorXd full = out.x;
+    for (int j = 0; j < m; ++j) full(free[j]) = z(j);
+    return f(full);
+  };
+  VectorXd z(m);
+  for (int j = 0; j < m; ++j) z(j) = out.x(free[j]);
+  VectorXd g;
+  MatrixXd H;
+  fd_derivatives(fr, z, out.loglik, 1e-4, g, H);
+  Eigen::LDLT<MatrixXd> ldlt(-H);
+  if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 0).all()) return out;
+  const MatrixXd C = ldlt.solve(MatrixXd::Identity(m, m));
+  for (int a = 0; a < m; ++a)
+    for (int b = 0; b < m; ++b) out.cov(free[a], free[b]) = C(a, b);
+  out.info_ok = true;
+  return out;
+}
+
+MethodResult glmm_shell(const std::string& name, int k) {
+  MethodResult m;
+  m.name = name;
+  m.k = k;
+  m.estimate = m.se = m.zval = m.pval = m.ci_lb = m.ci_ub = kNaN;
+  m.tau2 = m.tau = m.se_tau2 = m.tau2_ci_lb = m.tau2_ci_ub = kNaN;
+  m.I2 = m.H2 = m.Q = m.Q_p = m.pi_lb = m.pi_ub = m.sigma2 = m.loglik = kNaN;
+  m.converged = false;
+  return m;
+}
+
+// Fills estimate, se, ci, pi (normal quantiles, pi = est +- z sqrt(se^2 + tau^2) as metafor's
+// predict()), tau, loglik and the convergence note from a fit; index `est_i` is the pooled effect.
+void finish(MethodResult& m, const MlFit& fit, int est_i, double tau, double level) {
+  const double crit = detail::qnorm_upper((1 - level) / 2);
+  const double est = fit.x(est_i), se = std::sqrt(fit.cov(est_i, est_i));
+  m.estimate = est;
+  m.se = se;
+  m.zval = est / se;
+  m.pval = detail::pnorm_two_sided(m.zval);
+  m.ci_lb = est - crit * se;
+  m.ci_ub = est + crit * se;
+  m.tau = tau;
+  m.tau2 = tau * tau;
+  const double sd = std::sqrt(se * se + m.tau2);
+  m.pi_lb = est - crit * sd;
+  m.pi_ub = est + crit * sd;
+  m.loglik = fit.loglik;
+  m.converged = fit.converged && fit.info_ok;
+  if (!fit.converged) append_note(m.note, "optimiser did not signal convergence");
+  if (!fit.info_ok) append_note(m.note, "observed information not positive definite: no standard error");
+}
+
+double logit_half(double x, double n) { return std::log((x + 0.5) / (n - x + 0.5)); }
+
+double dl_start(const EffectData& es, double& tau0) {
+  const MethodResult dl = rma(es, Tau2Method::DL, RmaOptions{false, 0.95, false});
+  tau0 = std::isfinite(dl.tau2) ? std::max(std::sqrt(dl.tau2), 0.25) : 0.5;
+  return std::isfinite(dl.estimate) ? dl.estimate : 0.0;
+}
+
+// ------------------------------------------------------------------------------ models ---
+
+// Single-arm logit-normal model; parameters (mu, tau).
+struct SingleArmModel {
+  std::vector<Obs> obs;
+  GHRule gh;
+  int invalid = 0;
+  long long events = 0, non_events = 0;
+  mutable std::vector<double> modes;  // warm starts of the conditional modes
+
+  SingleArmModel(const std::vector<long long>& y, const std::vector<long long>& n, int nAGQ) : gh(gh_rule(std::max(1, nAGQ))) {
+    for (std::size_t i = 0; i < std::min(y.size(), n.size()); ++i) {
+      if (n[i] <= 0 || y[i] < 0 || y[i] > n[i]) {
+        ++invalid;
+        continue;
+      }
+      Obs o;
+      o.y = static_cast<double>(y[i]);
+      o.n = static_cast<double>(n[i]);
+      o.c1 = 1;
+      obs.push_back(o);
+      events += y[i];
+      non_events += n[i] - y[i];
+    }
+    modes.assign(obs.size(), 0.0);
+  }
+  int k() const { return static_cast<int>(obs.size()); }
+  double loglik(double mu, double tau) const {
+    double ll = 0;
+    for (std::size_t i = 0; i < obs.size(); ++i) {
+      Obs o = obs[i];
+      o.off = mu;
+      ll += study_agq(&o, 1, tau, gh, modes[i]);
+    }
+    return ll;
+  }
+};
+
+// Two-arm tables used by the GLMMs: valid and not double-zero (rma.glmm's drop00 = TRUE).
+struct Tables {
+  std::vector<double> a, n1, c, n2;
+  int dropped = 0, invalid = 0;
+  int k() const { return static_cast<int>(a.size()); }
+
+  explicit Tables(const TwoArmCounts& counts) {
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      const bool valid = i < counts.nt.size() && i < counts.ec.size() && i < counts.nc.size() && counts.nt[i] > 0 &&
+                         counts.nc[i] > 0 && counts.et[i] >= 0 && counts.ec[i] >= 0 &&
+                         counts.et[i] <= counts.nt[i] && counts.ec[i] <= counts.nc[i];
+      if (!valid) {
+        ++invalid;
+        continue;
+      }
+      const long long ai = counts.et[i], bi = counts.nt[i] - ai, ci = counts.ec[i], di = counts.nc[i] - ci;
+      if ((ai == 0 && ci == 0) || (bi == 0 && di == 0)) {
+        ++dropped;
+        continue;
+      }
+      a.push_back(static_cast<double>(ai));
+      n1.push_back(static_cast<double>(counts.nt[i]));
+      c.push_back(static_cast<double>(ci));
+      n2.push_back(static_cast<double>(counts.nc[i]));
+    }
+  }
+  // Empty string when a finite ML log odds ratio can exist, else the reason; notes on dropped tables.
+  std::string problems(std::string& note) const {
+    if (invalid) append_note(note, std::to_string(invalid) + " table(s) with invalid counts omitted");
+    if (dropped) append_note(note, std::to_string(dropped) + " double-zero table(s) dropped");
+    double ea = 0, ec = 0, na = 0, nc = 0;
+    for (int i = 0; i < k(); ++i) {
+      ea += a[i];
+      ec += c[i];
+      na += n1[i] - a[i];
+      nc += n2[i] - c[i];
+    }
+    if (k() == 0) return "no tables left: GLMM not estimable";
+    if (ea == 0 || ec == 0 || na == 0 || nc == 0)
+      return "one arm has no events (or only events) in every table: the ML log odds ratio is infinite";
+    return "";
+  }
+};
+
+// UM.FS: logit p_t = alpha_i + theta + tau u/2, logit p_c = alpha_i - tau u/2; the study
+// intercepts alpha_i are profiled out (one-dimensional maximisations), parameters (theta, tau).
+struct FsModel {
+  Tables t;
+  GHRule gh;
+  mutable std::vector<double> alpha, modes;  // warm starts
+
+  FsModel(const TwoArmCounts& counts, int nAGQ) : t(counts), gh(gh_rule(std::max(1, nAGQ))) {
+    alpha.resize(t.k());
+    modes.assign(t.k(), 0.0);
+    for (int i = 0; i < t.k(); ++i) alpha[i] = logit_half(t.c[i], t.n2[i]);
+  }
+  double study_ll(int i, double a, double theta, double tau) const {
+    Obs o[2];
+    o[0].y = t.a[i];
+    o[0].n = t.n1[i];
+    o[0].off = a + theta;
+    o[0].c1 = 0.5;
+    o[1].y = t.c[i];
+    o[1].n = t.n2[i];
+    o[1].off = a;
+    o[1].c1 = -0.5;
+    return study_agq(o, 2, tau, gh, modes[i]);
+  }
+  double profile_study(int i, double theta, double tau) const {
+    double a = alpha[i];
+    const double h = 1e-4;
+    double fa = study_ll(i, a, theta, tau);
+    for (int it = 0; it < 100; ++it) {
+      const double fp = study_ll(i, a + h, theta, tau), fm = study_ll(i, a - h, theta, tau);
+      const double d1 = (fp - fm) / (2 * h), d2 = (fp - 2 * fa + fm) / (h * h);
+      double step = d2 < 0 ? -d1 / d2 : (d1 > 0 ? 1.0 : -1.0);
+      step = std::clamp(step, -5.0, 5.0);
+      double s = 1.0, fn = fa;
+      for (int bt = 0; bt < 60; ++bt) {
+        fn = study_ll(i, a + s * step, theta, tau);
+        if (fn >= fa - 1e-13 * (1 + std::fabs(fa))) break;
+        s *= 0.5;
+      }
+      a += s * step;
+      fa = fn;
+      if (std::fabs(s * step) < 1e-10) break;
+    }
+    alpha[i] = a;
+    return fa;
+  }
+  double loglik(double theta, double tau) const {
+    double ll = 0;
+    for (int i = 0; i < t.k(); ++i) ll += profile_study(i, theta, tau);
+    return ll;
+  }
+};
+
+// UM.RS: logit p = b0 + sigma w + group1 theta +/- tau u/2; parameters (theta, b0, sigma, tau).
+struct RsModel {
+  Tables t;
+  mutable std::vector<Eigen::Vector2d> modes;
+
+  explicit RsModel(const TwoArmCounts& counts) : t(counts) { modes.assign(t.k(), Eigen::Vector2d::Zero()); }
+  double loglik(const VectorXd& x) const {
+    double ll = 0;
+    for (int i = 0; i < t.k(); ++i) {
+      Obs o[2];
+      o[0].y = t.a[i];
+      o[0].n = t.n1[i];
+      o[0].off = x(1) + x(0);
+      o[0].c1 = 1;
+      o[0].c2 = 0.5;
+      o[1].y = t.c[i];
+      o[1].n = t.n2[i];
+      o[1].off = x(1);
+      o[1].c1 = 1;
+      o[1].c2 = -0.5;
+      ll += study_laplace2(o, 2, x(2), x(3), modes[i]);
+    }
+    return ll;
+  }
+  // starting values for b0 and sigma from the control arms
+  void start(double& b0, double& sigma) const {
+    double mean = 0, var = 0;
+    const int k = t.k();
+    for (int i = 0; i < k; ++i) mean += logit_half(t.c[i], t.n2[i]) / k;
+    for (int i = 0; i < k; ++i) var += std::pow(logit_half(t.c[i], t.n2[i]) - mean, 2) / std::max(1, k - 1);
+    b0 = mean;
+    sigma = std::max(std::sqrt(var), 0.25);
+  }
+};
+
+}  // namespace
+
+// ----------------------------------------------------------------------- single arm ------
+
+MethodResult glmm_single_arm(const std::vector<long long>& events, const std::vector<long long>& totals, int nAGQ,
+                             double level) {
+  MethodResult m = glmm_shell("GLMM_ML", 0);
+  try {
+    const SingleArmModel model(events, totals, nAGQ);
+    const int k = model.k();
+    m.k = k;
+    if (model.invalid) append_note(m.note, std::to_string(model.invalid) + " stud(ies) with invalid counts omitted");
+    if (k == 0) {
+      append_note(m.note, "no studies");
+      return m;
+    }
+    if (model.events == 0 || model.non_events == 0) {
+      append_note(m.note, model.events == 0 ? "all studies have 0 events: the ML logit rate is -infinity"
+                                            : "all studies have only events: the ML logit rate is +infinity");
+      return m;
+    }
+    Fn f = [&](const VectorXd& x) { return model.loglik(x(0), x(1)); };
+    double tau0;
+    const double mu0 = dl_start(escalc_plo(events, totals), tau0);
+    if (k == 1) append_note(m.note, "tau^2 cannot be estimated from k = 1 study; fixed at 0");
+    const MlFit fit = fit_ml(f, (VectorXd(2) << mu0, k == 1 ? 0.0 : tau0).finished(), {1}, {false, k == 1});
+    if (!fit.x.allFinite() || !std::isfinite(fit.loglik)) {
+      append_note(m.note, "GLMM fit failed");
+      return m;
+    }
+    finish(m, fit, 0, fit.x(1), level);
+    return m;
+  } catch (const std::exception& e) {
+    append_note(m.note, std::string("internal error: ") + e.what());
+    return m;
+  }
+}
+
+double glmm_single_arm_loglik(const std::vector<long long>& events, const std::vector<long long>& totals, double mu,
+                              double tau, int nAGQ) {
+  const SingleArmModel model(events, totals, nAGQ);
+  return model.k() ? model.loglik(mu, tau) : kNaN;
+}
+
+// -------------------------------------------------------------------------- UM.FS -------
+
+MethodResult glmm_um_fs(const TwoArmCounts& counts, int nAGQ, double level) {
+  MethodResult m = glmm_shell("GLMM_UM.FS", 0);
+  try {
+    const FsModel model(counts, nAGQ);
+    const int k = model.t.k();
+    m.k = k;
+    const std::string problem = model.t.problems(m.note);
+    if (!problem.empty()) {
+      append_note(m.note, problem);
+      return m;
+    }
+    Fn f = [&](const VectorXd& x) { return model.loglik(x(0), x(1)); };
+    double tau0;
+    const double th0 = dl_start(escalc_or(counts, true), tau0);
+    if (k == 1) append_note(m.note, "tau^2 cannot be estimated from k = 1 table; fixed at 0");
+    const MlFit fit = fit_ml(f, (VectorXd(2) << th0, k == 1 ? 0.0 : tau0).finished(), {1}, {false, k == 1});
+    if (!fit.x.allFinite() || !std::isfinite(fit.loglik)) {
+      append_note(m.note, "GLMM fit failed");
+      return m;
+    }
+    // the information of the profile likelihood is the (theta, tau) block of the full one
+    finish(m, fit, 0, fit.x(1), level);
+    return m;
+  } catch (const std::exception& e) {
+    append_note(m.note, std::string("internal error: ") + e.what());
+    return m;
+  }
+}
+
+double glmm_um_fs_profile_loglik(const TwoArmCounts& counts, double theta, double tau, int nAGQ) {
+  const FsModel model(counts, nAGQ);
+  std::string note;
+  if (!model.t.problems(note).empty()) return kNaN;
+  return model.loglik(theta, tau);
+}
+
+// -------------------------------------------------------------------------- UM.RS -------
+
+MethodResult glmm_um_rs(const TwoArmCounts& counts, double level) {
+  MethodResult m = glmm_shell("GLMM_UM.RS", 0);
+  try {
+    const RsModel model(counts);
+    const int k = model.t.k();
+    m.k = k;
+    const std::string problem = model.t.problems(m.note);
+    if (!problem.empty()) {
+      append_note(m.note, problem);
+      return m;
+    }
+    Fn f = [&](const VectorXd& x) { return model.loglik(x); };
+    double tau0, b0, sigma0;
+    const double th0 = dl_start(escalc_or(counts, true), tau0);
+    model.start(b0, sigma0);
+    if (k == 1) append_note(m.note, "variance components cannot be estimated from k = 1 table; fixed at 0");
+    const MlFit fit = fit_ml(f, (VectorXd(4) << th0, b0, k == 1 ? 0.0 : sigma0, k == 1 ? 0.0 : tau0).finished(),
+                             {2, 3}, {false, false, k == 1, k == 1});
+    if (!fit.x.allFinite() || !std::isfinite(fit.loglik)) {
+      append_note(m.note, "GLMM fit failed");
+      return m;
+    }
+    finish(m, fit, 0, fit.x(3), level);
+    m.sigma2 = fit.x(2) * fit.x(2);
+    return m;
+  } catch (const std::exception& e) {
+    append_note(m.note, std::string("internal error: ") + e.what());
+    return m;
+  }
+}
+
+double glmm_um_rs_profile_loglik(const TwoArmCounts& counts, double theta, double tau) {
+  const RsModel model(counts);
+  std::string note;
+  if (!model.t.problems(note).empty()) return kNaN;
+  double b0, sigma0;
+  model.start(b0, sigma0);
+  Fn f = [&](const VectorXd& z) {
+    VectorXd x(4);
+    x << theta, z(0), z(1), tau;
+    return model.loglik(x);
+  };
+  const MlFit fit = fit_ml(f, (VectorXd(2) << b0, sigma0).finished(), {1}, {false, false});
+  return fit.loglik;
+}
+
+}  // namespace hbm::freq
