@@ -6,7 +6,9 @@
 // quadrature: the mode of h(t) = log Bin(y|n, invlogit t) + log N(t | mu, tau) is found by
 // safeguarded Newton, the rule is scaled by the curvature there, and the sum is formed relative
 // to the mode (a log-sum-exp whose "max" is the mode value, so nothing overflows or underflows).
-// The same nodes give the conditional moments of theta_i and p_i.
+// The same nodes give the conditional moments of theta_i and p_i. Where the integrand is far
+// from normal at the Laplace scale (one-sided y = 0 / y = n integrands under a wide prior) and the
+// node carries weight, a sinh-mapped trapezoid rule replaces the GH sum (conditional_trapezoid).
 //
 // The (mu, tau) grid: mu uniform; tau = c (cosh z - 1) with z uniform, which is quadratic near
 // tau = 0 (the u = sqrt(tau) map, so tau = 0 is a regular end point) and geometric for large tau
@@ -14,8 +16,14 @@
 // The ranges come from a coarse (mu, log tau) pass that is expanded and zoomed until the region
 // within `tail_log_threshold` log units of the maximum lies strictly inside. Integrals use the
 // trapezoid rule (spectrally accurate for smooth densities that vanish at the ends) with the
-// Euler-Maclaurin end correction at tau = 0; quantiles of mu and tau invert the CDF of the
-// piecewise-linear interpolant of the marginal density.
+// Euler-Maclaurin end correction at tau = 0; quantiles of mu and tau invert the CDF of a cubic
+// Hermite interpolant of the marginal density (O(h^4); a piecewise-linear density would be
+// O(h^2)). theta_new quantiles bisect (Newton-accelerated) the exact normal-mixture CDF over the
+// grid nodes; p_new quantiles are invlogit of those; E[p_new] per node by GH, or for tau > 2 by
+// a Gauss-Legendre form that does not degrade as invlogit becomes step-like.
+//
+// Rows of the grid (fixed tau) are log-concave in mu, so each is evaluated by climbing to its
+// maximum and walking out until the node weight is negligible (skip_log_threshold).
 #include "support/quadrature.hpp"
 
 #include <algorithm>
@@ -112,6 +120,7 @@ struct Cond {
   double logint = 0;  // log int Bin(y | t) N(t | mu, tau) dt - ll_sat (binomial constant dropped)
   double mode = 0;
   double th_m = 0, th_v = 0, p_m = 0, p_v = 0;  // conditional moments of theta_i and p_i
+  bool flagged = false;  // GH unreliable here (see kFallbackDeviation); fallback not taken
 };
 
 // Mode of h(t) = loglik(t) - (t - mu)^2 / (2 tau^2): the root of the decreasing function
@@ -172,42 +181,61 @@ double find_mode(const Study& s, double mu, double tau, double start) {
 constexpr double kFallbackDeviation = 8.0;
 constexpr double kDevRange = 2.5;
 
-// Robust fallback for a strongly non-Gaussian integrand: the trapezoid rule on the interval where
-// h(t) - h(m) > -32 (h is concave, so that is an interval around the mode), with step
-// min(sc / 1.5, 0.45), sc the Laplace scale. The integrand is analytic, and bounded on the strip
-// |Im t| <= pi/2 (there |1 + e^-t| >= 1), so the trapezoid error is ~exp(-pi^2 / step) ~ 3e-10
-// from the log-sigmoid factors and ~exp(-2 pi^2 (sc / step)^2) from the Gaussian core, plus the
-// e^-32 truncation; measured against brute force: ~1e-13 in the log integral.
+// Robust fallback for a strongly non-Gaussian integrand: the trapezoid rule in v, with
+// t = c0 + a sinh(v), a = min(sc, 1) (sc the Laplace scale), over the interval where
+// h(t) - h(m) > -32 (h is concave, so that is an interval around the mode m). The local step in
+// t, dv sqrt(a^2 + (t - c0)^2), is fine near c0 and grows away from it, so very wide priors (tau
+// in the hundreds) cost a hundred or two points, not tens of thousands. The integrand is
+// analytic; where the likelihood bends (n sigmoid(t) or n sigmoid(-t) ~ 1) it is bounded only on
+// |Im t| <= pi/2, which needs a local step <= 0.45 there; the Gaussian factor stays bounded for
+// |Im v| < pi/4: dv <= 0.2. Trapezoid errors are then ~exp(-pi^2 / 0.45) and
+// ~exp(-2 pi (pi/4) / 0.2), ~1e-10, plus the e^-32 truncation; measured against brute force:
+// <= 1e-9 in the log integral.
 Cond conditional_trapezoid(const Study& s, double mu, double tau, double m, double ll_m, double sc,
                            bool moments) {
   const double i2t2 = 0.5 / (tau * tau), dm = m - mu;
   auto hrel = [&](double d, double& p) {  // h(m + d) - h(m)
     return (loglik(m + d, s.y, s.n, p) - ll_m) - d * (d + 2.0 * dm) * i2t2;
   };
-  const double drop = -32.0;
-  auto extent = [&](double sign) {
+  auto extent = [&](double sign, double drop) {  // |d| where h(m + d) - h(m) first falls to drop
     double p, lo = 0.0, hi = sc;
     for (int it = 0; it < 2000 && hrel(sign * hi, p) > drop; ++it) {
       lo = hi;
       hi *= 2.0;
     }
-    for (int it = 0; it < 6; ++it) {  // the extent is only needed roughly (to ~1.5%)
+    for (int it = 0; it < 6; ++it) {  // the extent is only needed roughly
       const double md = 0.5 * (lo + hi);
       (hrel(sign * md, p) > drop ? lo : hi) = md;
     }
     return hi;
   };
-  const double dl = extent(-1.0), dr = extent(+1.0);
-  double step = std::min(sc / 1.5, 0.45);
-  const double width = dl + dr;
-  if (width / step > 400000.0) step = width / 400000.0;
-  const int npts = static_cast<int>(std::ceil(width / step)) + 1;
-  step = width / (npts - 1);
+  const double dl = extent(-1.0, -32.0), dr = extent(+1.0, -32.0);
+  const double a = std::min(sc, 1.0);
+  // The map is centred where resolution is needed: at the likelihood's bend point
+  // logit((y + 1/2)/(n + 1)) if the integrand is still above e^-8 of its peak there, else at the
+  // nearest such point. Around it, the bend zone (+-5) restricted to that region must get a local
+  // step <= 0.45 (beyond it the trapezoid error is damped by the integrand's size); the Gaussian
+  // core at the mode a step <= sc / 2.
+  const double sl = extent(-1.0, -8.0), sr = extent(+1.0, -8.0);
+  const double c0 = std::clamp(s.logit_hat, m - sl, m + sr);
+  const double z0 = std::max(m - sl, s.logit_hat - 5.0), z1 = std::min(m + sr, s.logit_hat + 5.0);
+  const double Z = z0 <= z1 ? std::max(std::fabs(z0 - c0), std::fabs(z1 - c0)) : 0.0;
+  double dv = std::min({0.2, 0.45 / std::sqrt(a * a + Z * Z), 0.5 * sc / std::sqrt(a * a + (m - c0) * (m - c0))});
+  const double vl = std::asinh((c0 - (m - dl)) / a), vr = std::asinh((m + dr - c0) / a);
+  if ((vl + vr) / dv > 200000.0) dv = (vl + vr) / 200000.0;
+  const int npts = static_cast<int>(std::ceil((vl + vr) / dv)) + 1;
+  dv = (vl + vr) / (npts - 1);
   double s0 = 0.0, s1 = 0.0, s2 = 0.0, sp = 0.0, sp2 = 0.0;
+  // e^v by recurrence (sinh, cosh from it), re-anchored now and then against drift
+  const double r = std::exp(dv);
+  double ev = 0.0;
   for (int k = 0; k < npts; ++k) {
-    const double d = -dl + k * step;
+    const double v = -vl + k * dv;
+    ev = (k % 64 == 0) ? std::exp(v) : ev * r;
+    const double iev = 1.0 / ev;
+    const double d = c0 - m + 0.5 * a * (ev - iev);
     double p;
-    const double e = std::exp(hrel(d, p)) * (k == 0 || k == npts - 1 ? 0.5 : 1.0);
+    const double e = std::exp(hrel(d, p)) * 0.5 * a * (ev + iev) * (k == 0 || k == npts - 1 ? 0.5 : 1.0);
     s0 += e;
     if (moments) {
       s1 += e * d;
@@ -218,8 +246,9 @@ Cond conditional_trapezoid(const Study& s, double mu, double tau, double m, doub
   }
   Cond c;
   c.mode = m;
-  // int = e^{h(m)} / (tau sqrt(2 pi)) * int e^{h - h(m)}
-  c.logint = ll_m - s.ll_sat - dm * dm * i2t2 + std::log(s0 * step) - std::log(tau) - 0.5 * std::log(2.0 * kPi);
+  // int = e^{h(m)} / (tau sqrt(2 pi)) * int e^{h - h(m)} dt
+  c.logint = ll_m - s.ll_sat - dm * dm * i2t2 + std::log(s0 * dv) - std::log(tau) -
+             0.5 * std::log(2.0 * kPi);
   if (moments) {
     const double md = s1 / s0, mp = sp / s0;
     c.th_m = m + md;
@@ -230,8 +259,10 @@ Cond conditional_trapezoid(const Study& s, double mu, double tau, double m, doub
   return c;
 }
 
+// fallback: whether a strongly non-Gaussian integrand may switch to conditional_trapezoid;
+// without it the GH value is returned and Cond::flagged set.
 Cond conditional(const Study& s, double mu, double tau, const Rule& rule, double start,
-                 bool moments, std::vector<double>& buf) {
+                 bool moments, std::vector<double>& buf, bool fallback) {
   Cond c;
   double p;
   if (tau <= 0) {  // theta_i = mu exactly
@@ -281,7 +312,10 @@ Cond conditional(const Study& s, double mu, double tau, const Rule& rule, double
     if (node(j) < 1e-11 * s0 && j > mid + 2) break;
   for (size_t j = mid; j-- > 0;)
     if (node(j) < 1e-11 * s0 && j + 3 < mid) break;
-  if (dev > kFallbackDeviation) return conditional_trapezoid(s, mu, tau, m, ll_m, sc, moments);
+  if (dev > kFallbackDeviation) {
+    if (fallback) return conditional_trapezoid(s, mu, tau, m, ll_m, sc, moments);
+    c.flagged = true;
+  }
   // int = (1/(sqrt(2 pi) tau)) sqrt(2) sc e^{h(m)} S0 = (sc/tau) e^{h(m)} S0 / sqrt(pi)
   c.logint = ll_m - s.ll_sat - dm * dm * i2t2 - 0.5 * std::log1p(a) + std::log(s0) - kLogSqrtPi;
   c.mode = m;
@@ -359,7 +393,8 @@ std::vector<double> grid_logpost(const Model& md, const std::vector<double>& mus
       double v = md.log_prior_mu(mus[a]) + lpt;
       if (v > -kInf) {
         for (size_t i = 0; i < K; ++i) {
-          const Cond c = conditional(md.studies[i], mus[a], taus[b], rule, mode[i], false, buf);
+          // ranges only: the GH value is good enough even where it is flagged
+          const Cond c = conditional(md.studies[i], mus[a], taus[b], rule, mode[i], false, buf, false);
           mode[i] = c.mode;
           v += c.logint;
         }
@@ -644,7 +679,7 @@ double study_log_marginal(const QuadStudy& study, double mu, double tau, int gh_
   const Study s = make_study(study);
   const Rule rule(gh_nodes);
   std::vector<double> buf;
-  return conditional(s, mu, tau, rule, s.logit_hat, false, buf).logint;
+  return conditional(s, mu, tau, rule, s.logit_hat, false, buf, true).logint;
 }
 
 QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const QuadOptions& opt) {
@@ -704,6 +739,9 @@ QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const Qu
     std::vector<double> buf;
     std::vector<Cond> cond(K);
     std::vector<char> done(na);
+    double refJ = box.lpJ_max - 2.0;  // running max of the log node density in (mu, z)
+    const double skip = std::max(opt.skip_log_threshold, thr + 5.0);
+    double lJ_cur = 0.0;              // log Jacobian (x z-weight / hz) of the current row
     // Evaluates node (a, b) once: stores its log density and adds it to the running moments.
     // `mode` carries the per-study Newton starting points along a walk.
     auto eval = [&](int a, int b, double lpt, std::vector<double>& mode) -> double {
@@ -712,10 +750,22 @@ QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const Qu
       done[a] = 1;
       double v = md.log_prior_mu(mus[a]) + lpt;
       if (!(v > -kInf)) return -kInf;
+      bool flagged = false;
       for (size_t i = 0; i < K; ++i) {
-        cond[i] = conditional(md.studies[i], mus[a], taus[b], rule, mode[i], true, buf);
+        cond[i] = conditional(md.studies[i], mus[a], taus[b], rule, mode[i], true, buf, false);
         mode[i] = cond[i].mode;
         v += cond[i].logint;
+        flagged |= cond[i].flagged;
+      }
+      // The (costlier) fallback only where the node carries weight; the GH value (off by at
+      // most a few % there) is good enough to decide that.
+      if (flagged && v + lJ_cur > refJ - skip) {
+        v = md.log_prior_mu(mus[a]) + lpt;
+        for (size_t i = 0; i < K; ++i) {
+          if (cond[i].flagged)
+            cond[i] = conditional(md.studies[i], mus[a], taus[b], rule, cond[i].mode, true, buf, true);
+          v += cond[i].logint;
+        }
       }
       if (std::isnan(v)) return -kInf;
       lp[k] = v;
@@ -750,8 +800,6 @@ QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const Qu
     // and marginalising keeps that), so each row is evaluated by climbing to its maximum and
     // walking out on both sides until the node weight, in the grid coordinates (mu, z), is below
     // e^-skip_log_threshold times the largest one; the rest of the row is negligible.
-    double refJ = box.lpJ_max - 2.0;
-    const double skip = std::max(opt.skip_log_threshold, thr + 5.0);
     std::vector<double> row_mode(K), m0(K), m1(K);
     for (size_t i = 0; i < K; ++i) row_mode[i] = md.studies[i].logit_hat;
     int a_start = static_cast<int>(std::lround((box.mu_at_max - mus[0]) / hmu));
@@ -760,6 +808,7 @@ QuadResult single_arm_quadrature(const std::vector<QuadStudy>& studies, const Qu
       const double lpt = md.log_prior_tau(taus[b]);
       if (!(lpt > -kInf) || !(wz[b] > 0)) continue;
       const double lJ = std::log(wz[b] / hz);
+      lJ_cur = lJ;
       std::fill(done.begin(), done.end(), 0);
       auto note = [&](double v) {
         if (v + lJ > refJ) refJ = v + lJ;
