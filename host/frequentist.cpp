@@ -8,6 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <numbers>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -228,20 +229,51 @@ MatrixXd xtwx_inverse(const MatrixXd& X, const VectorXd& w) {
   return XtWX.ldlt().solve(MatrixXd::Identity(X.cols(), X.cols()));
 }
 
-// P = W - W X (X'WX)^-1 X' W.
-MatrixXd p_matrix(const MatrixXd& X, const VectorXd& w) {
-  const MatrixXd WX = w.asDiagonal() * X;
-  MatrixXd P = -WX * xtwx_inverse(X, w) * WX.transpose();
-  P.diagonal() += w;
-  return P;
-}
+// The weighted residual projector P = W - W X A X' W, A = (X'WX)^-1, never formed: every
+// quantity metafor takes from P is computed in O(k p^2) from A and h_i = x_i' A x_i, so memory
+// and time stay linear in the number of studies.
+struct Projector {
+  const MatrixXd& X;
+  VectorXd w, h;
+  MatrixXd A;
 
-double quad(const MatrixXd& P, const VectorXd& y) { return y.dot(P * y); }
+  Projector(const MatrixXd& X_, const VectorXd& w_) : X(X_), w(w_) {
+    A = xtwx_inverse(X, w);
+    h = ((X * A).array() * X.array()).rowwise().sum().matrix();
+  }
+  VectorXd apply(const VectorXd& y) const {  // P y
+    const VectorXd wy = w.cwiseProduct(y);
+    return wy - w.cwiseProduct(X * (A * (X.transpose() * wy)));
+  }
+  double quad(const VectorXd& y) const { return y.dot(apply(y)); }  // y' P y
+  VectorXd diag() const { return w - w.cwiseAbs2().cwiseProduct(h); }
+  double trace() const { return diag().sum(); }
+  // sum_ij P_ij^2 = tr(P P) = tr(W^2) - 2 tr(W B) + tr(B B), B = W X A X' W, B_ii = w_i^2 h_i
+  double frob2() const {
+    const MatrixXd M = X.transpose() * w.cwiseAbs2().asDiagonal() * X;
+    const MatrixXd AM = A * M;
+    return w.squaredNorm() - 2 * (w.array().cube() * h.array()).sum() + (AM * AM).trace();
+  }
+  // sum_ij P_ij^2 v_i v_j = tr(P V P V)
+  double frob2_vv(const VectorXd& v) const {
+    const VectorXd wv = w.cwiseProduct(v);
+    const MatrixXd N = X.transpose() * wv.cwiseProduct(w).asDiagonal() * X;
+    const MatrixXd AN = A * N;
+    return wv.squaredNorm() - 2 * (w.array().cube() * v.array().square() * h.array()).sum() + (AN * AN).trace();
+  }
+  // sum_ij P_ij^2 v_j = tr(V P P)
+  double frob2_v(const VectorXd& v) const {
+    const MatrixXd M = X.transpose() * w.cwiseAbs2().asDiagonal() * X;
+    const MatrixXd N = X.transpose() * (w.cwiseProduct(v).cwiseProduct(w)).asDiagonal() * X;
+    return (v.array() * w.array().square()).sum() - 2 * (v.array() * w.array().cube() * h.array()).sum() +
+           (A * N * A * M).trace();
+  }
+};
 
 // .QE.func: Q statistic with weights 1/(v + tau2).
 double q_at(const Problem& pr, double tau2) {
   const VectorXd w = (pr.v.array() + tau2).inverse().matrix();
-  return quad(p_matrix(pr.X, w), pr.ymc);
+  return Projector(pr.X, w).quad(pr.ymc);
 }
 
 double log_likelihood(const Problem& pr, double tau2, bool reml) {
@@ -251,7 +283,7 @@ double log_likelihood(const Problem& pr, double tau2, bool reml) {
   const VectorXd r = pr.ymc - pr.X * beta;
   const double rss = (w.array() * r.array().square()).sum();
   const double logdet_v = (pr.v.array() + tau2).log().sum();
-  const double two_pi = 2 * M_PI;
+  const double two_pi = 2 * std::numbers::pi;
   if (!reml) return -0.5 * pr.k * std::log(two_pi) - 0.5 * logdet_v - 0.5 * rss;
   const MatrixXd XtWX = pr.X.transpose() * w.asDiagonal() * pr.X;
   const double logdet_x = std::log(XtWX.determinant());
@@ -295,29 +327,26 @@ Tau2Estimate estimate_tau2(const Problem& pr, Tau2Method method) {
   const VectorXd& ymc = pr.ymc;
   double tau2 = 0;
   double tau2_0 = 0;  // SJ's initial value
-  MatrixXd P;         // the P matrix the se formula of each estimator uses
-  VectorXd w;
+  VectorXd w;         // the weights of the P matrix the se formula of each estimator uses
   double trP = 0;
 
   switch (method) {
     case Tau2Method::HS: {
       w = v.cwiseInverse();
-      P = p_matrix(pr.X, w);
-      tau2 = (quad(P, ymc) - k) / w.sum();
+      tau2 = (Projector(pr.X, w).quad(ymc) - k) / w.sum();
       break;
     }
     case Tau2Method::DL: {
       w = v.cwiseInverse();
-      P = p_matrix(pr.X, w);
+      const Projector P(pr.X, w);
       trP = P.trace();
-      tau2 = (quad(P, ymc) - (k - p)) / trP;
+      tau2 = (P.quad(ymc) - (k - p)) / trP;
       break;
     }
     case Tau2Method::SJ: {
       tau2_0 = ymc.squaredNorm() / k;  // var(ymci) * (k-1)/k
       w = (v.array() + tau2_0).inverse().matrix();
-      P = p_matrix(pr.X, w);
-      tau2 = tau2_0 * quad(P, ymc) / (k - p);
+      tau2 = tau2_0 * Projector(pr.X, w).quad(ymc) / (k - p);
       break;
     }
     case Tau2Method::PM: {
@@ -351,10 +380,9 @@ Tau2Estimate estimate_tau2(const Problem& pr, Tau2Method method) {
     case Tau2Method::EB: {
       // Initial value: Hedges (HE) estimator, truncated at 0.
       {
-        MatrixXd P0 = -pr.X * xtwx_inverse(pr.X, VectorXd::Ones(k)) * pr.X.transpose();
-        P0.diagonal().array() += 1.0;
-        const double trPV = (P0.diagonal().array() * v.array()).sum();
-        tau2 = std::max(0.0, (quad(P0, ymc) - trPV) / (k - p));
+        const Projector P0(pr.X, VectorXd::Ones(k));  // I - X (X'X)^-1 X'
+        const double trPV = P0.diag().dot(v);
+        tau2 = std::max(0.0, (P0.quad(ymc) - trPV) / (k - p));
       }
       double change = kThreshold + 1;
       int iter = 0;
@@ -362,16 +390,14 @@ Tau2Estimate estimate_tau2(const Problem& pr, Tau2Method method) {
         ++iter;
         const double old = tau2;
         w = (v.array() + tau2).inverse().matrix();
-        P = p_matrix(pr.X, w);
+        const Projector P(pr.X, w);
         double adj;
         if (method == Tau2Method::ML) {
-          const VectorXd Py = P * ymc;
-          adj = (Py.squaredNorm() - w.sum()) / w.squaredNorm();
+          adj = (P.apply(ymc).squaredNorm() - w.sum()) / w.squaredNorm();
         } else if (method == Tau2Method::REML) {
-          const VectorXd Py = P * ymc;
-          adj = (Py.squaredNorm() - P.trace()) / P.cwiseAbs2().sum();
+          adj = (P.apply(ymc).squaredNorm() - P.trace()) / P.frob2();
         } else {
-          adj = (quad(P, ymc) * k / (k - p) - k) / w.sum();
+          adj = (P.quad(ymc) * k / (k - p) - k) / w.sum();
         }
         if (std::isnan(adj)) adj = 0;
         int halvings = 0;
@@ -401,7 +427,6 @@ Tau2Estimate estimate_tau2(const Problem& pr, Tau2Method method) {
         }
       }
       w = (v.array() + tau2).inverse().matrix();
-      P = p_matrix(pr.X, w);
       break;
     }
     case Tau2Method::FE:
@@ -414,27 +439,27 @@ Tau2Estimate estimate_tau2(const Problem& pr, Tau2Method method) {
 
   // Standard errors exactly as metafor computes them (see rma.uni and its notes).
   switch (method) {
-    case Tau2Method::HS:
-      out.se_tau2 = std::sqrt(1 / (w.sum() * w.sum()) *
-                              (2 * (k - p) + 4 * t * P.trace() + 2 * t * t * P.cwiseAbs2().sum()));
+    case Tau2Method::HS: {
+      const Projector P(pr.X, w);
+      out.se_tau2 = std::sqrt(1 / (w.sum() * w.sum()) * (2 * (k - p) + 4 * t * P.trace() + 2 * t * t * P.frob2()));
       break;
+    }
     case Tau2Method::DL:
-      out.se_tau2 = std::sqrt(1 / (trP * trP) * (2 * (k - p) + 4 * t * trP + 2 * t * t * P.cwiseAbs2().sum()));
+      out.se_tau2 =
+          std::sqrt(1 / (trP * trP) * (2 * (k - p) + 4 * t * trP + 2 * t * t * Projector(pr.X, w).frob2()));
       break;
     case Tau2Method::SJ: {
-      // sum(PV * t(PV)) = sum_ij P_ij^2 v_i v_j, sum(PV * P) = sum_ij P_ij^2 v_j
-      const MatrixXd P2 = P.cwiseAbs2();
-      const double s_pvpv = v.dot(P2 * v);
-      const double s_pvp = (P2 * v).sum();
+      // sum(PV * t(PV)) = sum_ij P_ij^2 v_i v_j, sum(PV * P) = sum_ij P_ij^2 v_j (P with SJ's weights)
+      const Projector P(pr.X, w);
       out.se_tau2 = std::sqrt(tau2_0 * tau2_0 / ((k - p) * double(k - p)) *
-                              (2 * s_pvpv + 4 * t * s_pvp + 2 * t * t * P2.sum()));
+                              (2 * P.frob2_vv(v) + 4 * t * P.frob2_v(v) + 2 * t * t * P.frob2()));
       break;
     }
     case Tau2Method::ML:
       out.se_tau2 = std::sqrt(2 / w.squaredNorm());
       break;
     case Tau2Method::REML:
-      out.se_tau2 = std::sqrt(2 / P.cwiseAbs2().sum());
+      out.se_tau2 = std::sqrt(2 / Projector(pr.X, w).frob2());
       break;
     case Tau2Method::EB:
     case Tau2Method::PM: {
@@ -553,8 +578,8 @@ RegressionResult fit_problem(const Problem& pr, Tau2Method method, const RmaOpti
   // Heterogeneity test with inverse-variance weights 1/v; typical variance vt = (k-p)/tr(P).
   double vt = kNaN;
   if (k > p) {
-    const MatrixXd P = p_matrix(pr.X, pr.v.cwiseInverse());
-    r.QE = std::max(0.0, quad(P, pr.ymc));
+    const Projector P(pr.X, pr.v.cwiseInverse());
+    r.QE = std::max(0.0, P.quad(pr.ymc));
     r.QE_p = detail::pchisq_upper(r.QE, k - p);
     vt = (k - p) / P.trace();
     if (method == Tau2Method::FE) {
@@ -714,8 +739,7 @@ Tau2Interval tau2_ci_qprofile(const EffectData& data, double tau2_hat, double le
     ci.note = "no tau^2 interval with fewer than 2 studies";
     return ci;
   }
-  const MatrixXd P = p_matrix(pr.X, pr.v.cwiseInverse());
-  const double vt = (pr.k - pr.p) / P.trace();
+  const double vt = (pr.k - pr.p) / Projector(pr.X, pr.v.cwiseInverse()).trace();
   return qprofile(pr, std::isfinite(tau2_hat) ? tau2_hat : 0.0, level, vt);
 }
 

@@ -12,10 +12,12 @@
 // and reported as absolute values; an sd that ends at 0 is fixed there exactly (the boundary
 // estimate lme4 reports), and the information is then that of the remaining parameters.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <exception>
 #include <functional>
 #include <limits>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -37,7 +39,8 @@ using Eigen::VectorXd;
 // ------------------------------------------------------------------ quadrature rules ------
 
 // Gauss-Hermite rule for the standard normal density (lme4's GHrule): sum_k w_k f(z_k)
-// approximates E f(Z), Z ~ N(0,1). Golub-Welsch on the probabilists' Hermite recurrence.
+// approximates E f(Z), Z ~ N(0,1). Nodes by Newton's method on the orthonormal (physicists')
+// Hermite recurrence (Golub-Welsch gives the same rule), then z = sqrt(2) x, w = w_x / sqrt(pi).
 struct GHRule {
   std::vector<double> z, w;
 };
@@ -49,24 +52,42 @@ GHRule gh_rule(int n) {
     r.w = {1.0};
     return r;
   }
-  MatrixXd J = MatrixXd::Zero(n, n);
-  for (int i = 0; i + 1 < n; ++i) J(i, i + 1) = J(i + 1, i) = std::sqrt(static_cast<double>(i + 1));
-  Eigen::SelfAdjointEigenSolver<MatrixXd> es(J);
+  const double pim4 = std::pow(std::numbers::pi, -0.25);
+  std::vector<double> x(n), wx(n);
+  const int m = (n + 1) / 2;
+  double root = 0;
+  for (int i = 0; i < m; ++i) {
+    // standard initial guesses for the largest roots, then extrapolation from the previous ones
+    if (i == 0) root = std::sqrt(2.0 * n + 1) - 1.85575 * std::pow(2.0 * n + 1, -1.0 / 6);
+    else if (i == 1) root -= 1.14 * std::pow(static_cast<double>(n), 0.426) / root;
+    else if (i == 2) root = 1.86 * root - 0.86 * x[0];
+    else if (i == 3) root = 1.91 * root - 0.91 * x[1];
+    else root = 2.0 * root - x[i - 2];
+    double dp = 0;
+    for (int it = 0; it < 100; ++it) {
+      double p1 = pim4, p2 = 0.0;
+      for (int j = 1; j <= n; ++j) {
+        const double p3 = p2;
+        p2 = p1;
+        p1 = root * std::sqrt(2.0 / j) * p2 - std::sqrt((j - 1.0) / j) * p3;
+      }
+      dp = std::sqrt(2.0 * n) * p2;
+      const double step = p1 / dp;
+      root -= step;
+      if (std::fabs(step) <= 1e-15 * (1 + std::fabs(root))) break;
+    }
+    x[i] = root;
+    x[n - 1 - i] = -root;
+    wx[i] = wx[n - 1 - i] = 2.0 / (dp * dp);
+  }
+  if (n % 2) x[n / 2] = 0.0;
   r.z.resize(n);
   r.w.resize(n);
-  for (int i = 0; i < n; ++i) {
-    r.z[i] = es.eigenvalues()(i);
-    r.w[i] = es.eigenvectors()(0, i) * es.eigenvectors()(0, i);
+  const double inv_sqrt_pi = 1 / std::sqrt(std::numbers::pi);
+  for (int i = 0; i < n; ++i) {  // ascending nodes
+    r.z[i] = std::sqrt(2.0) * x[n - 1 - i];
+    r.w[i] = wx[n - 1 - i] * inv_sqrt_pi;
   }
-  // symmetrise (the exact rule is symmetric about 0; this removes eigen-solver noise)
-  for (int i = 0; i < n / 2; ++i) {
-    const double z = 0.5 * (r.z[n - 1 - i] - r.z[i]);
-    const double w = 0.5 * (r.w[i] + r.w[n - 1 - i]);
-    r.z[i] = -z;
-    r.z[n - 1 - i] = z;
-    r.w[i] = r.w[n - 1 - i] = w;
-  }
-  if (n % 2) r.z[n / 2] = 0.0;
   return r;
 }
 
@@ -79,22 +100,39 @@ struct Obs {
   double y = 0, n = 0;
   double off = 0;
   double c1 = 0, c2 = 0;
+  // saturated fit: p_hat = y/n, q_hat = 1 - p_hat, eta_hat = logit(p_hat) (0 < y < n)
+  double p_hat = 0, q_hat = 0, eta_hat = 0;
+
+  void set_counts(double events, double total) {
+    y = events;
+    n = total;
+    p_hat = y / n;
+    q_hat = (n - y) / n;
+    eta_hat = (y > 0 && y < n) ? std::log(y / (n - y)) : 0.0;
+  }
 };
 
-// Log-likelihood of y ~ Bin(n, expit(eta)) minus that of the saturated model (half lme4's
-// deviance residual, negated), with its first two derivatives in eta. Stable for n up to 1e9+
-// and for y = 0 or y = n.
+// Log-likelihood of y ~ Bin(n, expit(eta)) minus that of the saturated model (-1/2 lme4's
+// deviance residual), with its first two derivatives in eta. With d = eta - eta_hat,
+//   ll = -y log1p(q_hat expm1(-d)) - (n-y) log1p(p_hat expm1(d)),
+//   y - n p = -n p_hat q_hat expm1(d) / (1 + p_hat expm1(d)),
+// which keep full relative precision near the saturated fit even for n = 1e9 (the naive
+// y (log p - log p_hat) loses ~1e-7 absolute there, enough to spoil finite-difference derivatives
+// of the marginal likelihood).
 struct BinTerm {
   double ll, d1, d2;
 };
 
-inline BinTerm bin_term(double y, double n, double eta) {
-  const double log_p = -log1pexp(-eta), log_q = -log1pexp(eta);
-  double ll = 0;
-  if (y > 0) ll += y * (log_p - std::log(y / n));
-  if (n - y > 0) ll += (n - y) * (log_q - std::log1p(-y / n));
-  const double p = std::exp(log_p), q = std::exp(log_q);
-  return {ll, y - n * p, -n * p * q};
+inline BinTerm bin_term(const Obs& o, double eta) {
+  const double p = 1 / (1 + std::exp(-eta)), q = 1 / (1 + std::exp(eta));
+  const double d2 = -o.n * p * q;
+  if (o.y <= 0) return {-o.n * log1pexp(eta), -o.n * p, d2};
+  if (o.y >= o.n) return {-o.n * log1pexp(-eta), o.n * q, d2};
+  const double d = eta - o.eta_hat;
+  const double em = std::expm1(d);
+  const double ll = -o.y * std::log1p(o.q_hat * std::expm1(-d)) - (o.n - o.y) * std::log1p(o.p_hat * em);
+  const double d1 = -o.n * o.p_hat * o.q_hat * em / (1 + o.p_hat * em);
+  return {ll, d1, d2};
 }
 
 // log of the integral over one study's random effects (relative to the saturated model):
@@ -105,7 +143,7 @@ double study_agq(const Obs* o, int J, double s, const GHRule& gh, double& u0) {
     double g = -0.5 * u * u, d1 = -u, d2 = -1;
     for (int j = 0; j < J; ++j) {
       const double cs = o[j].c1 * s;
-      const BinTerm t = bin_term(o[j].y, o[j].n, o[j].off + cs * u);
+      const BinTerm t = bin_term(o[j], o[j].off + cs * u);
       g += t.ll;
       d1 += cs * t.d1;
       d2 += cs * cs * t.d2;
@@ -151,7 +189,7 @@ double study_laplace2(const Obs* o, int J, double s1, double s2, Eigen::Vector2d
     Eigen::Matrix2d d2 = -Eigen::Matrix2d::Identity();
     for (int j = 0; j < J; ++j) {
       const Eigen::Vector2d z(o[j].c1 * s1, o[j].c2 * s2);
-      const BinTerm t = bin_term(o[j].y, o[j].n, o[j].off + z.dot(u));
+      const BinTerm t = bin_term(o[j], o[j].off + z.dot(u));
       g += t.ll;
       d1 += t.d1 * z;
       d2 += t.d2 * z * z.transpose();
@@ -224,7 +262,6 @@ struct OptResult {
 // damping and step acceptance on f.
 OptResult maximize(const Fn& f, VectorXd x) {
   OptResult r;
-  const int d = static_cast<int>(x.size());
   double fx = f(x);
   if (!std::isfinite(fx)) return r;
   const double h = 1e-4;
@@ -254,7 +291,7 @@ OptResult maximize(const Fn& f, VectorXd x) {
         const bool tiny = step.cwiseAbs().maxCoeff() < 1e-9;
         x = xn;
         const double gain = fn - fx;
-        fx = std::max(fx, fn);
+        fx = fn;
         accepted = true;
         lambda = lam * 0.1 < 1e-12 * scale ? 0 : lam * 0.1;
         if (lam == 0 && (tiny || (step.cwiseAbs().maxCoeff() < 1e-7 && gain < 1e-12 * (1 + std::fabs(fx))))) {
@@ -273,7 +310,6 @@ OptResult maximize(const Fn& f, VectorXd x) {
   }
   r.x = x;
   r.f = fx;
-  (void)d;
   return r;
 }
 
@@ -412,8 +448,7 @@ struct SingleArmModel {
         continue;
       }
       Obs o;
-      o.y = static_cast<double>(y[i]);
-      o.n = static_cast<double>(n[i]);
+      o.set_counts(static_cast<double>(y[i]), static_cast<double>(n[i]));
       o.c1 = 1;
       obs.push_back(o);
       events += y[i];
@@ -482,24 +517,26 @@ struct Tables {
 struct FsModel {
   Tables t;
   GHRule gh;
+  std::vector<std::array<Obs, 2>> obs;       // (treatment, control) per study
   mutable std::vector<double> alpha, modes;  // warm starts
 
   FsModel(const TwoArmCounts& counts, int nAGQ) : t(counts), gh(gh_rule(std::max(1, nAGQ))) {
     alpha.resize(t.k());
     modes.assign(t.k(), 0.0);
-    for (int i = 0; i < t.k(); ++i) alpha[i] = logit_half(t.c[i], t.n2[i]);
+    obs.resize(t.k());
+    for (int i = 0; i < t.k(); ++i) {
+      alpha[i] = logit_half(t.c[i], t.n2[i]);
+      obs[i][0].set_counts(t.a[i], t.n1[i]);
+      obs[i][0].c1 = 0.5;
+      obs[i][1].set_counts(t.c[i], t.n2[i]);
+      obs[i][1].c1 = -0.5;
+    }
   }
   double study_ll(int i, double a, double theta, double tau) const {
-    Obs o[2];
-    o[0].y = t.a[i];
-    o[0].n = t.n1[i];
+    std::array<Obs, 2> o = obs[i];
     o[0].off = a + theta;
-    o[0].c1 = 0.5;
-    o[1].y = t.c[i];
-    o[1].n = t.n2[i];
     o[1].off = a;
-    o[1].c1 = -0.5;
-    return study_agq(o, 2, tau, gh, modes[i]);
+    return study_agq(o.data(), 2, tau, gh, modes[i]);
   }
   double profile_study(int i, double theta, double tau) const {
     double a = alpha[i];
@@ -533,24 +570,28 @@ struct FsModel {
 // UM.RS: logit p = b0 + sigma w + group1 theta +/- tau u/2; parameters (theta, b0, sigma, tau).
 struct RsModel {
   Tables t;
+  std::vector<std::array<Obs, 2>> obs;  // (treatment, control) per study
   mutable std::vector<Eigen::Vector2d> modes;
 
-  explicit RsModel(const TwoArmCounts& counts) : t(counts) { modes.assign(t.k(), Eigen::Vector2d::Zero()); }
+  explicit RsModel(const TwoArmCounts& counts) : t(counts) {
+    modes.assign(t.k(), Eigen::Vector2d::Zero());
+    obs.resize(t.k());
+    for (int i = 0; i < t.k(); ++i) {
+      obs[i][0].set_counts(t.a[i], t.n1[i]);
+      obs[i][0].c1 = 1;
+      obs[i][0].c2 = 0.5;
+      obs[i][1].set_counts(t.c[i], t.n2[i]);
+      obs[i][1].c1 = 1;
+      obs[i][1].c2 = -0.5;
+    }
+  }
   double loglik(const VectorXd& x) const {
     double ll = 0;
     for (int i = 0; i < t.k(); ++i) {
-      Obs o[2];
-      o[0].y = t.a[i];
-      o[0].n = t.n1[i];
+      std::array<Obs, 2> o = obs[i];
       o[0].off = x(1) + x(0);
-      o[0].c1 = 1;
-      o[0].c2 = 0.5;
-      o[1].y = t.c[i];
-      o[1].n = t.n2[i];
       o[1].off = x(1);
-      o[1].c1 = 1;
-      o[1].c2 = -0.5;
-      ll += study_laplace2(o, 2, x(2), x(3), modes[i]);
+      ll += study_laplace2(o.data(), 2, x(2), x(3), modes[i]);
     }
     return ll;
   }
