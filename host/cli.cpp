@@ -64,6 +64,8 @@ int run_fit(int argc, char** argv) {
       ("target-accept", po::value<double>()->default_value(0.8), "target acceptance (harmonic mean over chains)")
       ("parametrisation", po::value<std::string>()->default_value("auto"),
        "per-study parametrisation: auto (chosen in warmup), centred or non-centred")
+      ("frequentist", po::value<std::string>()->default_value("basic"),
+       "classical estimators beside the posterior: none, basic (FE, DL, REML, REML_knha, GLMM_ML) or all")
       ("force", "replace the output folder if it exists")
       ("quiet", "print nothing on success");
   po::options_description hidden;
@@ -105,6 +107,11 @@ int run_fit(int argc, char** argv) {
   else if (par == "centred") fo.sampler.parametrisation = Parametrisation::Centred;
   else if (par == "non-centred") fo.sampler.parametrisation = Parametrisation::NonCentred;
   else throw InputError("--parametrisation: '" + par + "' is not one of auto, centred, non-centred");
+  const std::string fq = vm["frequentist"].as<std::string>();
+  if (fq == "none") fo.frequentist = FrequentistLevel::None;
+  else if (fq == "basic") fo.frequentist = FrequentistLevel::Basic;
+  else if (fq == "all") fo.frequentist = FrequentistLevel::All;
+  else throw InputError("--frequentist: '" + fq + "' is not one of none, basic, all");
   fo.new_clinic_size = at_least(vm, "new-clinic-size", 0LL, "an integer >= 0");
   info.threads = at_least(vm, "threads", 1, "an integer >= 1");
   const std::string out_dir = vm["out"].as<std::string>();

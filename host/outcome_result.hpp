@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "host/frequentist.hpp"
 #include "host/posterior_summary.hpp"
 
 namespace hbm {
@@ -38,6 +39,7 @@ struct OutcomeResult {
   std::vector<StudyResult> studies;
   RunDiagnostics diagnostics;
   std::vector<std::string> warnings;
+  std::vector<freq::MethodResult> frequentist;  // classical estimators on the same data
 
   // Draws for DIR/draws/NAME.csv: column names and chain-major columns (chains x draws each).
   int chains = 0, draws = 0;

@@ -38,6 +38,34 @@ std::string csv_number(double v) {
   return std::string(buf, res.ptr);
 }
 
+ParamSummary na_summary() {
+  ParamSummary s;
+  s.mean = s.sd = s.rhat = s.ess_bulk = s.ess_tail = s.mcse_mean = NAN;
+  s.q.fill(NAN);
+  return s;
+}
+
+double expit(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+
+std::vector<std::pair<std::string, ParamSummary>> frequentist_rows(const freq::MethodResult& m) {
+  ParamSummary mu = na_summary(), tau = na_summary(), pp = na_summary(), tn = na_summary(), pn = na_summary();
+  mu.mean = m.estimate;
+  mu.sd = m.se;
+  mu.q[0] = m.ci_lb;
+  mu.q[6] = m.ci_ub;
+  tau.mean = m.tau;
+  tau.q[0] = std::sqrt(m.tau2_ci_lb);
+  tau.q[6] = std::sqrt(m.tau2_ci_ub);
+  pp.mean = expit(m.estimate);
+  pp.q[0] = expit(m.ci_lb);
+  pp.q[6] = expit(m.ci_ub);
+  tn.q[0] = m.pi_lb;
+  tn.q[6] = m.pi_ub;
+  pn.q[0] = expit(m.pi_lb);
+  pn.q[6] = expit(m.pi_ub);
+  return {{"mu", mu}, {"tau", tau}, {"p_pooled", pp}, {"theta_new", tn}, {"p_new", pn}};
+}
+
 void write_file(const fs::path& p, const std::string& content) {
   std::ofstream f(p, std::ios::binary);
   f << content;
@@ -73,6 +101,8 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   j.value("prior_mu", prior_to_string(info.options.prior_mu));
   j.value("prior_tau", prior_to_string(info.options.prior_tau));
   j.value("new_clinic_size", info.options.new_clinic_size);
+  const FrequentistLevel fl = info.options.frequentist;
+  j.value("frequentist", fl == FrequentistLevel::None ? "none" : fl == FrequentistLevel::Basic ? "basic" : "all");
   j.end_object();
   j.begin_object("timing");
   j.value("threads", info.threads);
@@ -105,6 +135,17 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.value("max_rhat", d.max_rhat).value("min_ess_bulk", d.min_ess_bulk).value("min_ess_tail", d.min_ess_tail);
     j.value("centred_studies", d.centred_studies);
     j.end_object();
+    j.begin_object("frequentist");
+    for (const auto& m : r.frequentist) {
+      j.begin_object(m.name);
+      j.value("estimate", m.estimate).value("se", m.se).value("ci_lb", m.ci_lb).value("ci_ub", m.ci_ub);
+      j.value("tau2", m.tau2).value("tau", m.tau).value("tau2_ci_lb", m.tau2_ci_lb).value("tau2_ci_ub", m.tau2_ci_ub);
+      j.value("I2", m.I2).value("H2", m.H2).value("Q", m.Q).value("Q_p", m.Q_p);
+      j.value("pi_lb", m.pi_lb).value("pi_ub", m.pi_ub).value("k", m.k);
+      j.value("note", m.note);
+      j.end_object();
+    }
+    j.end_object();
     j.begin_array("warnings");
     for (const auto& w : r.warnings) j.value("", w);
     j.end_array();
@@ -116,20 +157,28 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
 }
 
 std::string summary_csv(const std::vector<OutcomeResult>& results) {
-  std::string out = "outcome,parameter,study,mean,sd";
+  std::string out = "outcome,method,parameter,study,mean,sd";
   for (const char* q : kQuantileNames) out += std::string(",") + q;
   out += ",rhat,ess_bulk,ess_tail,mcse_mean\n";
-  auto row = [&](const std::string& outcome, const std::string& param, const std::string& study, const ParamSummary& s) {
-    out += csv_field(outcome) + "," + param + "," + csv_field(study) + "," + csv_number(s.mean) + "," + csv_number(s.sd);
+  auto row = [&](const std::string& outcome, const std::string& method, const std::string& param,
+                 const std::string& study, const ParamSummary& s) {
+    out += csv_field(outcome) + "," + method + "," + param + "," + csv_field(study) + "," + csv_number(s.mean) + "," +
+           csv_number(s.sd);
     for (double q : s.q) out += "," + csv_number(q);
     out += "," + csv_number(s.rhat) + "," + csv_number(s.ess_bulk) + "," + csv_number(s.ess_tail) + "," +
            csv_number(s.mcse_mean) + "\n";
   };
   for (const auto& r : results) {
-    for (const auto& p : r.parameters) row(r.name, p.name, "", p.s);
+    for (const auto& p : r.parameters) row(r.name, "posterior", p.name, "", p.s);
     for (const auto& s : r.studies) {
-      row(r.name, "p", s.name, s.p);
-      row(r.name, "theta", s.name, s.theta);
+      row(r.name, "posterior", "p", s.name, s.p);
+      row(r.name, "posterior", "theta", s.name, s.theta);
+    }
+    // Classical estimators in the same columns: the estimate in `mean`, its standard error in
+    // `sd`, the 95% interval in q2.5/q97.5 (confidence interval for mu and p_pooled, Q-profile
+    // interval for tau, prediction interval for theta_new and p_new); other cells are NA.
+    for (const auto& m : r.frequentist) {
+      for (const auto& fs : frequentist_rows(m)) row(r.name, m.name, fs.first, "", fs.second);
     }
   }
   return out;

@@ -130,6 +130,17 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
     if (p.name != "events_new") track(p.s);
   for (const auto& s : r.studies) track(s.theta);
 
+  // ---- classical estimators on the same data (metafor's conventions) -----------------
+  if (opt.frequentist != FrequentistLevel::None) {
+    std::vector<long long> events, totals;
+    for (const auto& st : data.studies) {
+      events.push_back(st.events);
+      totals.push_back(st.total);
+    }
+    r.frequentist = opt.frequentist == FrequentistLevel::All ? freq::all_methods_single_arm(events, totals)
+                                                             : freq::basic_methods_single_arm(events, totals);
+  }
+
   // ---- warnings ----------------------------------------------------------------------
   auto warn = [&](const std::string& w) { r.warnings.push_back(w); };
   if (K == 1)

@@ -9,11 +9,15 @@
 
 namespace hbm {
 
+// Which classical estimators to report beside the posterior.
+enum class FrequentistLevel { None, Basic, All };
+
 struct FitOptions {
   Prior prior_mu{PriorKind::Normal, 0.0, 10.0};
   Prior prior_tau{PriorKind::HalfNormal, 0.0, 1.0};
   SamplerConfig sampler;
   long long new_clinic_size = 0;  // > 0: also predict events among this many at a new clinic
+  FrequentistLevel frequentist = FrequentistLevel::Basic;
 };
 
 // Stable 32-bit FNV-1a hash of the outcome name: the outcome's RNG stream.

@@ -21,6 +21,38 @@ std::string line(const char* label, const ParamSummary& s, int prec) {
   return buf;
 }
 
+double expit(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+
+std::string interval(double lo, double hi) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return "-";
+  return "[" + num(lo) + ", " + num(hi) + "]";
+}
+
+// Posterior beside each classical estimator, on the rate scale (and tau on the logit scale).
+std::string comparison_table(const OutcomeResult& r) {
+  if (r.frequentist.empty()) return "";
+  std::string out;
+  char buf[320];
+  std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "method (rate scale)", "pooled", "95% CI / CrI", "tau",
+                "95% PI, new clinic");
+  out += buf;
+  const ParamSummary *pp = r.find("p_pooled"), *tau = r.find("tau"), *pn = r.find("p_new");
+  if (pp && tau && pn) {
+    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "Bayesian (posterior)", num(pp->q[3]).c_str(),
+                  interval(pp->q[0], pp->q[6]).c_str(), num(tau->q[3]).c_str(), interval(pn->q[0], pn->q[6]).c_str());
+    out += buf;
+  }
+  std::string notes;
+  for (const auto& m : r.frequentist) {
+    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", m.name.c_str(), num(expit(m.estimate)).c_str(),
+                  interval(expit(m.ci_lb), expit(m.ci_ub)).c_str(), num(m.tau).c_str(),
+                  interval(expit(m.pi_lb), expit(m.pi_ub)).c_str());
+    out += buf;
+    if (!m.note.empty()) notes += "  note (" + m.name + "): " + m.note + "\n";
+  }
+  return out + "  (Bayesian: posterior medians; pooled = inverse-logit of mu, the typical clinic's rate)\n" + notes;
+}
+
 }  // namespace
 
 std::string text_report(const OutcomeResult& r) {
@@ -53,6 +85,7 @@ std::string text_report(const OutcomeResult& r) {
                 r.chains, r.draws, d.divergences, d.step_size, d.trajectory_length, d.mean_leapfrog_steps,
                 d.centred_studies, r.k);
   out += diag;
+  out += comparison_table(r);
   for (const auto& w : r.warnings) out += "  warning: " + w + "\n";
   return out;
 }

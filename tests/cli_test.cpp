@@ -2,10 +2,12 @@
 // promises, and bad input rejected with file:line messages, exit status 2 and nothing written.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <regex>
 
 #include "support/cli_runner.hpp"
+#include "support/mini_json.hpp"
 
 namespace fs = std::filesystem;
 using hbm::test::read_text;
@@ -64,7 +66,7 @@ TEST(Cli, WritesTheDocumentedOutputs) {
   EXPECT_EQ(json.find("nan"), std::string::npos);
   EXPECT_EQ(json.find("inf"), std::string::npos);
   const std::string csv = read_text(dir / "o" / "summary.csv");
-  EXPECT_EQ(csv.rfind("outcome,parameter,study,mean,sd,q2.5,q5,q25,q50,q75,q95,q97.5,rhat,ess_bulk,ess_tail,mcse_mean\n", 0), 0u);
+  EXPECT_EQ(csv.rfind("outcome,method,parameter,study,mean,sd,q2.5,q5,q25,q50,q75,q95,q97.5,rhat,ess_bulk,ess_tail,mcse_mean\n", 0), 0u);
   const std::string draws = read_text(dir / "o" / "draws" / "rare.csv");
   EXPECT_EQ(draws.rfind("chain,draw,mu,tau,theta_new,p_pooled,p_new,events_new,theta[1],", 0), 0u);
   EXPECT_EQ(std::count(draws.begin(), draws.end(), '\n'), 1 + 4 * 100);
@@ -132,5 +134,37 @@ TEST(Cli, BadOptionsNameTheOptionAndExitTwo) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << " -> " << r.err;
     EXPECT_FALSE(fs::exists(dir / "o")) << c.args;
   }
+  fs::remove_all(dir);
+}
+
+// The frequentist block of summary.json carries the library's metafor-validated numbers through
+// the pipeline unchanged (tests/frequentist_test.cpp validates the library itself): checked
+// here against metafor 3.8-1 directly, to 1e-8 relative for closed-form and iterative methods
+// and 1e-4 for the GLMM, as there.
+TEST(Cli, FrequentistBlockMatchesMetaforBesideThePosterior) {
+  const auto dir = hbm::test::fresh_temp_dir("freq");
+  auto r = run_hbmeta("fit " + kFixtures + "/reference/pritz1997.csv --out " + (dir / "o").string() +
+                      " --chains 4 --warmup 200 --draws 100");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Bayesian (posterior)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("REML_knha"), std::string::npos) << r.out;
+  const auto got = hbm::test::Json::parse_file((dir / "o" / "summary.json").string())["outcomes"]["pritz1997"]["frequentist"];
+  const auto want = hbm::test::Json::parse_file(kFixtures + "/frequentist/frequentist.json")["pritz1997"];
+  EXPECT_EQ(got.keys(), (std::vector<std::string>{"FE", "DL", "REML", "REML_knha", "GLMM_ML"}));
+  for (const char* m : {"FE", "DL", "REML", "REML_knha"})
+    for (const char* f : {"estimate", "se", "ci_lb", "ci_ub", "Q", "pi_lb", "pi_ub"})
+      if (!want[m][f].is_null() && !got[m][f].is_null())
+        EXPECT_NEAR(got[m][f].num(), want[m][f].num(), 1e-8 * std::fabs(want[m][f].num())) << m << " " << f;
+  EXPECT_NEAR(got["REML"]["tau2"].num(), want["REML"]["tau2"].num(), 1e-8 * want["REML"]["tau2"].num());
+  EXPECT_NEAR(got["GLMM_ML"]["estimate"].num(), want["GLMM_ML"]["estimate"].num(), 1e-4 * std::fabs(want["GLMM_ML"]["estimate"].num()));
+  EXPECT_NEAR(got["GLMM_ML"]["tau2"].num(), want["GLMM_ML"]["tau2"].num(), 1e-4 * want["GLMM_ML"]["tau2"].num());
+  const std::string csv = read_text(dir / "o" / "summary.csv");
+  EXPECT_NE(csv.find("pritz1997,REML,mu,,"), std::string::npos);
+  EXPECT_NE(csv.find("pritz1997,GLMM_ML,p_new,,"), std::string::npos);
+
+  auto none = run_hbmeta("fit " + kFixtures + "/reference/pritz1997.csv --out " + (dir / "n").string() +
+                         " --chains 4 --warmup 200 --draws 100 --frequentist none --quiet");
+  ASSERT_EQ(none.status, 0) << none.err;
+  EXPECT_EQ(hbm::test::Json::parse_file((dir / "n" / "summary.json").string())["outcomes"]["pritz1997"]["frequentist"].size(), 0u);
   fs::remove_all(dir);
 }
