@@ -66,6 +66,8 @@ int run_fit(int argc, char** argv) {
        "per-study parametrisation: auto (chosen in warmup), centred or non-centred")
       ("frequentist", po::value<std::string>()->default_value("basic"),
        "classical estimators beside the posterior: none, basic (FE, DL, REML, REML_knha, GLMM_ML) or all")
+      ("study-draws", po::value<std::string>()->default_value("auto"),
+       "per-study theta columns in draws/NAME.csv: auto (when K <= 100), yes or no")
       ("force", "replace the output folder if it exists")
       ("quiet", "print nothing on success");
   po::options_description hidden;
@@ -112,6 +114,11 @@ int run_fit(int argc, char** argv) {
   else if (fq == "basic") fo.frequentist = FrequentistLevel::Basic;
   else if (fq == "all") fo.frequentist = FrequentistLevel::All;
   else throw InputError("--frequentist: '" + fq + "' is not one of none, basic, all");
+  const std::string sd = vm["study-draws"].as<std::string>();
+  if (sd == "auto") fo.study_draws = FitOptions::StudyDraws::Auto;
+  else if (sd == "yes") fo.study_draws = FitOptions::StudyDraws::Yes;
+  else if (sd == "no") fo.study_draws = FitOptions::StudyDraws::No;
+  else throw InputError("--study-draws: '" + sd + "' is not one of auto, yes, no");
   fo.new_clinic_size = at_least(vm, "new-clinic-size", 0LL, "an integer >= 0");
   info.threads = at_least(vm, "threads", 1, "an integer >= 1");
   const std::string out_dir = vm["out"].as<std::string>();

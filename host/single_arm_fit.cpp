@@ -100,7 +100,9 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
     sr.p = summarise(ChainDraws{p.data(), static_cast<std::size_t>(C), static_cast<std::size_t>(S)});
     study_theta[i] = std::move(th);
   });
-  for (int i = 0; i < K; ++i) {
+  const bool study_draws = opt.study_draws == FitOptions::StudyDraws::Yes ||
+                           (opt.study_draws == FitOptions::StudyDraws::Auto && K <= kStudyDrawsAutoLimit);
+  for (int i = 0; i < K && study_draws; ++i) {
     r.draw_names.push_back("theta[" + std::to_string(i + 1) + "]");
     r.draw_columns.push_back(std::move(study_theta[i]));
   }
