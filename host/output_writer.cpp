@@ -10,6 +10,7 @@
 #include "host/input_error.hpp"
 #include "host/json_writer.hpp"
 #include "host/prior_spec.hpp"
+#include "models/logistic.hpp"
 
 namespace fs = std::filesystem;
 
@@ -45,7 +46,6 @@ ParamSummary na_summary() {
   return s;
 }
 
-double expit(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
 std::vector<std::pair<std::string, ParamSummary>> frequentist_rows(const freq::MethodResult& m) {
   ParamSummary mu = na_summary(), tau = na_summary(), pp = na_summary(), tn = na_summary(), pn = na_summary();
@@ -56,13 +56,13 @@ std::vector<std::pair<std::string, ParamSummary>> frequentist_rows(const freq::M
   tau.mean = m.tau;
   tau.q[0] = std::sqrt(m.tau2_ci_lb);
   tau.q[6] = std::sqrt(m.tau2_ci_ub);
-  pp.mean = expit(m.estimate);
-  pp.q[0] = expit(m.ci_lb);
-  pp.q[6] = expit(m.ci_ub);
+  pp.mean = inv_logit(m.estimate);
+  pp.q[0] = inv_logit(m.ci_lb);
+  pp.q[6] = inv_logit(m.ci_ub);
   tn.q[0] = m.pi_lb;
   tn.q[6] = m.pi_ub;
-  pn.q[0] = expit(m.pi_lb);
-  pn.q[6] = expit(m.pi_ub);
+  pn.q[0] = inv_logit(m.pi_lb);
+  pn.q[6] = inv_logit(m.pi_ub);
   return {{"mu", mu}, {"tau", tau}, {"p_pooled", pp}, {"theta_new", tn}, {"p_new", pn}};
 }
 

@@ -1,4 +1,5 @@
 #include "host/text_report.hpp"
+#include "models/logistic.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -21,7 +22,6 @@ std::string line(const char* label, const ParamSummary& s, int prec) {
   return buf;
 }
 
-double expit(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
 std::string interval(double lo, double hi) {
   if (!std::isfinite(lo) || !std::isfinite(hi)) return "-";
@@ -44,9 +44,9 @@ std::string comparison_table(const OutcomeResult& r) {
   }
   std::string notes;
   for (const auto& m : r.frequentist) {
-    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", m.name.c_str(), num(expit(m.estimate)).c_str(),
-                  interval(expit(m.ci_lb), expit(m.ci_ub)).c_str(), num(m.tau).c_str(),
-                  interval(expit(m.pi_lb), expit(m.pi_ub)).c_str());
+    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", m.name.c_str(), num(inv_logit(m.estimate)).c_str(),
+                  interval(inv_logit(m.ci_lb), inv_logit(m.ci_ub)).c_str(), num(m.tau).c_str(),
+                  interval(inv_logit(m.pi_lb), inv_logit(m.pi_ub)).c_str());
     out += buf;
     if (!m.note.empty()) notes += "  note (" + m.name + "): " + m.note + "\n";
   }
