@@ -55,7 +55,7 @@ int run_fit(int argc, char** argv) {
       ("prior-tau", po::value<std::string>()->default_value("half-normal(1)"),
        "prior of tau: half-normal(s), half-cauchy(s), half-t(nu,s), uniform(0,u), log-normal(m,s)")
       ("chains", po::value<int>()->default_value(16), "number of chains")
-      ("warmup", po::value<int>()->default_value(1000), "warmup iterations per chain")
+      ("warmup", po::value<int>()->default_value(500), "warmup iterations per chain (shared adaptation across chains)")
       ("draws", po::value<int>()->default_value(1000), "draws per chain after warmup")
       ("seed", po::value<unsigned long long>()->default_value(20251121ULL), "random seed")
       ("threads", po::value<int>()->default_value(static_cast<int>(hw)), "CPU threads")

@@ -566,10 +566,12 @@ double mcse_quantile(const ChainDraws& x, double prob) {
   return mcse_quantile_sorted(sorted, prob, ess_quantile_sorted(x, sorted, prob));
 }
 
-Diagnostics diagnose(const ChainDraws& x) {
+Diagnostics diagnose(const ChainDraws& x, std::vector<double>* sorted_values) {
   Diagnostics d{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  if (sorted_values) sorted_values->clear();
   if (!usable(x)) return d;
   const SortedDraws sorted = sort_draws(x);
+  if (sorted_values) *sorted_values = sorted.values;
 
   {
     const Matrix split = split_chains(x);

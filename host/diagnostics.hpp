@@ -37,6 +37,8 @@ double ess_mean(const ChainDraws& x);
 double ess_quantile(const ChainDraws& x, double prob);
 double mcse_mean(const ChainDraws& x);
 double mcse_quantile(const ChainDraws& x, double prob);
-Diagnostics diagnose(const ChainDraws& x);
+// All of the above at once, sorting the draws once. If `sorted_values` is given it receives the
+// draws in ascending order (left empty when the draws are unusable: too few or non-finite).
+Diagnostics diagnose(const ChainDraws& x, std::vector<double>* sorted_values = nullptr);
 
 }  // namespace hbm

@@ -16,20 +16,23 @@ double quantile_sorted(const std::vector<double>& s, double prob) {
 ParamSummary summarise(const ChainDraws& x) {
   ParamSummary r;
   const std::size_t N = x.chains * x.draws;
-  std::vector<double> v(x.data, x.data + N);
-  double sum = 0;
-  for (double d : v) sum += d;
-  r.mean = sum / static_cast<double>(N);
-  double ss = 0;
-  for (double d : v) ss += (d - r.mean) * (d - r.mean);
-  r.sd = N > 1 ? std::sqrt(ss / static_cast<double>(N - 1)) : 0.0;
-  std::sort(v.begin(), v.end());
-  for (std::size_t k = 0; k < kQuantileLevels.size(); ++k) r.q[k] = quantile_sorted(v, kQuantileLevels[k]);
-  const Diagnostics d = diagnose(x);  // sorts once for every statistic
+  std::vector<double> v;
+  const Diagnostics d = diagnose(x, &v);  // sorts once for every statistic and the quantiles
   r.rhat = d.rhat;
   r.ess_bulk = d.ess_bulk;
   r.ess_tail = d.ess_tail;
   r.mcse_mean = d.mcse_mean;
+  if (v.size() != N) {  // draws the diagnostics could not use (e.g. non-finite): sort here
+    v.assign(x.data, x.data + N);
+    std::sort(v.begin(), v.end());
+  }
+  double sum = 0;
+  for (std::size_t i = 0; i < N; ++i) sum += x.data[i];
+  r.mean = sum / static_cast<double>(N);
+  double ss = 0;
+  for (std::size_t i = 0; i < N; ++i) ss += (x.data[i] - r.mean) * (x.data[i] - r.mean);
+  r.sd = N > 1 ? std::sqrt(ss / static_cast<double>(N - 1)) : 0.0;
+  for (std::size_t k = 0; k < kQuantileLevels.size(); ++k) r.q[k] = quantile_sorted(v, kQuantileLevels[k]);
   return r;
 }
 

@@ -15,7 +15,7 @@ enum class Parametrisation { Auto, Centred, NonCentred };
 
 struct SamplerConfig {
   int chains = 16;
-  int warmup = 1000;
+  int warmup = 500;  // the chains adapt together, so 16 x 500 pooled warmup draws suffice (docs/benchmarks.md)
   int draws = 1000;
   int max_steps = 1024;        // cap on leapfrog steps per iteration
   double target_accept = 0.8;  // target for the harmonic mean of acceptance across chains

@@ -5,7 +5,7 @@
 #   scripts/bench/bench.sh [> table.md]
 #
 # For each dataset below it runs
-#   hbmeta : build/hbmeta fit, CPU, --threads 2, 16 chains x 1000 warmup + 1000 draws,
+#   hbmeta : build/hbmeta fit, CPU, --threads 2, 16 chains x 500 warmup + 1000 draws (its defaults),
 #            normal(0,10) / half-normal(1) priors, fixed seed;
 #   rstan  : scripts/bench/single_arm.stan (same model, non-centred, same priors),
 #            4 chains x 1000 warmup + 1000 draws, cores = 2, default adapt_delta, fixed seed
@@ -40,6 +40,7 @@ SEED="${BENCH_SEED:-20240601}"
 WAIT_IDLE="${BENCH_WAIT_IDLE:-300}"
 THREADS=2
 HB_CHAINS=16
+HB_WARMUP="${HB_WARMUP:-500}"
 
 log() { echo "[bench] $*" >&2; }
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -107,7 +108,7 @@ for ds in "${datasets[@]}"; do
   for r in $(seq 1 "$REPS"); do
     out="$WORK/out/hbmeta_${ds}_$r"
     t0=$(now)
-    "$HBMETA" fit "$csv" --out "$out" --force --chains "$HB_CHAINS" --warmup 1000 --draws 1000 \
+    "$HBMETA" fit "$csv" --out "$out" --force --chains "$HB_CHAINS" --warmup "$HB_WARMUP" --draws 1000 \
       --threads "$THREADS" --seed "$SEED" --prior-mu "normal(0,10)" --prior-tau "half-normal(1)" \
       --quiet
     t1=$(now)
@@ -126,7 +127,7 @@ end_uptime="$(uptime)"
 echo "## hbmeta (CPU, 2 threads) vs rstan (cores = 2)"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); host: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), nproc $(nproc)"
-echo "- $("$HBMETA" --version 2>/dev/null | head -1) (CPU build): \`hbmeta fit DATA --chains $HB_CHAINS --warmup 1000 --draws 1000 --threads $THREADS --seed $SEED --prior-mu 'normal(0,10)' --prior-tau 'half-normal(1)' --quiet\`"
+echo "- $("$HBMETA" --version 2>/dev/null | head -1) (CPU build): \`hbmeta fit DATA --chains $HB_CHAINS --warmup $HB_WARMUP --draws 1000 --threads $THREADS --seed $SEED --prior-mu 'normal(0,10)' --prior-tau 'half-normal(1)' --quiet\`"
 echo "- rstan $(Rscript -e 'cat(as.character(packageVersion("rstan")))' 2>/dev/null) (R $(Rscript -e 'cat(as.character(getRversion()))' 2>/dev/null)): scripts/bench/single_arm.stan, 4 chains x 1000 warmup + 1000 draws, cores = 2, adapt_delta 0.8, seed $SEED; compile time excluded"
 echo "- times: median of $REPS runs (same seed, identical draws). hbmeta wall = whole command incl. start-up and I/O; hbmeta internal = summary.json timing.seconds; rstan wall = system.time around sampling(); rstan internal = get_elapsed_time() per chain scheduled on 2 cores"
 echo "- bulk ESS: rstan::ess_bulk (Vehtari et al. 2021) on the post-warmup draws of both samplers; own ESS = hbmeta's summary.json ess_bulk. ESS/s on wall time; ratio = hbmeta ESS/s / rstan ESS/s; load1 = 1-min load average when the arm started"
