@@ -24,7 +24,7 @@ namespace {
 const char* kUsage =
     "usage: hbmeta fit DATA.csv [--out DIR] [--outcome NAME]... [--prior-mu \"normal(m,s)\"]\n"
     "                 [--prior-tau SPEC] [--chains N] [--warmup N] [--draws N] [--seed S]\n"
-    "                 [--threads T] [--new-clinic-size M] [--force]\n"
+    "                 [--threads T] [--new-clinic-size M] [--force]   (all options: hbmeta fit --help)\n"
     "       hbmeta --help | --version\n";
 
 std::string join_command(int argc, char** argv) {
@@ -61,7 +61,7 @@ int run_fit(int argc, char** argv) {
       ("threads", po::value<int>()->default_value(static_cast<int>(hw)), "CPU threads")
       ("new-clinic-size", po::value<long long>()->default_value(0), "predict events among M at a new clinic")
       ("max-steps", po::value<int>()->default_value(1024), "maximum leapfrog steps per iteration")
-      ("target-accept", po::value<double>()->default_value(0.8), "target acceptance (harmonic mean over chains)")
+      ("target-accept", po::value<double>()->default_value(0.8, "0.8"), "target acceptance (harmonic mean over chains)")
       ("parametrisation", po::value<std::string>()->default_value("auto"),
        "per-study parametrisation: auto (chosen in warmup), centred or non-centred")
       ("frequentist", po::value<std::string>()->default_value("basic"),
