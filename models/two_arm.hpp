@@ -1,0 +1,259 @@
+// Two-arm binomial-normal random-effects model with meta-regression (one outcome, K studies,
+// treatment arm t and control arm c, P study-level covariates; Smith, Spiegelhalter & Thomas
+// 1995, the "arm-based likelihood, contrast-based random effects" model):
+//
+//   yc_i ~ Binomial(nc_i, inv_logit(alpha_i)),
+//   yt_i ~ Binomial(nt_i, inv_logit(alpha_i + delta_i)),
+//   delta_i ~ Normal(mu + x_i' beta, tau^2)       (the study's log odds ratio, t vs c)
+//   mu ~ prior_mu,  beta_j ~ prior_beta[j] (Normal(m_j, s_j)),  tau ~ prior_tau,
+//
+// with the control-arm baselines alpha_i either
+//   BaselineModel::Independent:  alpha_i ~ prior_alpha (Normal(m0, s0)), independently, or
+//   BaselineModel::Random:       alpha_i ~ Normal(mu_alpha, sigma_alpha^2),
+//                                mu_alpha ~ prior_mu_alpha, sigma_alpha ~ prior_sigma_alpha.
+//
+// The likelihood is exact for zero-event arms, all-event arms and double-zero studies
+// (binomial_logit.hpp; no continuity correction). A double-zero study is kept: its likelihood
+// (1 - p_c)^nc (1 - p_t)^nt tends to 1 for every delta_i as alpha_i -> -inf, so it says little
+// about delta_i (it still bounds the baseline), and every term stays finite.
+//
+// Unconstrained parameter vector q (dimension 2 + P + (Random ? 2 : 0) + 2K):
+//   q[0]                 = mu
+//   q[1]                 = s_tau          (tau = tau_transform(prior_tau, s_tau))
+//   q[2 + j]             = beta_j,        j = 0..P-1
+//   -- Random baselines only:
+//   q[2 + P]             = mu_alpha
+//   q[3 + P]             = s_sigma_alpha  (sigma_alpha = tau_transform(prior_sigma_alpha, .))
+//   -- then, with A = alpha_offset() = 2 + P (+ 2 for Random):
+//   q[A + i]             = alpha-coordinate of study i, i = 0..K-1:
+//                          Independent: alpha_i itself;
+//                          Random: a_i with alpha_i = mu_alpha + sigma_alpha * a_i, a_i ~ N(0, 1)
+//                          (or alpha_i itself, alpha_i ~ N(mu_alpha, sigma_alpha^2), for a study
+//                          flagged in centred_alpha)
+//   q[A + K + i]         = delta-coordinate of study i:
+//                          non-centred: z_i with delta_i = mu + x_i' beta + tau z_i, z_i ~ N(0, 1);
+//                          centred:     delta_i itself, delta_i ~ N(mu + x_i' beta, tau^2).
+// Per-study centring follows SingleArmModel: non-centred for studies the data say little about,
+// centred for large ones whose likelihood pins the coordinate. `centred` applies to delta;
+// `centred_alpha` (optional, Random baselines only; null = every a_i non-centred) to alpha.
+// Covariates: row-major x[i * P + j] (models/regression.hpp); P may be 0 and x null.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "models/binomial_logit.hpp"
+#include "models/hd.hpp"
+#include "models/priors.hpp"
+#include "models/regression.hpp"
+
+namespace hbm {
+
+enum class BaselineModel : int {
+  Independent = 0,  // alpha_i ~ prior_alpha, independently per study
+  Random = 1,       // alpha_i ~ Normal(mu_alpha, sigma_alpha^2), hyperpriors on both
+};
+
+struct TwoArmModel {
+  int K = 0;
+  int P = 0;                                    // number of covariates (may be 0)
+  const double* yt = nullptr;                   // treatment events (as double, exact up to 2^53)
+  const double* nt = nullptr;                   // treatment totals
+  const double* yc = nullptr;                   // control events
+  const double* nc = nullptr;                   // control totals
+  const double* x = nullptr;                    // K x P covariates, row-major; may be null when P = 0
+  const std::uint8_t* centred = nullptr;        // delta: 1 = centred, 0 = non-centred, per study
+  const std::uint8_t* centred_alpha = nullptr;  // Random baselines: 1 = centred; null = none
+  BaselineModel baseline = BaselineModel::Independent;
+  Prior prior_mu;                               // Normal
+  Prior prior_tau;                              // any scale prior
+  const Prior* prior_beta = nullptr;            // P priors, one per coefficient (Normal)
+  Prior prior_alpha;                            // Independent baselines: Normal(m0, s0)
+  Prior prior_mu_alpha;                         // Random baselines: Normal
+  Prior prior_sigma_alpha;                      // Random baselines: any scale prior
+
+  HBM_HD bool random_baseline() const { return baseline == BaselineModel::Random; }
+  HBM_HD int beta_offset() const { return 2; }
+  // Index of mu_alpha (s_sigma_alpha follows); meaningful for Random baselines only.
+  HBM_HD int baseline_offset() const { return 2 + P; }
+  HBM_HD int alpha_offset() const { return 2 + P + (random_baseline() ? 2 : 0); }
+  HBM_HD int delta_offset() const { return alpha_offset() + K; }
+  HBM_HD int dim() const { return alpha_offset() + 2 * K; }
+
+  HBM_HD bool alpha_centred(int i) const { return centred_alpha != nullptr && centred_alpha[i]; }
+
+  // tau and (Random baselines) sigma_alpha at q.
+  HBM_HD double tau(const double* q) const { return tau_transform(prior_tau, q[1]).tau; }
+  HBM_HD double mu_alpha(const double* q) const { return q[2 + P]; }
+  HBM_HD double sigma_alpha(const double* q) const { return tau_transform(prior_sigma_alpha, q[3 + P]).tau; }
+
+  // mu + x_i' beta at q: study i's expected log odds ratio before its random effect.
+  HBM_HD double linear_predictor(const double* q, int i) const {
+    return q[0] + covariate_dot(x, P, i, q + 2);
+  }
+
+  // Study i's log odds ratio delta_i at q, given tau = tau(q).
+  HBM_HD double delta(const double* q, int i, double tau) const {
+    const double v = q[delta_offset() + i];
+    return centred[i] ? v : linear_predictor(q, i) + tau * v;
+  }
+  HBM_HD double delta(const double* q, int i) const { return delta(q, i, tau(q)); }
+
+  // Study i's control-arm logit alpha_i at q, given sigma_alpha = sigma_alpha(q) (ignored for
+  // Independent baselines).
+  HBM_HD double alpha(const double* q, int i, double sigma_alpha) const {
+    const double v = q[alpha_offset() + i];
+    if (!random_baseline() || alpha_centred(i)) return v;
+    return q[2 + P] + sigma_alpha * v;
+  }
+  HBM_HD double alpha(const double* q, int i) const {
+    return alpha(q, i, random_baseline() ? sigma_alpha(q) : 0.0);
+  }
+
+  // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
+  // Returns -inf (and a zero gradient) where the value or the gradient is not finite.
+  HBM_HD double log_density_grad(const double* q, double* grad) const { return eval<true>(q, grad); }
+
+  // The gradient alone (the leapfrog steps need nothing else): skips every log term. Returns
+  // false where the gradient is not finite.
+  HBM_HD bool gradient(const double* q, double* grad) const {
+    eval<false>(q, grad);
+    const int D = dim();
+    for (int j = 0; j < D; ++j)
+      if (!std::isfinite(grad[j])) return false;
+    return true;
+  }
+
+ private:
+  template <bool kValue>
+  HBM_HD double eval(const double* q, double* grad) const {
+    const double mu = q[0];
+    const double* beta = q + 2;
+    double* gbeta = grad + 2;
+    const bool rnd = random_baseline();
+    const int A = alpha_offset(), Dl = A + K;
+    const TauTransform tt = tau_transform(prior_tau, q[1]);
+    const double tau = tt.tau;
+    const double inv_tau = 1.0 / tau;
+    const double log_tau = kValue ? std::log(tau) : 0.0;
+    double dmu = 0.0, dtau = 0.0, lp = 0.0;
+
+    double dprior;
+    lp += prior_lpdf_grad(prior_mu, mu, &dprior);
+    dmu += dprior;
+    lp += prior_lpdf_grad(prior_tau, tau, &dprior);
+    dtau += dprior;
+    lp += coefficient_priors_lpdf_grad<kValue>(prior_beta, P, beta, gbeta);
+
+    // Random baselines: hyperparameters (mu_a, sigma_a) and their priors. Unused otherwise.
+    double mu_a = 0.0, sig = 1.0, inv_sig = 1.0, log_sig = 0.0, dmu_a = 0.0, dsig = 0.0;
+    TauTransform st{1.0, 0.0, 0.0, 0.0};
+    if (rnd) {
+      mu_a = q[2 + P];
+      st = tau_transform(prior_sigma_alpha, q[3 + P]);
+      sig = st.tau;
+      inv_sig = 1.0 / sig;
+      log_sig = kValue ? std::log(sig) : 0.0;
+      lp += prior_lpdf_grad(prior_mu_alpha, mu_a, &dprior);
+      dmu_a += dprior;
+      lp += prior_lpdf_grad(prior_sigma_alpha, sig, &dprior);
+      dsig += dprior;
+      lp += st.log_jac;
+    }
+
+    for (int i = 0; i < K; ++i) {
+      // Control-arm logit alpha_i and its prior term.
+      const double va = q[A + i];
+      double alpha;
+      double ga_prior;  // d (baseline prior term) / d va, apart from the likelihood
+      int a_kind;       // 0: alpha itself (Independent or centred), 1: non-centred a_i
+      if (!rnd) {
+        alpha = va;
+        lp += prior_lpdf_grad(prior_alpha, va, &ga_prior);
+        a_kind = 0;
+      } else if (alpha_centred(i)) {
+        // alpha_i = va ~ N(mu_a, sig^2)
+        alpha = va;
+        const double r = (va - mu_a) * inv_sig;
+        if (kValue) lp += -0.5 * r * r - log_sig;
+        ga_prior = -r * inv_sig;
+        dmu_a += r * inv_sig;
+        dsig += (r * r - 1.0) * inv_sig;
+        a_kind = 0;
+      } else {
+        // va = a_i ~ N(0, 1), alpha_i = mu_a + sig a_i
+        alpha = mu_a + sig * va;
+        if (kValue) lp += -0.5 * va * va;
+        ga_prior = -va;
+        a_kind = 1;
+      }
+
+      // Log odds ratio delta_i and its random-effect term.
+      const double vd = q[Dl + i];
+      const double m = mu + covariate_dot(x, P, i, beta);
+      double delta;
+      if (centred[i]) {
+        delta = vd;
+      } else {
+        delta = m + tau * vd;
+      }
+
+      // Both arms' likelihoods: control at alpha, treatment at alpha + delta.
+      double gc, gt;  // d/d(logit) of each arm's log-likelihood
+      if (kValue) {
+        lp += binomial_logit_lpmf_grad(yc[i], nc[i], alpha, &gc);
+        lp += binomial_logit_lpmf_grad(yt[i], nt[i], alpha + delta, &gt);
+      } else {
+        gc = binomial_logit_grad(yc[i], nc[i], alpha);
+        gt = binomial_logit_grad(yt[i], nt[i], alpha + delta);
+      }
+      const double galpha = gc + gt;  // d log-lik / d alpha_i
+      // gt is d log-lik / d delta_i.
+
+      if (a_kind == 0) {
+        grad[A + i] = galpha + ga_prior;
+      } else {
+        grad[A + i] = galpha * sig + ga_prior;
+        dmu_a += galpha;
+        dsig += galpha * va;
+      }
+
+      double dm;  // d log p / d m_i, m_i = mu + x_i' beta
+      if (centred[i]) {
+        // delta_i = vd ~ N(m_i, tau^2)
+        const double r = (vd - m) * inv_tau;
+        if (kValue) lp += -0.5 * r * r - log_tau;
+        grad[Dl + i] = gt - r * inv_tau;
+        dm = r * inv_tau;
+        dtau += (r * r - 1.0) * inv_tau;
+      } else {
+        // vd = z_i ~ N(0, 1), delta_i = m_i + tau z_i
+        if (kValue) lp += -0.5 * vd * vd;
+        grad[Dl + i] = gt * tau - vd;
+        dm = gt;
+        dtau += gt * vd;
+      }
+      dmu += dm;
+      covariate_add_scaled(x, P, i, dm, gbeta);
+    }
+
+    lp += tt.log_jac;
+    grad[0] = dmu;
+    grad[1] = dtau * tt.dtau_ds + tt.dlogjac_ds;
+    if (rnd) {
+      grad[2 + P] = dmu_a;
+      grad[3 + P] = dsig * st.dtau_ds + st.dlogjac_ds;
+    }
+    if (kValue) {
+      bool finite = std::isfinite(lp);
+      const int D = dim();
+      for (int j = 0; j < D && finite; ++j) finite = std::isfinite(grad[j]);
+      if (!finite) {
+        for (int j = 0; j < D; ++j) grad[j] = 0.0;
+        return -INFINITY;
+      }
+    }
+    return lp;
+  }
+};
+
+}  // namespace hbm
