@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "host/csv_reader.hpp"
+#include "host/diagnose_command.hpp"
 #include "host/input_error.hpp"
 #include "host/output_writer.hpp"
 #include "host/prior_spec.hpp"
@@ -25,6 +26,7 @@ const char* kUsage =
     "usage: hbmeta fit DATA.csv [--out DIR] [--outcome NAME]... [--prior-mu \"normal(m,s)\"]\n"
     "                 [--prior-tau SPEC] [--chains N] [--warmup N] [--draws N] [--seed S]\n"
     "                 [--threads T] [--new-clinic-size M] [--force]   (all options: hbmeta fit --help)\n"
+    "       hbmeta diagnose DRAWS.csv... [--json] [--superchains K]\n"
     "       hbmeta --help | --version\n";
 
 std::string join_command(int argc, char** argv) {
@@ -180,6 +182,7 @@ int cli_main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "fit") return run_fit(argc - 1, argv + 1);
+    if (cmd == "diagnose") return run_diagnose(argc - 1, argv + 1);
     std::cerr << "hbmeta: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
   } catch (const InputError& e) {
