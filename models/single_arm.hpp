@@ -1,16 +1,24 @@
-// Single-arm logit-normal random-effects model (one outcome, K studies):
+// Single-arm logit-normal random-effects model with optional meta-regression (one outcome,
+// K studies, P >= 0 study-level covariates):
 //
-//   y_i ~ Binomial(n_i, inv_logit(theta_i)),  theta_i ~ Normal(mu, tau^2),
-//   mu ~ prior_mu,  tau ~ prior_tau.
+//   y_i ~ Binomial(n_i, inv_logit(theta_i)),  theta_i ~ Normal(mu + x_i' beta, tau^2),
+//   mu ~ prior_mu,  beta_j ~ prior_beta[j] (Normal(m_j, s_j)),  tau ~ prior_tau.
 //
-// Unconstrained parameter vector q (dimension K + 2):
-//   q[0] = mu, q[1] = s (tau = tau_transform(s)), q[2 + i] = u_i,
-// where each study is either non-centred, theta_i = mu + tau * u_i with u_i ~ N(0, 1), or
-// centred, theta_i = u_i ~ N(mu, tau^2). Non-centred suits small studies (the data say little
-// and the funnel in (z, tau) is mild); centred suits large studies (n in the tens of
-// thousands), whose likelihood pins theta_i so tightly that the non-centred coordinates would
-// be strongly correlated with mu and tau. The choice is made per study by the sampler (see
-// host/parametrisation.cpp) and passed in `centred`.
+// With P = 0 (the default) it is the plain random-effects model theta_i ~ N(mu, tau^2).
+// mu is the logit rate of a study with x = 0, so centre the covariates when mu should stay the
+// "typical study" (the caller's choice; nothing here assumes it).
+//
+// Unconstrained parameter vector q (dimension K + P + 2):
+//   q[0] = mu,
+//   q[1] = s (tau = tau_transform(prior_tau, s)),
+//   q[2 + j] = beta_j,          j = 0..P-1,
+//   q[2 + P + i] = u_i,         i = 0..K-1,
+// where each study is either non-centred, theta_i = mu + x_i' beta + tau * u_i with
+// u_i ~ N(0, 1), or centred, theta_i = u_i ~ N(mu + x_i' beta, tau^2); the choice is per study
+// (`centred`). Non-centred suits small studies (the data say little and the funnel in
+// (u, tau) is mild); centred suits large studies (n in the tens of thousands), whose likelihood
+// pins theta_i so tightly that non-centred coordinates would be strongly correlated with mu and
+// tau. The sampler chooses per study (host/single_arm_sampler.cpp). Covariates: row-major x[i * P + j] (models/regression.hpp).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -18,33 +26,48 @@
 #include "models/binomial_logit.hpp"
 #include "models/hd.hpp"
 #include "models/priors.hpp"
+#include "models/regression.hpp"
 
 namespace hbm {
 
 struct SingleArmModel {
   int K = 0;
+  int P = 0;                              // number of covariates (may be 0)
   const double* y = nullptr;              // events, as double (exact up to 2^53)
   const double* n = nullptr;              // totals
+  const double* x = nullptr;              // K x P covariates, row-major; may be null when P = 0
   const std::uint8_t* centred = nullptr;  // 1 = centred, 0 = non-centred, per study
   Prior prior_mu;
   Prior prior_tau;
+  const Prior* prior_beta = nullptr;      // P priors, one per coefficient
 
-  HBM_HD int dim() const { return K + 2; }
+  HBM_HD int dim() const { return K + P + 2; }
+  HBM_HD int study_offset() const { return 2 + P; }
 
-  // Study i's theta at q.
-  HBM_HD double theta(const double* q, int i, double tau) const {
-    return centred[i] ? q[2 + i] : q[0] + tau * q[2 + i];
+  // mu + x_i' beta at q: study i's expected logit rate before its random effect.
+  HBM_HD double linear_predictor(const double* q, int i) const {
+    return q[0] + covariate_dot(x, P, i, q + 2);
   }
 
-  // Log posterior density (up to a constant) at q; writes the gradient into grad[0..K+2).
-  // Returns -inf (and a zero gradient) where q is not finite.
+  // tau at q.
+  HBM_HD double tau(const double* q) const { return tau_transform(prior_tau, q[1]).tau; }
+
+  // Study i's theta at q, given tau = tau(q).
+  HBM_HD double theta(const double* q, int i, double tau) const {
+    const double u = q[2 + P + i];
+    return centred[i] ? u : linear_predictor(q, i) + tau * u;
+  }
+
+  // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
+  // Returns -inf (and a zero gradient) where the value or the gradient is not finite.
   HBM_HD double log_density_grad(const double* q, double* grad) const { return eval<true>(q, grad); }
 
   // The gradient alone (the leapfrog steps need nothing else): skips every log term. Returns
   // false where the gradient is not finite.
   HBM_HD bool gradient(const double* q, double* grad) const {
     eval<false>(q, grad);
-    for (int j = 0; j < K + 2; ++j)
+    const int D = dim();
+    for (int j = 0; j < D; ++j)
       if (!std::isfinite(grad[j])) return false;
     return true;
   }
@@ -53,6 +76,9 @@ struct SingleArmModel {
   template <bool kValue>
   HBM_HD double eval(const double* q, double* grad) const {
     const double mu = q[0];
+    const double* beta = q + 2;
+    double* gbeta = grad + 2;
+    const int off = 2 + P;
     const TauTransform tt = tau_transform(prior_tau, q[1]);
     const double tau = tt.tau;
     const double inv_tau = 1.0 / tau;
@@ -64,41 +90,51 @@ struct SingleArmModel {
     dmu += dprior;
     lp += prior_lpdf_grad(prior_tau, tau, &dprior);
     dtau += dprior;
+    lp += coefficient_priors_lpdf_grad<kValue>(prior_beta, P, beta, gbeta);
 
     for (int i = 0; i < K; ++i) {
-      const double u = q[2 + i];
+      const double u = q[off + i];
+      const double m = mu + covariate_dot(x, P, i, beta);
+      double dm;  // d log p / d m_i, m_i = mu + x_i' beta
       if (centred[i]) {
-        // theta_i = u ~ N(mu, tau^2)
-        const double r = (u - mu) * inv_tau;
+        // theta_i = u ~ N(m_i, tau^2)
+        const double r = (u - m) * inv_tau;
         double dtheta;
         if (kValue) {
           lp += -0.5 * r * r - log_tau + binomial_logit_lpmf_grad(y[i], n[i], u, &dtheta);
         } else {
           dtheta = binomial_logit_grad(y[i], n[i], u);
         }
-        grad[2 + i] = dtheta - r * inv_tau;
-        dmu += r * inv_tau;
+        grad[off + i] = dtheta - r * inv_tau;
+        dm = r * inv_tau;
         dtau += (r * r - 1.0) * inv_tau;
       } else {
-        // u ~ N(0, 1), theta_i = mu + tau u
-        const double theta = mu + tau * u;
+        // u ~ N(0, 1), theta_i = m_i + tau u
+        const double theta = m + tau * u;
         double dtheta;
         if (kValue) {
           lp += -0.5 * u * u + binomial_logit_lpmf_grad(y[i], n[i], theta, &dtheta);
         } else {
           dtheta = binomial_logit_grad(y[i], n[i], theta);
         }
-        grad[2 + i] = dtheta * tau - u;
-        dmu += dtheta;
+        grad[off + i] = dtheta * tau - u;
+        dm = dtheta;
         dtau += dtheta * u;
       }
+      dmu += dm;
+      covariate_add_scaled(x, P, i, dm, gbeta);
     }
     lp += tt.log_jac;
     grad[0] = dmu;
     grad[1] = dtau * tt.dtau_ds + tt.dlogjac_ds;
-    if (kValue && !std::isfinite(lp)) {
-      for (int j = 0; j < K + 2; ++j) grad[j] = 0.0;
-      return -INFINITY;
+    if (kValue) {
+      bool finite = std::isfinite(lp);
+      const int D = dim();
+      for (int j = 0; j < D && finite; ++j) finite = std::isfinite(grad[j]);
+      if (!finite) {
+        for (int j = 0; j < D; ++j) grad[j] = 0.0;
+        return -INFINITY;
+      }
     }
     return lp;
   }

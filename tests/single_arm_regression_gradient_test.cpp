@@ -1,8 +1,8 @@
-// The single-arm meta-regression model (models/single_arm_regression.hpp): the analytic
+// The single-arm meta-regression model (models/single_arm.hpp): the analytic
 // gradient equals central finite differences at random points, for P = 0, 1 and 3 covariates,
 // every tau prior, mixed centred / non-centred studies and extreme data (y = 0, y = n,
-// n = 1e9); the gradient-only path equals log_density_grad's gradient; with P = 0 the model is
-// SingleArmModel exactly; the value equals a direct naive computation including every
+// n = 1e9); the gradient-only path equals log_density_grad's gradient; the value equals a
+// direct naive computation including every
 // constant; values stay finite at extreme points.
 //
 // Finite-difference tolerance, as in single_arm_gradient_test.cpp: the central difference with
@@ -23,17 +23,15 @@
 
 #include "models/hmc.hpp"
 #include "models/single_arm.hpp"
-#include "models/single_arm_regression.hpp"
 
 namespace {
 
 using hbm::Prior;
 using hbm::PriorKind;
 using hbm::SingleArmModel;
-using hbm::SingleArmRegressionModel;
 
 // The model's interface is the one hmc_transition() expects (instantiated, not run).
-[[maybe_unused]] const auto kTransition = &hbm::hmc_transition<SingleArmRegressionModel>;
+[[maybe_unused]] const auto kTransition = &hbm::hmc_transition<SingleArmModel>;
 
 struct Data {
   std::vector<double> y, n;
@@ -45,14 +43,14 @@ const Prior kTauPriors[] = {
     {PriorKind::Uniform, 0, 5.0},    {PriorKind::LogNormal, -1, 1.0},
 };
 
-// Owns everything a SingleArmRegressionModel points to.
+// Owns everything a SingleArmModel points to.
 struct RegressionFixture {
   Data data;
   int P = 0;
   std::vector<double> x;
   std::vector<std::uint8_t> centred;
   std::vector<Prior> prior_beta;
-  SingleArmRegressionModel m;
+  SingleArmModel m;
 
   RegressionFixture(const RegressionFixture&) = delete;  // m points into this object's vectors
   RegressionFixture& operator=(const RegressionFixture&) = delete;
@@ -95,7 +93,7 @@ void check_gradient(const Data& data, int P, std::uint32_t seed) {
   for (int k = 0; k < 5; ++k) {
     for (int rep = 0; rep < 20; ++rep) {
       RegressionFixture f(data, P, kTauPriors[k], gen);
-      const SingleArmRegressionModel& m = f.m;
+      const SingleArmModel& m = f.m;
       const std::vector<double> q = f.random_point(gen);
       const int D = m.dim();
       std::vector<double> g(D), gd(D), g_only(D);
@@ -130,39 +128,6 @@ TEST(SingleArmRegressionGradient, MatchesFiniteDifferencesWithZeroAndAllEvents) 
 
 TEST(SingleArmRegressionGradient, MatchesFiniteDifferencesWithBillionSizedStudies) {
   for (int P : {0, 1, 3}) check_gradient(kBillion, P, 21 + P);
-}
-
-TEST(SingleArmRegression, WithoutCovariatesIsTheSingleArmModel) {
-  std::mt19937 gen(4);
-  for (const Data* d : {&kTypical, &kZeroAndAll, &kBillion}) {
-    for (int k = 0; k < 5; ++k) {
-      for (int rep = 0; rep < 10; ++rep) {
-        RegressionFixture f(*d, 0, kTauPriors[k], gen);
-        SingleArmModel s;
-        s.K = d->K();
-        s.y = d->y.data();
-        s.n = d->n.data();
-        s.centred = f.centred.data();
-        s.prior_mu = f.m.prior_mu;
-        s.prior_tau = f.m.prior_tau;
-        ASSERT_EQ(s.dim(), f.m.dim());
-        const std::vector<double> q = f.random_point(gen);
-        std::vector<double> g1(s.dim()), g2(s.dim());
-        // The same operations in the same order (bit-identical with g++ -O2); the tolerance
-        // only allows for a compiler contracting them differently (FMA).
-        auto same = [](double a, double b) { return std::fabs(a - b) <= 1e-13 * (1 + std::fabs(b)); };
-        const double lp1 = f.m.log_density_grad(q.data(), g1.data());
-        const double lp2 = s.log_density_grad(q.data(), g2.data());
-        EXPECT_PRED2(same, lp1, lp2);
-        for (int j = 0; j < s.dim(); ++j) EXPECT_PRED2(same, g1[j], g2[j]) << j;
-        ASSERT_TRUE(f.m.gradient(q.data(), g1.data()));
-        ASSERT_TRUE(s.gradient(q.data(), g2.data()));
-        for (int j = 0; j < s.dim(); ++j) EXPECT_PRED2(same, g1[j], g2[j]) << j;
-        const double tau = f.m.tau(q.data());
-        for (int i = 0; i < s.K; ++i) EXPECT_PRED2(same, f.m.theta(q.data(), i, tau), s.theta(q.data(), i, tau));
-      }
-    }
-  }
 }
 
 // ---------------------------------------------------------------- naive log density ----------
