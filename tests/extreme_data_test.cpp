@@ -94,7 +94,8 @@ Efficiency run_with(const std::string& file, hbm::Parametrisation par) {
 // Why the per-study choice matters. With studies of ~10^5, the non-centred form forces a tiny
 // step size (its coordinates are tied to mu and tau by the likelihood), costing several times
 // more gradients per effective draw of tau than the automatic choice (which centres all
-// eight); measured here: ~300 vs ~60 ESS per leapfrog step, so we require a factor of 2.
+// eight); measured at seed 777 with the defaults: ESS of tau 14,035 at 6.3 steps per iteration
+// (auto) vs 112 at 10.4 steps with R-hat 1.10 (non-centred), so a factor of 2 is a safe bound.
 // With rare events the centred form has the funnel at small tau (divergences, R-hat > 1.01),
 // which the automatic choice (all non-centred) avoids.
 TEST(ExtremeData, AutomaticParametrisationBeatsEitherFixedForm) {
