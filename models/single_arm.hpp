@@ -26,6 +26,7 @@
 #include "models/binomial_logit.hpp"
 #include "models/hd.hpp"
 #include "models/priors.hpp"
+#include "models/random_effect.hpp"
 #include "models/regression.hpp"
 
 namespace hbm {
@@ -54,8 +55,7 @@ struct SingleArmModel {
 
   // Study i's theta at q, given tau = tau(q).
   HBM_HD double theta(const double* q, int i, double tau) const {
-    const double u = q[2 + P + i];
-    return centred[i] ? u : linear_predictor(q, i) + tau * u;
+    return random_effect_value(centred[i], q[2 + P + i], linear_predictor(q, i), tau);
   }
 
   // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
@@ -95,32 +95,17 @@ struct SingleArmModel {
     for (int i = 0; i < K; ++i) {
       const double u = q[off + i];
       const double m = mu + covariate_dot(x, P, i, beta);
-      double dm;  // d log p / d m_i, m_i = mu + x_i' beta
-      if (centred[i]) {
-        // theta_i = u ~ N(m_i, tau^2)
-        const double r = (u - m) * inv_tau;
-        double dtheta;
-        if (kValue) {
-          lp += -0.5 * r * r - log_tau + binomial_logit_lpmf_grad(y[i], n[i], u, &dtheta);
-        } else {
-          dtheta = binomial_logit_grad(y[i], n[i], u);
-        }
-        grad[off + i] = dtheta - r * inv_tau;
-        dm = r * inv_tau;
-        dtau += (r * r - 1.0) * inv_tau;
+      const double theta = random_effect_value(centred[i], u, m, tau);
+      double dtheta;
+      if (kValue) {
+        lp += binomial_logit_lpmf_grad(y[i], n[i], theta, &dtheta);
       } else {
-        // u ~ N(0, 1), theta_i = m_i + tau u
-        const double theta = m + tau * u;
-        double dtheta;
-        if (kValue) {
-          lp += -0.5 * u * u + binomial_logit_lpmf_grad(y[i], n[i], theta, &dtheta);
-        } else {
-          dtheta = binomial_logit_grad(y[i], n[i], theta);
-        }
-        grad[off + i] = dtheta * tau - u;
-        dm = dtheta;
-        dtau += dtheta * u;
+        dtheta = binomial_logit_grad(y[i], n[i], theta);
       }
+      const RandomEffectGrad re = random_effect_grad<kValue>(centred[i], u, m, tau, inv_tau, log_tau, dtheta, lp);
+      grad[off + i] = re.dv;
+      const double dm = re.dm;  // d log p / d m_i, m_i = mu + x_i' beta
+      dtau += re.ds;
       dmu += dm;
       covariate_add_scaled(x, P, i, dm, gbeta);
     }

@@ -44,6 +44,7 @@
 #include "models/binomial_logit.hpp"
 #include "models/hd.hpp"
 #include "models/priors.hpp"
+#include "models/random_effect.hpp"
 #include "models/regression.hpp"
 
 namespace hbm {
@@ -93,8 +94,7 @@ struct TwoArmModel {
 
   // Study i's log odds ratio delta_i at q, given tau = tau(q).
   HBM_HD double delta(const double* q, int i, double tau) const {
-    const double v = q[delta_offset() + i];
-    return centred[i] ? v : linear_predictor(q, i) + tau * v;
+    return random_effect_value(centred[i], q[delta_offset() + i], linear_predictor(q, i), tau);
   }
   HBM_HD double delta(const double* q, int i) const { return delta(q, i, tau(q)); }
 
@@ -102,8 +102,8 @@ struct TwoArmModel {
   // Independent baselines).
   HBM_HD double alpha(const double* q, int i, double sigma_alpha) const {
     const double v = q[alpha_offset() + i];
-    if (!random_baseline() || alpha_centred(i)) return v;
-    return q[2 + P] + sigma_alpha * v;
+    if (!random_baseline()) return v;
+    return random_effect_value(alpha_centred(i), v, q[2 + P], sigma_alpha);
   }
   HBM_HD double alpha(const double* q, int i) const {
     return alpha(q, i, random_baseline() ? sigma_alpha(q) : 0.0);
@@ -164,38 +164,18 @@ struct TwoArmModel {
       // Control-arm logit alpha_i and its prior term.
       const double va = q[A + i];
       double alpha;
-      double ga_prior;  // d (baseline prior term) / d va, apart from the likelihood
-      int a_kind;       // 0: alpha itself (Independent or centred), 1: non-centred a_i
+      double ga_prior = 0.0;  // independent baselines: d (baseline prior term) / d va
       if (!rnd) {
         alpha = va;
         lp += prior_lpdf_grad(prior_alpha, va, &ga_prior);
-        a_kind = 0;
-      } else if (alpha_centred(i)) {
-        // alpha_i = va ~ N(mu_a, sig^2)
-        alpha = va;
-        const double r = (va - mu_a) * inv_sig;
-        if (kValue) lp += -0.5 * r * r - log_sig;
-        ga_prior = -r * inv_sig;
-        dmu_a += r * inv_sig;
-        dsig += (r * r - 1.0) * inv_sig;
-        a_kind = 0;
       } else {
-        // va = a_i ~ N(0, 1), alpha_i = mu_a + sig a_i
-        alpha = mu_a + sig * va;
-        if (kValue) lp += -0.5 * va * va;
-        ga_prior = -va;
-        a_kind = 1;
+        alpha = random_effect_value(alpha_centred(i), va, mu_a, sig);
       }
 
       // Log odds ratio delta_i and its random-effect term.
       const double vd = q[Dl + i];
       const double m = mu + covariate_dot(x, P, i, beta);
-      double delta;
-      if (centred[i]) {
-        delta = vd;
-      } else {
-        delta = m + tau * vd;
-      }
+      const double delta = random_effect_value(centred[i], vd, m, tau);
 
       // Both arms' likelihoods: control at alpha, treatment at alpha + delta.
       double gc, gt;  // d/d(logit) of each arm's log-likelihood
@@ -209,29 +189,20 @@ struct TwoArmModel {
       const double galpha = gc + gt;  // d log-lik / d alpha_i
       // gt is d log-lik / d delta_i.
 
-      if (a_kind == 0) {
+      if (!rnd) {
         grad[A + i] = galpha + ga_prior;
       } else {
-        grad[A + i] = galpha * sig + ga_prior;
-        dmu_a += galpha;
-        dsig += galpha * va;
+        const RandomEffectGrad ra =
+            random_effect_grad<kValue>(alpha_centred(i), va, mu_a, sig, inv_sig, log_sig, galpha, lp);
+        grad[A + i] = ra.dv;
+        dmu_a += ra.dm;
+        dsig += ra.ds;
       }
 
-      double dm;  // d log p / d m_i, m_i = mu + x_i' beta
-      if (centred[i]) {
-        // delta_i = vd ~ N(m_i, tau^2)
-        const double r = (vd - m) * inv_tau;
-        if (kValue) lp += -0.5 * r * r - log_tau;
-        grad[Dl + i] = gt - r * inv_tau;
-        dm = r * inv_tau;
-        dtau += (r * r - 1.0) * inv_tau;
-      } else {
-        // vd = z_i ~ N(0, 1), delta_i = m_i + tau z_i
-        if (kValue) lp += -0.5 * vd * vd;
-        grad[Dl + i] = gt * tau - vd;
-        dm = gt;
-        dtau += gt * vd;
-      }
+      const RandomEffectGrad rd = random_effect_grad<kValue>(centred[i], vd, m, tau, inv_tau, log_tau, gt, lp);
+      grad[Dl + i] = rd.dv;
+      const double dm = rd.dm;  // d log p / d m_i, m_i = mu + x_i' beta
+      dtau += rd.ds;
       dmu += dm;
       covariate_add_scaled(x, P, i, dm, gbeta);
     }
