@@ -14,6 +14,8 @@
 //  * non-finite draws give NaN for every statistic (posterior gives NA or an error in most
 //    paths; see diagnostics.cpp).
 #include "host/diagnostics.hpp"
+#include "host/draws_reader.hpp"
+#include "support/mini_json.hpp"
 
 #include <gtest/gtest.h>
 
@@ -52,46 +54,20 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-// Reads a "chain","draw","value" CSV (1-based chain and draw indices, any row order).
+// Reads a "chain","draw","value" CSV with the project's draws reader (tested in
+// diagnose_command_test.cpp).
 Draws read_draws(const std::string& path) {
-  std::istringstream in(slurp(path));
-  std::string line;
-  std::getline(in, line);  // header
-  struct Row { std::size_t chain, draw; double value; };
-  std::vector<Row> rows;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    std::istringstream ls(line);
-    std::string a, b, c;
-    std::getline(ls, a, ',');
-    std::getline(ls, b, ',');
-    std::getline(ls, c, ',');
-    rows.push_back({std::stoul(a), std::stoul(b), std::stod(c)});
-  }
+  const hbm::DrawsTable t = hbm::read_draws(std::vector<std::string>{path});
   Draws d;
-  for (const Row& r : rows) {
-    d.chains = std::max(d.chains, r.chain);
-    d.draws = std::max(d.draws, r.draw);
-  }
-  if (rows.size() != d.chains * d.draws) throw std::runtime_error("ragged draws in " + path);
-  d.data.assign(rows.size(), std::numeric_limits<double>::quiet_NaN());
-  for (const Row& r : rows) d.data[(r.chain - 1) * d.draws + (r.draw - 1)] = r.value;
+  d.chains = t.chains;
+  d.draws = t.draws;
+  d.data = t.values.at(0);
   return d;
 }
 
-// Minimal JSON lookup: the number stored under "key" inside the object "object" (flat objects
-// of numbers, as in expected.json).
+// The number stored under object.key in a JSON text (expected.json).
 double json_number(const std::string& text, const std::string& object, const std::string& key) {
-  const std::size_t obj = text.find("\"" + object + "\"");
-  if (obj == std::string::npos) throw std::runtime_error("no object " + object);
-  const std::size_t open = text.find('{', obj);
-  const std::size_t close = text.find('}', open);
-  const std::size_t k = text.find("\"" + key + "\"", open);
-  if (open == std::string::npos || k == std::string::npos || k > close)
-    throw std::runtime_error("no key " + object + "." + key);
-  const std::size_t colon = text.find(':', k);
-  return std::stod(text.substr(colon + 1));
+  return hbm::test::Json::parse(text)[object][key].num();
 }
 
 double rel_err(double got, double want) {

@@ -8,6 +8,7 @@
 // (matrixStats::colMeans2 / colVars, base mean / var); run with R 4.2.2 and matrixStats 0.63.0 it
 // printed the values in ReferenceValuesFromPosteriorAlgorithm (15 significant digits). They
 // must agree to 1e-12 relative (the C++ sums in long double, R in double: ~1e-15 apart).
+#include "host/draws_reader.hpp"
 #include "host/nested_rhat.hpp"
 
 #include <gtest/gtest.h>
@@ -37,29 +38,13 @@ struct Draws {
   hbm::ChainDraws view() const { return {data.data(), chains, draws}; }
 };
 
-// "chain","draw","value" CSV, rows sorted by chain then draw (as the fixtures are).
+// A "chain","draw","value" fixture, read with the project's draws reader.
 Draws read_fixture(const std::string& name) {
-  std::ifstream in(kDiagDir + name);
-  if (!in) throw std::runtime_error("cannot open " + kDiagDir + name);
-  std::string line;
-  std::getline(in, line);
+  const hbm::DrawsTable t = hbm::read_draws(std::vector<std::string>{kDiagDir + name});
   Draws d;
-  std::size_t last_chain = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::istringstream ls(line);
-    std::string a, b, c;
-    std::getline(ls, a, ',');
-    std::getline(ls, b, ',');
-    std::getline(ls, c, ',');
-    const std::size_t chain = std::stoul(a);
-    if (chain != last_chain) {
-      ++d.chains;
-      last_chain = chain;
-    }
-    d.data.push_back(std::stod(c));
-  }
-  d.draws = d.data.size() / d.chains;
+  d.chains = t.chains;
+  d.draws = t.draws;
+  d.data = t.values.at(0);
   return d;
 }
 

@@ -23,12 +23,17 @@
 
 #include "models/hmc.hpp"
 #include "models/single_arm.hpp"
+#include "support/naive_densities.hpp"
 
 namespace {
 
 using hbm::Prior;
 using hbm::PriorKind;
 using hbm::SingleArmModel;
+using hbm::test::naive_log_binom;
+using hbm::test::naive_log_normal;
+using hbm::test::naive_log_scale_prior;
+using hbm::test::naive_scale;
 
 // The model's interface is the one hmc_transition() expects (instantiated, not run).
 [[maybe_unused]] const auto kTransition = &hbm::hmc_transition<SingleArmModel>;
@@ -132,43 +137,13 @@ TEST(SingleArmRegressionGradient, MatchesFiniteDifferencesWithBillionSizedStudie
 
 // ---------------------------------------------------------------- naive log density ----------
 
-double naive_log_normal(double v, double mean, double sd) {
-  const double pi = 3.14159265358979323846;
-  const double z = (v - mean) / sd;
-  return -0.5 * z * z - std::log(sd) - 0.5 * std::log(2 * pi);
-}
-
-double naive_log_scale_prior(const Prior& p, double v) {
-  const double pi = 3.14159265358979323846;
-  switch (p.kind) {
-    case PriorKind::HalfNormal: return std::log(2.0) + naive_log_normal(v, 0.0, p.b);
-    case PriorKind::HalfCauchy: return std::log(2.0 / (pi * p.b * (1 + (v / p.b) * (v / p.b))));
-    case PriorKind::HalfT: {
-      const double nu = p.a, t = v / p.b;
-      return std::log(2.0) + std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(nu * pi) -
-             std::log(p.b) - (nu + 1) / 2 * std::log(1 + t * t / nu);
-    }
-    case PriorKind::Uniform: return v > 0 && v < p.b ? -std::log(p.b) : -INFINITY;
-    case PriorKind::LogNormal: return -std::log(v) + naive_log_normal(std::log(v), p.a, p.b);
-    case PriorKind::Normal: break;
-  }
-  return NAN;
-}
-
 // The full log posterior density, every constant included, from the definition and the layout.
 double naive_single_arm_regression(const RegressionFixture& f, const std::vector<double>& q,
                                    std::vector<double>* theta_out) {
   const int K = f.data.K(), P = f.P;
   const Prior& pt = f.m.prior_tau;
   double tau, jac;
-  if (pt.kind == PriorKind::Uniform) {
-    const double sig = 1.0 / (1.0 + std::exp(-q[1]));
-    tau = pt.b * sig;
-    jac = std::log(pt.b * sig * (1.0 - sig));
-  } else {
-    tau = std::exp(q[1]);
-    jac = q[1];
-  }
+  naive_scale(pt, q[1], &tau, &jac);
   double lp = naive_log_normal(q[0], f.m.prior_mu.a, f.m.prior_mu.b) + naive_log_scale_prior(pt, tau) + jac;
   for (int j = 0; j < P; ++j) lp += naive_log_normal(q[2 + j], f.prior_beta[j].a, f.prior_beta[j].b);
   for (int i = 0; i < K; ++i) {
@@ -183,8 +158,7 @@ double naive_single_arm_regression(const RegressionFixture& f, const std::vector
       theta = m + tau * u;
       lp += naive_log_normal(u, 0.0, 1.0);
     }
-    const double p = 1.0 / (1.0 + std::exp(-theta)), y = f.data.y[i], n = f.data.n[i];
-    lp += std::lgamma(n + 1) - std::lgamma(y + 1) - std::lgamma(n - y + 1) + y * std::log(p) + (n - y) * std::log(1 - p);
+    lp += naive_log_binom(f.data.y[i], f.data.n[i], theta);
     theta_out->push_back(theta);
   }
   return lp;

@@ -36,6 +36,7 @@
 
 #include "models/hmc.hpp"
 #include "models/two_arm.hpp"
+#include "support/naive_densities.hpp"
 
 namespace {
 
@@ -43,6 +44,10 @@ using hbm::BaselineModel;
 using hbm::Prior;
 using hbm::PriorKind;
 using hbm::TwoArmModel;
+using hbm::test::naive_log_binom;
+using hbm::test::naive_log_normal;
+using hbm::test::naive_log_scale_prior;
+using hbm::test::naive_scale;
 
 // The model's interface is the one hmc_transition() expects (instantiated, not run).
 [[maybe_unused]] const auto kTransition = &hbm::hmc_transition<TwoArmModel>;
@@ -209,48 +214,6 @@ TEST(TwoArmGradient, MatchesFiniteDifferencesWithOneStudy) {
 }
 
 // ---------------------------------------------------------------- naive log density ----------
-
-double naive_log_binom(double y, double n, double t) {
-  const double p = 1.0 / (1.0 + std::exp(-t));
-  return std::lgamma(n + 1) - std::lgamma(y + 1) - std::lgamma(n - y + 1) + y * std::log(p) +
-         (n - y) * std::log(1.0 - p);
-}
-
-double naive_log_normal(double v, double mean, double sd) {
-  const double pi = 3.14159265358979323846;
-  const double z = (v - mean) / sd;
-  return -0.5 * z * z - std::log(sd) - 0.5 * std::log(2 * pi);
-}
-
-// Normalised densities of the scale priors, written out from their textbook forms.
-double naive_log_scale_prior(const Prior& p, double v) {
-  const double pi = 3.14159265358979323846;
-  switch (p.kind) {
-    case PriorKind::HalfNormal: return std::log(2.0) + naive_log_normal(v, 0.0, p.b);
-    case PriorKind::HalfCauchy: return std::log(2.0 / (pi * p.b * (1 + (v / p.b) * (v / p.b))));
-    case PriorKind::HalfT: {
-      const double nu = p.a, t = v / p.b;
-      return std::log(2.0) + std::lgamma((nu + 1) / 2) - std::lgamma(nu / 2) - 0.5 * std::log(nu * pi) -
-             std::log(p.b) - (nu + 1) / 2 * std::log(1 + t * t / nu);
-    }
-    case PriorKind::Uniform: return v > 0 && v < p.b ? -std::log(p.b) : -INFINITY;
-    case PriorKind::LogNormal: return -std::log(v) + naive_log_normal(std::log(v), p.a, p.b);
-    case PriorKind::Normal: break;
-  }
-  return NAN;
-}
-
-// The scale and log |d scale / d s| at unconstrained s.
-void naive_scale(const Prior& p, double s, double* v, double* log_jac) {
-  if (p.kind == PriorKind::Uniform) {
-    const double sig = 1.0 / (1.0 + std::exp(-s));
-    *v = p.b * sig;
-    *log_jac = std::log(p.b * sig * (1.0 - sig));
-  } else {
-    *v = std::exp(s);
-    *log_jac = s;
-  }
-}
 
 // The full log posterior density (every normalising constant included), written directly from
 // the model's definition and the parameter layout, not through the model's helpers.
