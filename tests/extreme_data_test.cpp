@@ -18,11 +18,6 @@ namespace {
 
 constexpr double kZ = 4.0;
 
-std::vector<double> column(const hbm::OutcomeResult& r, const std::string& name) {
-  for (std::size_t j = 0; j < r.draw_names.size(); ++j)
-    if (r.draw_names[j] == name) return r.draw_columns[j];
-  return {};
-}
 
 void fit_and_compare(const std::string& file, int expect_centred_at_least, int expect_centred_at_most) {
   const auto outcomes = hbm::read_single_arm(std::string(HBMETA_FIXTURES) + "/" + file);
@@ -48,7 +43,7 @@ void fit_and_compare(const std::string& file, int expect_centred_at_least, int e
   const std::size_t C = static_cast<std::size_t>(r.chains);
   auto check = [&](const char* name, const hbm::test::QuadSummary& ref, bool moments) {
     const hbm::ParamSummary* s = r.find(name);
-    const auto m = hbm::test::mcse_of(column(r, name), C);
+    const auto m = hbm::test::mcse_of(hbm::test::draws_of(r, name), C);
     EXPECT_NEAR(s->q[0], ref.q025, kZ * m.q025) << name;
     EXPECT_NEAR(s->q[3], ref.q50, kZ * m.q50) << name;
     EXPECT_NEAR(s->q[6], ref.q975, kZ * m.q975) << name;

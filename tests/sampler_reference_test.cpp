@@ -31,12 +31,6 @@ struct RefCase {
   hbm::Prior tau_prior;
 };
 
-std::vector<double> column(const hbm::OutcomeResult& r, const std::string& name) {
-  for (std::size_t j = 0; j < r.draw_names.size(); ++j)
-    if (r.draw_names[j] == name) return r.draw_columns[j];
-  ADD_FAILURE() << "no draws for " << name;
-  return {};
-}
 
 void PrintTo(const RefCase& c, std::ostream* os) { *os << c.dataset << "__" << c.prior_file; }
 
@@ -66,7 +60,7 @@ TEST_P(SamplerMatchesQuadrature, PosteriorSummariesWithinMcse) {
   auto check = [&](const char* param, const char* ref_key, bool has_mean, bool has_sd, double ref_sd) {
     const hbm::ParamSummary* s = r.find(param);
     ASSERT_NE(s, nullptr) << param;
-    const auto m = hbm::test::mcse_of(column(r, param), C);
+    const auto m = hbm::test::mcse_of(hbm::test::draws_of(r, param), C);
     const Json& q = ref[ref_key]["quantiles"];
     EXPECT_NEAR(s->q[0], q["0.025"].num(), kZ * m.q025) << param << " q2.5";
     EXPECT_NEAR(s->q[3], q["0.5"].num(), kZ * m.q50) << param << " q50";

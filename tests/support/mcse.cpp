@@ -1,5 +1,7 @@
 #include "support/mcse.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 
 namespace hbm::test {
@@ -28,6 +30,13 @@ Mcse mcse_of(const std::vector<double>& v, std::size_t chains) {
   r.q50 = mcse_quantile(x, 0.5);
   r.q975 = mcse_quantile(x, 0.975);
   return r;
+}
+
+std::vector<double> draws_of(const OutcomeResult& r, const std::string& name) {
+  for (std::size_t j = 0; j < r.draw_names.size(); ++j)
+    if (r.draw_names[j] == name) return r.draw_columns[j];
+  ADD_FAILURE() << "no draws for " << name;
+  return {};
 }
 
 }  // namespace hbm::test

@@ -3,7 +3,10 @@
 #pragma once
 #include <vector>
 
+#include <string>
+
 #include "host/diagnostics.hpp"
+#include "host/outcome_result.hpp"
 
 namespace hbm::test {
 
@@ -14,5 +17,8 @@ struct Mcse {
 // MCSE of the mean (sd / sqrt(ESS of the draws)), of the sd (delta method on the ESS of the
 // squared deviations), and of the 2.5/50/97.5% quantiles (posterior's mcse_quantile).
 Mcse mcse_of(const std::vector<double>& draws, std::size_t chains);
+
+// The chain-major draws of a named quantity of a fit (empty, with a test failure, if absent).
+std::vector<double> draws_of(const OutcomeResult& r, const std::string& name);
 
 }  // namespace hbm::test
