@@ -14,7 +14,7 @@
 #include "host/output_writer.hpp"
 #include "host/prior_spec.hpp"
 #include "host/run_info.hpp"
-#include "host/single_arm_fit.hpp"
+#include "host/outcome_fit.hpp"
 #include "host/text_report.hpp"
 
 namespace po = boost::program_options;
@@ -25,7 +25,9 @@ namespace {
 const char* kUsage =
     "usage: hbmeta fit DATA.csv [--out DIR] [--outcome NAME]... [--prior-mu \"normal(m,s)\"]\n"
     "                 [--prior-tau SPEC] [--chains N] [--warmup N] [--draws N] [--seed S]\n"
-    "                 [--threads T] [--new-clinic-size M] [--force]   (all options: hbmeta fit --help)\n"
+    "                 [--threads T] [--covariates a,b] [--new-clinic \"a=1.5,b=x\"]\n"
+    "                 [--baseline independent|random] [--baseline-rate P0] [--force]\n"
+    "                 (all options: hbmeta fit --help)\n"
     "       hbmeta diagnose DRAWS.csv... [--json] [--superchains K]\n"
     "       hbmeta --help | --version\n";
 
@@ -37,6 +39,29 @@ std::string join_command(int argc, char** argv) {
     s += " " + a;
   }
   return s;
+}
+
+std::string trim_copy(const std::string& s) {
+  const std::size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// "a, b,c" -> {a, b, c}; empty text -> {}. Empty items and repeats are errors.
+std::vector<std::string> split_list(const std::string& text, const char* option) {
+  std::vector<std::string> out;
+  if (trim_copy(text).empty()) return out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = trim_copy(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (item.empty()) throw InputError(std::string(option) + ": empty item in '" + text + "'");
+    if (std::find(out.begin(), out.end(), item) != out.end())
+      throw InputError(std::string(option) + ": '" + item + "' is given twice");
+    out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 template <class T>
@@ -53,7 +78,8 @@ int run_fit(int argc, char** argv) {
       ("help,h", "show this help")
       ("out", po::value<std::string>()->default_value("hbmeta-out"), "output folder")
       ("outcome", po::value<std::vector<std::string>>(), "fit only this outcome (repeatable)")
-      ("prior-mu", po::value<std::string>()->default_value("normal(0,10)"), "prior of mu (pooled logit rate)")
+      ("prior-mu", po::value<std::string>()->default_value("normal(0,10)"),
+       "prior of mu (pooled logit rate; two-arm: pooled log odds ratio)")
       ("prior-tau", po::value<std::string>()->default_value("half-normal(1)"),
        "prior of tau: half-normal(s), half-cauchy(s), half-t(nu,s), uniform(0,u), log-normal(m,s)")
       ("chains", po::value<int>()->default_value(16), "number of chains")
@@ -61,7 +87,23 @@ int run_fit(int argc, char** argv) {
       ("draws", po::value<int>()->default_value(1000), "draws per chain after warmup")
       ("seed", po::value<unsigned long long>()->default_value(20251121ULL), "random seed")
       ("threads", po::value<int>()->default_value(static_cast<int>(hw)), "CPU threads")
-      ("new-clinic-size", po::value<long long>()->default_value(0), "predict events among M at a new clinic")
+      ("new-clinic-size", po::value<long long>()->default_value(0),
+       "single-arm: predict events among M at a new clinic")
+      ("covariates", po::value<std::string>()->default_value(""),
+       "meta-regression: comma-separated covariate columns (numeric, or categorical -> indicators)")
+      ("prior-beta", po::value<std::vector<std::string>>(),
+       "prior of the regression coefficients: normal(m,s) for all (default normal(0,10)), or "
+       "NAME=normal(m,s) for one covariate column or indicator (repeatable)")
+      ("new-clinic", po::value<std::string>()->default_value(""),
+       "covariate values of the new clinic, e.g. \"a=1.5,region=Europe\" (default 0 / reference level)")
+      ("baseline", po::value<std::string>()->default_value("independent"),
+       "two-arm control-arm logits: independent (each ~ --prior-baseline) or random (~ N(mu_alpha, sigma_alpha^2))")
+      ("prior-baseline", po::value<std::string>()->default_value("normal(0,10)"),
+       "two-arm: prior of each control-arm logit (independent), or of their mean mu_alpha (random)")
+      ("prior-baseline-sd", po::value<std::string>()->default_value("half-normal(2)"),
+       "two-arm, random baselines: prior of sigma_alpha")
+      ("baseline-rate", po::value<double>(),
+       "two-arm: predict the treatment-arm rate at a new clinic whose control-arm rate is P0 (0 < P0 < 1)")
       ("max-steps", po::value<int>()->default_value(1024), "maximum leapfrog steps per iteration")
       ("target-accept", po::value<double>()->default_value(0.8, "0.8"), "target acceptance (harmonic mean over chains)")
       ("parametrisation", po::value<std::string>()->default_value("auto"),
@@ -122,11 +164,46 @@ int run_fit(int argc, char** argv) {
   else if (sd == "no") fo.study_draws = FitOptions::StudyDraws::No;
   else throw InputError("--study-draws: '" + sd + "' is not one of auto, yes, no");
   fo.new_clinic_size = at_least(vm, "new-clinic-size", 0LL, "an integer >= 0");
+  fo.covariates = split_list(vm["covariates"].as<std::string>(), "--covariates");
+  if (vm.count("prior-beta")) {
+    for (const auto& spec : vm["prior-beta"].as<std::vector<std::string>>()) {
+      const std::size_t eq = spec.find('='), paren = spec.find('(');
+      if (eq != std::string::npos && (paren == std::string::npos || eq < paren)) {
+        const std::string name = trim_copy(spec.substr(0, eq));
+        const std::string column = name.substr(0, name.find('='));
+        if (std::find(fo.covariates.begin(), fo.covariates.end(), column) == fo.covariates.end())
+          throw InputError("--prior-beta: '" + name + "' is not a --covariates column (or one of its levels)");
+        fo.prior_beta_named.emplace_back(name, parse_prior(spec.substr(eq + 1), PriorRole::Location, "--prior-beta"));
+      } else {
+        fo.prior_beta = parse_prior(spec, PriorRole::Location, "--prior-beta");
+      }
+    }
+  }
+  for (const auto& item : split_list(vm["new-clinic"].as<std::string>(), "--new-clinic")) {
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      throw InputError("--new-clinic: '" + item + "' is not NAME=VALUE; write e.g. --new-clinic \"a=1.5,region=Europe\"");
+    const std::string name = trim_copy(item.substr(0, eq));
+    if (std::find(fo.covariates.begin(), fo.covariates.end(), name) == fo.covariates.end())
+      throw InputError("--new-clinic: '" + name + "' is not one of the --covariates columns");
+    fo.new_clinic.emplace_back(name, trim_copy(item.substr(eq + 1)));
+  }
+  const std::string bl = vm["baseline"].as<std::string>();
+  if (bl == "independent") fo.baseline = BaselineModel::Independent;
+  else if (bl == "random") fo.baseline = BaselineModel::Random;
+  else throw InputError("--baseline: '" + bl + "' is not one of independent, random");
+  fo.prior_baseline = parse_prior(vm["prior-baseline"].as<std::string>(), PriorRole::Location, "--prior-baseline");
+  fo.prior_baseline_sd = parse_prior(vm["prior-baseline-sd"].as<std::string>(), PriorRole::Scale, "--prior-baseline-sd");
+  if (vm.count("baseline-rate")) {
+    fo.baseline_rate = vm["baseline-rate"].as<double>();
+    if (!(fo.baseline_rate > 0 && fo.baseline_rate < 1))
+      throw InputError("--baseline-rate: expected a control-arm rate strictly between 0 and 1, e.g. 0.3");
+  }
   info.threads = at_least(vm, "threads", 1, "an integer >= 1");
   const std::string out_dir = vm["out"].as<std::string>();
   const bool quiet = vm.count("quiet") > 0;
 
-  std::vector<OutcomeData> outcomes = read_single_arm(info.input);
+  std::vector<OutcomeData> outcomes = read_outcomes(info.input, fo.covariates);
   if (vm.count("outcome")) {
     std::vector<OutcomeData> chosen;
     for (const auto& name : vm["outcome"].as<std::vector<std::string>>()) {
@@ -153,7 +230,7 @@ int run_fit(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<OutcomeResult> results;
   for (const auto& o : outcomes) {
-    results.push_back(fit_single_arm(o, fo, pool));
+    results.push_back(fit_outcome(o, fo, pool));
     if (!quiet) std::cout << text_report(results.back()) << "\n" << std::flush;
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

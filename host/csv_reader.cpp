@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
@@ -395,6 +398,8 @@ bool has_group_separators(std::string_view s) {
   return digit && sep && s.front() >= '0' && s.front() <= '9';
 }
 
+bool is_total_column(const std::string& c) { return c.rfind("total", 0) == 0; }
+
 long long parse_count(const std::string& path, long line, const std::string& column,
                       const std::string& raw) {
   const std::string v = trim(raw);
@@ -402,7 +407,7 @@ long long parse_count(const std::string& path, long line, const std::string& col
   if (v.empty())
     fail(path, line,
          column + " is empty; enter a whole number (" +
-             (column == "total" ? "1 or more" : "0 or more") + ")");
+             (is_total_column(column) ? "1 or more" : "0 or more") + ")");
   if (all_digits(v)) {
     std::size_t b = 0;
     while (b + 1 < v.size() && v[b] == '0') ++b;
@@ -466,25 +471,122 @@ std::string join(const std::vector<std::string>& v, std::string_view sep, std::s
 
 }  // namespace
 
-std::vector<OutcomeData> read_single_arm(const std::string& path) {
-  static const char* const kNames[4] = {"outcome", "study", "events", "total"};
-  std::size_t col[4];
+namespace {
+
+// Count columns of the two input layouts.
+constexpr const char* kSingleColumns[2] = {"events", "total"};
+constexpr const char* kTwoArmColumns[4] = {"events_t", "total_t", "events_c", "total_c"};
+
+
+// A covariate value as a number, when the whole (trimmed) text is one finite decimal number
+// (signs and exponents allowed: covariates are measurements, not counts).
+bool parse_covariate_number(const std::string& v, double* out) {
+  if (v.empty()) return false;
+  const char* b = v.c_str();
+  char* e = nullptr;
+  errno = 0;
+  const double x = std::strtod(b, &e);
+  if (e != b + v.size() || errno == ERANGE || !std::isfinite(x)) return false;
+  // strtod also accepts hex floats, "inf" and "nan": only plain decimals count as numbers.
+  for (char c : v)
+    if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) return false;
+  *out = x;
+  return true;
+}
+
+// Turns each outcome's raw covariate text into the design matrix: numeric columns as they are,
+// categorical ones (any value that is not a number) as indicators of every level but the first
+// in sorted order (the reference level, as R's factor() and metafor do). A column that does
+// not vary within the outcome carries no information beside mu and is dropped with a note.
+void build_design(OutcomeData& o, const std::string& path) {
+  const std::size_t K = o.studies.size();
+  std::vector<std::vector<double>> cols;
+  for (std::size_t c = 0; c < o.covariates.size(); ++c) {
+    Covariate& cov = o.covariates[c];
+    std::vector<double> num(K);
+    bool numeric = true;
+    for (std::size_t i = 0; i < K && numeric; ++i)
+      numeric = parse_covariate_number(o.studies[i].covariate_text[c], &num[i]);
+    cov.categorical = !numeric;
+    if (numeric) {
+      const bool constant = std::all_of(num.begin(), num.end(), [&](double v) { return v == num[0]; });
+      if (constant) {
+        cov.dropped = true;
+        o.notes.push_back("covariate '" + cov.column + "' has the same value in every study of this outcome, so it "
+                          "cannot be separated from mu; it was left out of this outcome's model");
+        continue;
+      }
+      o.x_names.push_back(cov.column);
+      cols.push_back(std::move(num));
+      continue;
+    }
+    std::vector<std::string> levels;
+    for (const auto& s : o.studies) levels.push_back(s.covariate_text[c]);
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    cov.levels = levels;
+    if (levels.size() == 1) {
+      cov.dropped = true;
+      o.notes.push_back("covariate '" + cov.column + "' has the single level '" + levels[0] +
+                        "' in this outcome, so it cannot be separated from mu; it was left out of this outcome's model");
+      continue;
+    }
+    for (std::size_t l = 1; l < levels.size(); ++l) {
+      std::vector<double> ind(K);
+      for (std::size_t i = 0; i < K; ++i) ind[i] = o.studies[i].covariate_text[c] == levels[l] ? 1.0 : 0.0;
+      o.x_names.push_back(cov.column + "=" + levels[l]);
+      cols.push_back(std::move(ind));
+    }
+  }
+  const std::size_t P = cols.size();
+  o.x.assign(K * P, 0.0);
+  for (std::size_t i = 0; i < K; ++i)
+    for (std::size_t j = 0; j < P; ++j) o.x[i * P + j] = cols[j][i];
+  (void)path;
+}
+
+}  // namespace
+
+std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vector<std::string>& covariates) {
+  // Column indices; header.size() = absent.
+  std::size_t c_outcome = 0, c_study = 0, c_single[2], c_two[4];
+  std::vector<std::size_t> c_cov(covariates.size());
+  bool has_single = false, has_two = false;
+  std::size_t ncols = 0;
   const auto check_header = [&](const CsvTable& table) {
+    ncols = table.header.size();
+    const auto find = [&](const std::string& name) {
+      for (std::size_t c = 0; c < ncols; ++c)
+        if (table.header[c] == name) return c;
+      return ncols;
+    };
+    c_outcome = find("outcome");
+    c_study = find("study");
+    for (int r = 0; r < 2; ++r) c_single[r] = find(kSingleColumns[r]);
+    for (int r = 0; r < 4; ++r) c_two[r] = find(kTwoArmColumns[r]);
+    has_single = c_single[0] != ncols || c_single[1] != ncols;
+    has_two = std::any_of(c_two, c_two + 4, [&](std::size_t c) { return c != ncols; });
+
+    // Which names are missing: outcome and study always; the count columns of the layout(s)
+    // the header starts; the single-arm pair when it starts neither.
+    std::vector<std::string> needed = {"outcome", "study"};
+    if (has_single || !has_two) needed.insert(needed.end(), kSingleColumns, kSingleColumns + 2);
+    if (has_two) needed.insert(needed.end(), kTwoArmColumns, kTwoArmColumns + 4);
     std::vector<std::string> missing, renames;
-    for (int r = 0; r < 4; ++r) {
-      col[r] = table.header.size();
-      for (std::size_t c = 0; c < table.header.size(); ++c)
-        if (table.header[c] == kNames[r]) col[r] = c;
-      if (col[r] != table.header.size()) continue;
-      missing.emplace_back(kNames[r]);
+    for (const auto& name : needed) {
+      if (find(name) != ncols) continue;
+      missing.push_back(name);
       for (const auto& h : table.header)
-        if (lower_ascii(h) == kNames[r]) renames.push_back(h + " to " + kNames[r]);
+        if (lower_ascii(h) == name) renames.push_back(h + " to " + name);
     }
     if (!missing.empty()) {
       std::string msg = std::string(missing.size() == 1 ? "missing required column: "
                                                         : "missing required columns: ") +
                         join(missing, ", ", missing.size()) + "; the header must contain " +
                         std::string(kRequiredColumns) +
+                        (has_two ? " (single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c "
+                                   "(two-arm outcomes)"
+                                 : "") +
                         " (in any order, lowercase, extra columns are ignored); found: " +
                         join(table.header, ",", 20);
       if (!renames.empty())
@@ -500,6 +602,13 @@ std::vector<OutcomeData> read_single_arm(const std::string& path) {
       }
       fail(path, table.header_line, msg);
     }
+    for (std::size_t k = 0; k < covariates.size(); ++k) {
+      c_cov[k] = find(covariates[k]);
+      if (c_cov[k] == ncols)
+        fail(path, table.header_line,
+             "--covariates names column '" + covariates[k] + "', which is not in the header; found: " +
+                 join(table.header, ",", 20) + " (names are case-sensitive)");
+    }
   };
 
   std::vector<OutcomeData> out;
@@ -507,39 +616,104 @@ std::vector<OutcomeData> read_single_arm(const std::string& path) {
   std::vector<std::unordered_map<std::string, long>> study_lines;  // per outcome: name -> line
   bool any_rows = false;
 
+  const auto filled = [&](const std::vector<std::string>& row, std::size_t c) {
+    return c != ncols && !trim(row[c]).empty();
+  };
+
   const auto add_row = [&](std::vector<std::string>& row, long line) {
     any_rows = true;
-    std::string& outcome = row[col[0]];
-    std::string& study = row[col[1]];
+    std::string& outcome = row[c_outcome];
+    std::string& study = row[c_study];
     if (trim(outcome).empty())
       fail(path, line,
            "outcome is empty; every row needs an outcome name (delete the line if it is an "
            "empty spreadsheet row)");
     if (trim(study).empty()) fail(path, line, "study is empty; every row needs a study name");
-    const long long events = parse_count(path, line, "events", row[col[2]]);
-    const long long total = parse_count(path, line, "total", row[col[3]]);
-    if (total == 0)
+
+    // The row's layout: two-arm when any two-arm count is filled, else single-arm.
+    const bool any_two = has_two && std::any_of(c_two, c_two + 4, [&](std::size_t c) { return filled(row, c); });
+    const bool any_single = has_single && (filled(row, c_single[0]) || filled(row, c_single[1]));
+    if (any_two && any_single)
       fail(path, line,
-           "total is 0; every study needs at least one participant (delete the row if the study "
-           "did not report this outcome)");
-    if (events > total)
-      fail(path, line,
-           "events (" + std::to_string(events) + ") exceeds total (" + std::to_string(total) +
-               ")");
+           "row fills both the single-arm columns (events, total) and the two-arm columns (events_t, "
+           "total_t, events_c, total_c); fill one set and leave the other empty");
+    const OutcomeKind kind = any_two || !has_single ? OutcomeKind::TwoArm : OutcomeKind::SingleArm;
+
+    StudyCounts sc;
+    sc.line = line;
+    if (kind == OutcomeKind::SingleArm) {
+      sc.events = parse_count(path, line, "events", row[c_single[0]]);
+      sc.total = parse_count(path, line, "total", row[c_single[1]]);
+      if (sc.total == 0)
+        fail(path, line,
+             "total is 0; every study needs at least one participant (delete the row if the study "
+             "did not report this outcome)");
+      if (sc.events > sc.total)
+        fail(path, line,
+             "events (" + std::to_string(sc.events) + ") exceeds total (" + std::to_string(sc.total) + ")");
+    } else {
+      long long v[4];
+      for (int r = 0; r < 4; ++r) {
+        if (!filled(row, c_two[r]) && has_single)
+          fail(path, line,
+               std::string(kTwoArmColumns[r]) + " is empty but other two-arm counts of the row are filled; "
+               "a two-arm row needs all of events_t, total_t, events_c, total_c");
+        v[r] = parse_count(path, line, kTwoArmColumns[r], row[c_two[r]]);
+      }
+      for (int arm = 0; arm < 2; ++arm) {
+        const std::string e = kTwoArmColumns[2 * arm], t = kTwoArmColumns[2 * arm + 1];
+        if (v[2 * arm + 1] == 0)
+          fail(path, line,
+               t + " is 0; every arm needs at least one participant (delete the row if the study "
+                   "did not report this outcome)");
+        if (v[2 * arm] > v[2 * arm + 1])
+          fail(path, line,
+               e + " (" + std::to_string(v[2 * arm]) + ") exceeds " + t + " (" + std::to_string(v[2 * arm + 1]) + ")");
+      }
+      sc.events = v[0];
+      sc.total = v[1];
+      sc.events_c = v[2];
+      sc.total_c = v[3];
+    }
+    for (std::size_t k = 0; k < covariates.size(); ++k) {
+      const std::string val = trim(row[c_cov[k]]);
+      if (val.empty())
+        fail(path, line,
+             "covariate " + covariates[k] + " is empty; meta-regression needs every study's value: fill it "
+             "in, or leave the study out of this analysis");
+      if (is_missing_marker(val))
+        fail(path, line,
+             "covariate " + covariates[k] + " (" + shown(val) + ") is a missing-value marker; meta-regression "
+             "needs every study's value: fill it in, or leave the study out of this analysis");
+      sc.covariate_text.push_back(val);
+    }
 
     auto [oit, new_outcome] = outcome_index.emplace(outcome, out.size());
     if (new_outcome) {
-      out.push_back(OutcomeData{outcome, {}});
+      OutcomeData o;
+      o.name = outcome;
+      o.kind = kind;
+      o.first_line = line;
+      for (const auto& c : covariates) o.covariates.push_back(Covariate{c, false, {}, false});
+      out.push_back(std::move(o));
       study_lines.emplace_back();
     }
     const std::size_t o = oit->second;
+    if (out[o].kind != kind) {
+      const char* names[2] = {"single-arm (events, total)", "two-arm (events_t, total_t, events_c, total_c)"};
+      fail(path, line,
+           "outcome '" + outcome + "' has " + names[static_cast<int>(kind)] + " counts here but " +
+               names[static_cast<int>(out[o].kind)] + " counts on line " + std::to_string(out[o].first_line) +
+               "; all rows of an outcome must use the same layout (give the other rows their own outcome name)");
+    }
     auto [sit, new_study] = study_lines[o].emplace(study, line);
     if (!new_study)
       fail(path, line,
            "study '" + study + "' appears twice in outcome '" + outcome + "' (first on line " +
                std::to_string(sit->second) +
                "); give each study a unique name within an outcome, or delete the duplicate row");
-    out[o].studies.push_back(StudyCounts{std::move(study), events, total, line});
+    sc.name = std::move(study);
+    out[o].studies.push_back(std::move(sc));
   };
 
   const CsvTable table = read_csv_impl(path, check_header, add_row);
@@ -547,6 +721,7 @@ std::vector<OutcomeData> read_single_arm(const std::string& path) {
     fail(path, table.header_line,
          "no data rows after the header; add one row per study with the columns " +
              std::string(kRequiredColumns));
+  for (auto& o : out) build_design(o, path);
   return out;
 }
 

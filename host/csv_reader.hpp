@@ -30,25 +30,54 @@ struct CsvTable {
 //    lines longer than 1 MiB are rejected with the line they occur on.
 CsvTable read_csv(const std::string& path);
 
+// One study's counts. Single-arm: events of total. Two-arm: events/total are the treatment
+// arm (events_t, total_t), events_c/total_c the control arm.
 struct StudyCounts {
   std::string name;
   long long events = 0;
   long long total = 0;
   long line = 0;  // line in the input file, for later messages
+  long long events_c = 0;
+  long long total_c = 0;
+  std::vector<std::string> covariate_text;  // the --covariates columns' values, as written
+};
+
+enum class OutcomeKind { SingleArm = 0, TwoArm = 1 };
+
+// A --covariates column as used by one outcome: numeric (used as is) or categorical (any value
+// that is not a number; expanded to indicators of every level but levels[0], the reference).
+struct Covariate {
+  std::string column;
+  bool categorical = false;
+  std::vector<std::string> levels;  // categorical: sorted levels; levels[0] is the reference
+  bool dropped = false;             // constant within the outcome: left out (see notes)
 };
 
 struct OutcomeData {
   std::string name;
   std::vector<StudyCounts> studies;  // in file order
+  OutcomeKind kind = OutcomeKind::SingleArm;
+  long first_line = 0;
+  std::vector<Covariate> covariates;  // one per --covariates column
+  std::vector<std::string> x_names;   // design columns: "a", "region=Europe", ...
+  std::vector<double> x;              // K x P design (P = x_names.size()), row-major
+  std::vector<std::string> notes;     // covariates left out, and why
+  int P() const { return static_cast<int>(x_names.size()); }
 };
 
-// Single-arm input: required columns outcome, study, events, total (any order, extra columns
-// ignored). Column names are matched exactly after trimming: they must be lowercase ("Events"
+// Reads outcomes from hbmeta's long CSV. Required columns: outcome, study, and per row either
+// the single-arm counts events, total or the two-arm counts events_t, total_t, events_c,
+// total_c (a file may have both sets of columns; each row fills one set, and all rows of an
+// outcome use the same one). Any order; extra columns are ignored unless named in
+// `covariates` (meta-regression moderators; numeric, or categorical when any value is not a
+// number). Column names are matched exactly after trimming: they must be lowercase ("Events"
 // is not accepted, but the error message suggests the rename). Counts are plain digits only
 // (no sign, decimal point, exponent or separators), 0 <= events <= total, 1 <= total <=
-// 9223372036854775807. Names are compared exactly (case-sensitive, quoted spaces kept). Outcomes in order of first appearance. Throws InputError naming file and line for:
-// missing columns, non-integer / negative / overflowing counts, events > total, total = 0,
-// empty outcome or study name, duplicate study within an outcome, a file without data rows.
-std::vector<OutcomeData> read_single_arm(const std::string& path);
+// 9223372036854775807. Names are compared exactly (case-sensitive, quoted spaces kept).
+// Outcomes in order of first appearance. Throws InputError naming file and line for: missing
+// columns, non-integer / negative / overflowing counts, events > total, total = 0, empty
+// outcome or study name, duplicate study within an outcome, an outcome mixing layouts, empty
+// or missing covariate values, a file without data rows.
+std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vector<std::string>& covariates = {});
 
 }  // namespace hbm

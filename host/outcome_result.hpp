@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "host/csv_reader.hpp"
 #include "host/frequentist.hpp"
 #include "host/posterior_summary.hpp"
 
@@ -17,9 +18,11 @@ struct NamedSummary {
 
 struct StudyResult {
   std::string name;
-  long long events = 0, total = 0;
+  long long events = 0, total = 0;      // single-arm; two-arm: the treatment arm
+  long long events_c = 0, total_c = 0;  // two-arm: the control arm
   bool centred = false;
-  ParamSummary p, theta;
+  ParamSummary theta;    // the study's effect: logit rate (single-arm) or log odds ratio (two-arm)
+  ParamSummary natural;  // the same on the natural scale: rate or odds ratio
 };
 
 struct RunDiagnostics {
@@ -28,18 +31,29 @@ struct RunDiagnostics {
   double step_size = 0, trajectory_length = 0;
   double mean_leapfrog_steps = 0, mean_accept_prob = 0;
   double max_rhat = 0, min_ess_bulk = 0, min_ess_tail = 0;
-  int centred_studies = 0;
+  int centred_studies = 0;    // study effects (theta or delta) in the centred parametrisation
+  int centred_baselines = -1;  // two-arm random baselines: alpha_i centred; -1 = not applicable
 };
 
 struct OutcomeResult {
   std::string name;
+  OutcomeKind kind = OutcomeKind::SingleArm;
   std::string model;  // e.g. "single-arm logit-normal (binomial GLMM)"
   int k = 0;
-  std::vector<NamedSummary> parameters;  // mu, tau, theta_new, p_pooled, p_new[, events_new]
+  // Single-arm: mu, tau, beta[..], theta_new, p_pooled, p_new[, events_new][, fitted_new, p_fitted_new].
+  // Two-arm: mu, or_pooled, tau, beta[..], [mu_alpha, sigma_alpha], theta_new, or_new[, fitted_new,
+  // or_fitted_new][, p_treat_pooled, p_treat_new].
+  std::vector<NamedSummary> parameters;
+  std::vector<std::string> covariates;  // design columns (beta[NAME] parameters), may be empty
+  std::string new_clinic;               // covariate values the new-clinic predictions are for
+  int double_zero_studies = 0;          // two-arm: studies without events (or only events) in both arms
   std::vector<StudyResult> studies;
   RunDiagnostics diagnostics;
   std::vector<std::string> warnings;
   std::vector<freq::MethodResult> frequentist;  // classical estimators on the same data
+  // With covariates: the classical meta-regression (REML, as metafor::rma(yi, vi, mods=X)).
+  bool has_regression = false;
+  freq::RegressionResult regression;
 
   // Draws for DIR/draws/NAME.csv: column names and chain-major columns (chains x draws each).
   int chains = 0, draws = 0;

@@ -47,7 +47,11 @@ ParamSummary na_summary() {
 }
 
 
-std::vector<std::pair<std::string, ParamSummary>> frequentist_rows(const freq::MethodResult& m) {
+// A classical estimator as summary rows on the model scale and the natural scale (rate for
+// single-arm outcomes, odds ratio for two-arm ones).
+std::vector<std::pair<std::string, ParamSummary>> frequentist_rows(const freq::MethodResult& m, OutcomeKind kind) {
+  const bool two = kind == OutcomeKind::TwoArm;
+  double (*nat)(double) = two ? static_cast<double (*)(double)>(std::exp) : static_cast<double (*)(double)>(inv_logit);
   ParamSummary mu = na_summary(), tau = na_summary(), pp = na_summary(), tn = na_summary(), pn = na_summary();
   mu.mean = m.estimate;
   mu.sd = m.se;
@@ -56,15 +60,17 @@ std::vector<std::pair<std::string, ParamSummary>> frequentist_rows(const freq::M
   tau.mean = m.tau;
   tau.q[0] = std::sqrt(m.tau2_ci_lb);
   tau.q[6] = std::sqrt(m.tau2_ci_ub);
-  pp.mean = inv_logit(m.estimate);
-  pp.q[0] = inv_logit(m.ci_lb);
-  pp.q[6] = inv_logit(m.ci_ub);
+  pp.mean = nat(m.estimate);
+  pp.q[0] = nat(m.ci_lb);
+  pp.q[6] = nat(m.ci_ub);
   tn.q[0] = m.pi_lb;
   tn.q[6] = m.pi_ub;
-  pn.q[0] = inv_logit(m.pi_lb);
-  pn.q[6] = inv_logit(m.pi_ub);
-  return {{"mu", mu}, {"tau", tau}, {"p_pooled", pp}, {"theta_new", tn}, {"p_new", pn}};
+  pn.q[0] = nat(m.pi_lb);
+  pn.q[6] = nat(m.pi_ub);
+  return {{"mu", mu}, {"tau", tau}, {two ? "or_pooled" : "p_pooled", pp}, {"theta_new", tn}, {two ? "or_new" : "p_new", pn}};
 }
+
+const char* natural_key(OutcomeKind kind) { return kind == OutcomeKind::TwoArm ? "or" : "p"; }
 
 void write_file(const fs::path& p, const std::string& content) {
   std::ofstream f(p, std::ios::binary);
@@ -101,6 +107,20 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   j.value("prior_mu", prior_to_string(info.options.prior_mu));
   j.value("prior_tau", prior_to_string(info.options.prior_tau));
   j.value("new_clinic_size", info.options.new_clinic_size);
+  j.begin_array("covariates");
+  for (const auto& c : info.options.covariates) j.value("", c);
+  j.end_array();
+  j.value("prior_beta", prior_to_string(info.options.prior_beta));
+  j.begin_object("prior_beta_named");
+  for (const auto& [name, prior] : info.options.prior_beta_named) j.value(name, prior_to_string(prior));
+  j.end_object();
+  j.begin_object("new_clinic");
+  for (const auto& [name, value] : info.options.new_clinic) j.value(name, value);
+  j.end_object();
+  j.value("baseline", info.options.baseline == BaselineModel::Random ? "random" : "independent");
+  j.value("prior_baseline", prior_to_string(info.options.prior_baseline));
+  j.value("prior_baseline_sd", prior_to_string(info.options.prior_baseline_sd));
+  j.value("baseline_rate", info.options.baseline_rate > 0 ? info.options.baseline_rate : NAN);
   const FrequentistLevel fl = info.options.frequentist;
   j.value("frequentist", fl == FrequentistLevel::None ? "none" : fl == FrequentistLevel::Basic ? "basic" : "all");
   j.end_object();
@@ -111,17 +131,28 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   j.begin_object("outcomes");
   for (const auto& r : results) {
     j.begin_object(r.name);
+    const bool two = r.kind == OutcomeKind::TwoArm;
+    j.value("model_kind", two ? "two-arm" : "single-arm");
     j.value("model", r.model);
     j.value("k", r.k);
+    if (two) j.value("double_zero_studies", r.double_zero_studies);
+    j.begin_array("covariates");
+    for (const auto& c : r.covariates) j.value("", c);
+    j.end_array();
+    j.value("new_clinic", r.new_clinic);
     j.begin_object("parameters");
     for (const auto& p : r.parameters) write_summary(j, p.name, p.s);
     j.end_object();
     j.begin_array("studies");
     for (const auto& s : r.studies) {
       j.begin_object();
-      j.value("study", s.name).value("events", s.events).value("total", s.total);
+      j.value("study", s.name);
+      if (two)
+        j.value("events_t", s.events).value("total_t", s.total).value("events_c", s.events_c).value("total_c", s.total_c);
+      else
+        j.value("events", s.events).value("total", s.total);
       j.value("parametrisation", s.centred ? "centred" : "non-centred");
-      write_summary(j, "p", s.p);
+      write_summary(j, natural_key(r.kind), s.natural);
       write_summary(j, "theta", s.theta);
       j.end_object();
     }
@@ -134,6 +165,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.value("mean_leapfrog_steps", d.mean_leapfrog_steps).value("mean_accept_prob", d.mean_accept_prob);
     j.value("max_rhat", d.max_rhat).value("min_ess_bulk", d.min_ess_bulk).value("min_ess_tail", d.min_ess_tail);
     j.value("centred_studies", d.centred_studies);
+    if (d.centred_baselines >= 0) j.value("centred_baselines", d.centred_baselines);
     j.end_object();
     j.begin_object("frequentist");
     for (const auto& m : r.frequentist) {
@@ -146,6 +178,25 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
       j.end_object();
     }
     j.end_object();
+    if (r.has_regression) {
+      // Classical meta-regression (REML), coefficient by coefficient: intercept, then the covariates.
+      const freq::RegressionResult& g = r.regression;
+      j.begin_object("frequentist_regression");
+      j.value("method", "REML");
+      j.begin_array("coefficients");
+      for (int c = 0; c < g.beta.size(); ++c) {
+        j.begin_object();
+        j.value("name", c == 0 ? std::string("intercept") : r.covariates[c - 1]);
+        j.value("estimate", g.beta[c]).value("se", g.se[c]).value("ci_lb", g.ci_lb[c]).value("ci_ub", g.ci_ub[c]);
+        j.value("pval", g.pval[c]);
+        j.end_object();
+      }
+      j.end_array();
+      j.value("tau2", g.tau2).value("I2", g.I2).value("H2", g.H2).value("R2", g.R2);
+      j.value("QE", g.QE).value("QE_p", g.QE_p).value("QM", g.QM).value("QM_p", g.QM_p).value("k", g.k);
+      j.value("note", g.note);
+      j.end_object();
+    }
     j.begin_array("warnings");
     for (const auto& w : r.warnings) j.value("", w);
     j.end_array();
@@ -171,14 +222,26 @@ std::string summary_csv(const std::vector<OutcomeResult>& results) {
   for (const auto& r : results) {
     for (const auto& p : r.parameters) row(r.name, "posterior", p.name, "", p.s);
     for (const auto& s : r.studies) {
-      row(r.name, "posterior", "p", s.name, s.p);
+      row(r.name, "posterior", natural_key(r.kind), s.name, s.natural);
       row(r.name, "posterior", "theta", s.name, s.theta);
     }
     // Classical estimators in the same columns: the estimate in `mean`, its standard error in
     // `sd`, the 95% interval in q2.5/q97.5 (confidence interval for mu and p_pooled, Q-profile
     // interval for tau, prediction interval for theta_new and p_new); other cells are NA.
     for (const auto& m : r.frequentist) {
-      for (const auto& fs : frequentist_rows(m)) row(r.name, m.name, fs.first, "", fs.second);
+      for (const auto& fs : frequentist_rows(m, r.kind)) row(r.name, m.name, fs.first, "", fs.second);
+    }
+    // Classical meta-regression coefficients: estimate, se and 95% CI in the same columns.
+    if (r.has_regression) {
+      const freq::RegressionResult& g = r.regression;
+      for (int c = 0; c < g.beta.size(); ++c) {
+        ParamSummary b = na_summary();
+        b.mean = g.beta[c];
+        b.sd = g.se[c];
+        b.q[0] = g.ci_lb[c];
+        b.q[6] = g.ci_ub[c];
+        row(r.name, "REML_regression", c == 0 ? std::string("mu") : "beta[" + r.covariates[c - 1] + "]", "", b);
+      }
     }
   }
   return out;

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "host/single_arm_fit.hpp"
+#include "host/fit_options.hpp"
 
 namespace hbm {
 

@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace hbm {
 namespace {
@@ -36,7 +38,15 @@ std::string comparison_table(const OutcomeResult& r) {
   std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "method (rate scale)", "pooled", "95% CI / CrI", "tau",
                 "95% PI, new clinic");
   out += buf;
-  const ParamSummary *pp = r.find("p_pooled"), *tau = r.find("tau"), *pn = r.find("p_new");
+  const bool two = r.kind == OutcomeKind::TwoArm;
+  double (*nat)(double) = two ? static_cast<double (*)(double)>(std::exp) : static_cast<double (*)(double)>(inv_logit);
+  if (two) {
+    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "method (odds ratio)", "pooled", "95% CI / CrI",
+                  "tau", "95% PI, new clinic");
+    out = buf;
+  }
+  const ParamSummary *pp = r.find(two ? "or_pooled" : "p_pooled"), *tau = r.find("tau"),
+                     *pn = r.find(two ? "or_new" : "p_new");
   if (pp && tau && pn) {
     std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "Bayesian (posterior)", num(pp->q[3]).c_str(),
                   interval(pp->q[0], pp->q[6]).c_str(), num(tau->q[3]).c_str(), interval(pn->q[0], pn->q[6]).c_str());
@@ -44,13 +54,25 @@ std::string comparison_table(const OutcomeResult& r) {
   }
   std::string notes;
   for (const auto& m : r.frequentist) {
-    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", m.name.c_str(), num(inv_logit(m.estimate)).c_str(),
-                  interval(inv_logit(m.ci_lb), inv_logit(m.ci_ub)).c_str(), num(m.tau).c_str(),
-                  interval(inv_logit(m.pi_lb), inv_logit(m.pi_ub)).c_str());
+    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", m.name.c_str(), num(nat(m.estimate)).c_str(),
+                  interval(nat(m.ci_lb), nat(m.ci_ub)).c_str(), num(m.tau).c_str(),
+                  interval(nat(m.pi_lb), nat(m.pi_ub)).c_str());
     out += buf;
     if (!m.note.empty()) notes += "  note (" + m.name + "): " + m.note + "\n";
   }
-  return out + "  (Bayesian: posterior medians; pooled = inverse-logit of mu, the typical clinic's rate)\n" + notes;
+  if (r.has_regression && r.k > 0) {
+    const freq::RegressionResult& g = r.regression;
+    out += "  classical meta-regression (REML): ";
+    for (int c = 0; c < g.beta.size(); ++c)
+      out += std::string(c ? ", " : "") + (c == 0 ? std::string("intercept") : r.covariates[c - 1]) + " " +
+             num(g.beta[c]) + " " + interval(g.ci_lb[c], g.ci_ub[c]);
+    out += "; tau " + num(std::sqrt(g.tau2)) + "\n";
+    if (!g.note.empty()) notes += "  note (REML regression): " + g.note + "\n";
+  }
+  return out +
+         (two ? "  (Bayesian: posterior medians; pooled = exp(mu), the typical clinic's odds ratio, treatment vs control)\n"
+              : "  (Bayesian: posterior medians; pooled = inverse-logit of mu, the typical clinic's rate)\n") +
+         notes;
 }
 
 }  // namespace
@@ -67,16 +89,35 @@ std::string text_report(const OutcomeResult& r) {
     const char* label;
     int prec;
   };
-  const Row rows[] = {
+  const bool two = r.kind == OutcomeKind::TwoArm;
+  const std::vector<Row> single_rows = {
       {"p_pooled", "pooled rate", 3},
       {"mu", "pooled logit rate (mu)", 3},
       {"tau", "between-clinic sd, logit (tau)", 3},
       {"p_new", "rate at a new clinic (95% PI)", 3},
       {"theta_new", "logit rate at a new clinic", 3},
       {"events_new", "events at a new clinic (95% PI)", 1},
+      {"p_fitted_new", "mean rate at the new clinic's x", 3},
   };
-  for (const auto& row : rows)
+  const std::vector<Row> two_rows = {
+      {"or_pooled", "pooled odds ratio", 3},
+      {"mu", "pooled log odds ratio (mu)", 3},
+      {"tau", "between-clinic sd, log OR (tau)", 3},
+      {"mu_alpha", "mean control-arm logit", 3},
+      {"sigma_alpha", "sd of control-arm logits", 3},
+      {"or_new", "odds ratio at a new clinic (95% PI)", 3},
+      {"theta_new", "log odds ratio at a new clinic", 3},
+      {"or_fitted_new", "mean OR at the new clinic's x", 3},
+      {"p_treat_pooled", "treatment rate, typical clinic", 3},
+      {"p_treat_new", "treatment rate, new clinic", 3},
+  };
+  for (const auto& row : two ? two_rows : single_rows) {
     if (const ParamSummary* s = r.find(row.param)) out += line(row.label, *s, row.prec);
+    if (std::string(row.param) == "tau")
+      for (const auto& c : r.covariates)
+        if (const ParamSummary* s = r.find("beta[" + c + "]")) out += line(("beta " + c).c_str(), *s, 3);
+  }
+  if (!r.covariates.empty()) out += "  (new-clinic predictions at " + r.new_clinic + ")\n";
   const RunDiagnostics& d = r.diagnostics;
   char diag[320];
   std::snprintf(diag, sizeof diag,

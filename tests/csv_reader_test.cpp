@@ -41,12 +41,12 @@ class CsvReader : public ::testing::Test {
     return p.string();
   }
 
-  // The message read_single_arm throws for this file content; fails the test if none.
+  // The message read_outcomes throws for this file content; fails the test if none.
   std::string error_for(const std::string& content) { return error_at(write(content)); }
 
   static std::string error_at(const std::string& path) {
     try {
-      hbm::read_single_arm(path);
+      hbm::read_outcomes(path);
     } catch (const hbm::InputError& e) {
       return e.what();
     }
@@ -62,7 +62,7 @@ class CsvReader : public ::testing::Test {
 // ---- accepted input --------------------------------------------------------------------------
 
 TEST_F(CsvReader, ReadsSimpleFile) {
-  const auto out = hbm::read_single_arm(write(std::string(kHeader) +
+  const auto out = hbm::read_outcomes(write(std::string(kHeader) +
                                               "mortality,Smith 2001,3,40\n"
                                               "mortality,Jones 2004,0,25\n"));
   ASSERT_EQ(out.size(), 1u);
@@ -79,7 +79,7 @@ TEST_F(CsvReader, ReadsSimpleFile) {
 }
 
 TEST_F(CsvReader, OutcomesInOrderOfFirstAppearanceStudiesInFileOrder) {
-  const auto out = hbm::read_single_arm(write(std::string(kHeader) +
+  const auto out = hbm::read_outcomes(write(std::string(kHeader) +
                                               "rescue,B,1,10\n"
                                               "mortality,A,2,20\n"
                                               "rescue,A,3,30\n"
@@ -100,7 +100,7 @@ TEST_F(CsvReader, OutcomesInOrderOfFirstAppearanceStudiesInFileOrder) {
 }
 
 TEST_F(CsvReader, ColumnsInAnyOrderExtraColumnsIgnored) {
-  const auto out = hbm::read_single_arm(write("note,total,study,year,events,outcome\n"
+  const auto out = hbm::read_outcomes(write("note,total,study,year,events,outcome\n"
                                               "x,40,Smith,2001,3,mortality\n"));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].name, "mortality");
@@ -110,7 +110,7 @@ TEST_F(CsvReader, ColumnsInAnyOrderExtraColumnsIgnored) {
 }
 
 TEST_F(CsvReader, QuotedFieldsWithEscapedQuotesAndCommas) {
-  const auto out = hbm::read_single_arm(write(std::string(kHeader) +
+  const auto out = hbm::read_outcomes(write(std::string(kHeader) +
                                               "\"death, any cause\",\"Smith \"\"Jr\"\", 2001\",\"3\",40\n"
                                               "\"death, any cause\",  \"  padded  \"  , 1 , 2 \n"
                                               "\"\"\"quoted\"\"\",Lee,0,1\n"));
@@ -126,7 +126,7 @@ TEST_F(CsvReader, QuotedFieldsWithEscapedQuotesAndCommas) {
 }
 
 TEST_F(CsvReader, UnquotedFieldsAreTrimmed) {
-  const auto out = hbm::read_single_arm(write(" outcome , study\t,events ,  total\n"
+  const auto out = hbm::read_outcomes(write(" outcome , study\t,events ,  total\n"
                                               "  mortality  ,\tSmith 2001 \t,  3,40  \n"));
   EXPECT_EQ(out[0].name, "mortality");
   EXPECT_EQ(out[0].studies[0].name, "Smith 2001");
@@ -139,7 +139,7 @@ TEST_F(CsvReader, EmbeddedNewlineInQuotesCountsPhysicalLines) {
                               "mortality,\"Smith\n2001\",3,40\n"   // lines 2-3
                               "mortality,\"Jones\r\n\r\n2004\",1,10\n"  // lines 4-6
                               "mortality,Lee,1,10\n");             // line 7
-  const auto out = hbm::read_single_arm(p);
+  const auto out = hbm::read_outcomes(p);
   ASSERT_EQ(out[0].studies.size(), 3u);
   EXPECT_EQ(out[0].studies[0].name, "Smith\n2001");
   EXPECT_EQ(out[0].studies[0].line, 2);
@@ -153,7 +153,7 @@ TEST_F(CsvReader, EmbeddedNewlineInQuotesCountsPhysicalLines) {
 }
 
 TEST_F(CsvReader, CrlfLineEndings) {
-  const auto out = hbm::read_single_arm(write("outcome,study,events,total\r\n"
+  const auto out = hbm::read_outcomes(write("outcome,study,events,total\r\n"
                                               "mortality,Smith,3,40\r\n"
                                               "\r\n"
                                               "mortality,Jones,1,10\r\n"));
@@ -166,14 +166,14 @@ TEST_F(CsvReader, CrlfLineEndings) {
 }
 
 TEST_F(CsvReader, LoneCarriageReturnLineEndings) {
-  const auto out = hbm::read_single_arm(write("outcome,study,events,total\rm,A,1,2\rm,B,3,4\r"));
+  const auto out = hbm::read_outcomes(write("outcome,study,events,total\rm,A,1,2\rm,B,3,4\r"));
   ASSERT_EQ(out[0].studies.size(), 2u);
   EXPECT_EQ(out[0].studies[1].line, 3);
   EXPECT_EQ(out[0].studies[1].total, 4);
 }
 
 TEST_F(CsvReader, Utf8ByteOrderMarkIsSkipped) {
-  const auto out = hbm::read_single_arm(write("\xEF\xBB\xBFoutcome,study,events,total\n"
+  const auto out = hbm::read_outcomes(write("\xEF\xBB\xBFoutcome,study,events,total\n"
                                               "mortality,M\xC3\xBCller 2003,3,40\n"));
   EXPECT_EQ(out[0].name, "mortality");
   EXPECT_EQ(out[0].studies[0].name, "M\xC3\xBCller 2003");
@@ -183,15 +183,15 @@ TEST_F(CsvReader, Utf8ByteOrderMarkIsSkipped) {
 }
 
 TEST_F(CsvReader, NoTrailingNewline) {
-  const auto out = hbm::read_single_arm(write("outcome,study,events,total\nm,A,1,2\nm,B,3,4"));
+  const auto out = hbm::read_outcomes(write("outcome,study,events,total\nm,A,1,2\nm,B,3,4"));
   ASSERT_EQ(out[0].studies.size(), 2u);
   EXPECT_EQ(out[0].studies[1].total, 4);
-  const auto q = hbm::read_single_arm(write("outcome,study,events,total\nm,A,1,\"2\""));
+  const auto q = hbm::read_outcomes(write("outcome,study,events,total\nm,A,1,\"2\""));
   EXPECT_EQ(q[0].studies[0].total, 2);
 }
 
 TEST_F(CsvReader, BlankLinesAreSkippedAnywhere) {
-  const auto out = hbm::read_single_arm(write("\n  \n\r\noutcome,study,events,total\n\n"
+  const auto out = hbm::read_outcomes(write("\n  \n\r\noutcome,study,events,total\n\n"
                                               "m,A,1,2\n \t \n\nm,B,3,4\n\n\n   \n"));
   ASSERT_EQ(out[0].studies.size(), 2u);
   EXPECT_EQ(out[0].studies[0].line, 6);
@@ -202,7 +202,7 @@ TEST_F(CsvReader, BlankLinesAreSkippedAnywhere) {
 }
 
 TEST_F(CsvReader, LargeCountsUpToInt64) {
-  const auto out = hbm::read_single_arm(write(std::string(kHeader) +
+  const auto out = hbm::read_outcomes(write(std::string(kHeader) +
                                               "m,A,999999999999,1000000000000\n"
                                               "m,B,9223372036854775807,9223372036854775807\n"
                                               "m,C,007,0010\n"));
@@ -214,7 +214,7 @@ TEST_F(CsvReader, LargeCountsUpToInt64) {
 }
 
 TEST_F(CsvReader, SameStudyNameInDifferentOutcomesIsFine) {
-  const auto out = hbm::read_single_arm(write(std::string(kHeader) + "a,Smith,1,2\nb,Smith,1,2\n"));
+  const auto out = hbm::read_outcomes(write(std::string(kHeader) + "a,Smith,1,2\nb,Smith,1,2\n"));
   EXPECT_EQ(out.size(), 2u);
 }
 
@@ -230,7 +230,7 @@ TEST_F(CsvReader, ReadCsvKeepsRowsAndLines) {
 }
 
 TEST_F(CsvReader, BareQuoteInsideUnquotedFieldIsLiteral) {
-  const auto out = hbm::read_single_arm(write(std::string(kHeader) + "m,Smith \"Jr\",1,2\n"));
+  const auto out = hbm::read_outcomes(write(std::string(kHeader) + "m,Smith \"Jr\",1,2\n"));
   EXPECT_EQ(out[0].studies[0].name, "Smith \"Jr\"");
 }
 
@@ -488,7 +488,7 @@ TEST_F(CsvReader, RejectsLineLongerThanOneMebibyte) {
   // Exactly 1 MiB is still accepted.
   const std::string ok = "m," + std::string((std::size_t{1} << 20) - 6, 'y') + ",1,2";
   ASSERT_EQ(ok.size(), std::size_t{1} << 20);
-  const auto out = hbm::read_single_arm(write(std::string(kHeader) + ok + "\n"));
+  const auto out = hbm::read_outcomes(write(std::string(kHeader) + ok + "\n"));
   EXPECT_EQ(out[0].studies[0].name.size(), (std::size_t{1} << 20) - 6);
 }
 

@@ -10,7 +10,7 @@
 #include <cmath>
 
 #include "host/csv_reader.hpp"
-#include "host/single_arm_fit.hpp"
+#include "host/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/quadrature.hpp"
 
@@ -20,7 +20,7 @@ constexpr double kZ = 4.0;
 
 
 void fit_and_compare(const std::string& file, int expect_centred_at_least, int expect_centred_at_most) {
-  const auto outcomes = hbm::read_single_arm(std::string(HBMETA_FIXTURES) + "/" + file);
+  const auto outcomes = hbm::read_outcomes(std::string(HBMETA_FIXTURES) + "/" + file);
   ASSERT_EQ(outcomes.size(), 1u);
   hbm::FitOptions opt;  // defaults: mu ~ normal(0,10), tau ~ half-normal(1), 16 chains x 1000
   opt.sampler.seed = 777;
@@ -57,7 +57,7 @@ void fit_and_compare(const std::string& file, int expect_centred_at_least, int e
   check("theta_new", q.theta_new, true);
   check("p_new", q.p_new, false);
   for (std::size_t i = 0; i < r.studies.size(); ++i)
-    EXPECT_NEAR(r.studies[i].p.mean, q.study_p_mean[i], kZ * r.studies[i].p.mcse_mean) << "study " << i;
+    EXPECT_NEAR(r.studies[i].natural.mean, q.study_p_mean[i], kZ * r.studies[i].natural.mcse_mean) << "study " << i;
 }
 
 TEST(ExtremeData, LargeStudiesConvergeAndMatchQuadrature) { fit_and_compare("large_n.csv", 8, 8); }
@@ -75,7 +75,7 @@ struct Efficiency {
 };
 
 Efficiency run_with(const std::string& file, hbm::Parametrisation par) {
-  const auto outcomes = hbm::read_single_arm(std::string(HBMETA_FIXTURES) + "/" + file);
+  const auto outcomes = hbm::read_outcomes(std::string(HBMETA_FIXTURES) + "/" + file);
   hbm::FitOptions opt;
   opt.sampler.seed = 777;
   opt.sampler.parametrisation = par;

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "host/csv_reader.hpp"
-#include "host/single_arm_fit.hpp"
+#include "host/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/mini_json.hpp"
 
@@ -39,7 +39,7 @@ class SamplerMatchesQuadrature : public ::testing::TestWithParam<RefCase> {};
 TEST_P(SamplerMatchesQuadrature, PosteriorSummariesWithinMcse) {
   const RefCase& rc = GetParam();
   const std::string dir = std::string(HBMETA_FIXTURES) + "/reference/";
-  const auto outcomes = hbm::read_single_arm(dir + rc.dataset + ".csv");
+  const auto outcomes = hbm::read_outcomes(dir + rc.dataset + ".csv");
   ASSERT_EQ(outcomes.size(), 1u);
   const Json ref = Json::parse_file(dir + rc.dataset + "__" + rc.prior_file + ".json");
 
@@ -79,7 +79,7 @@ TEST_P(SamplerMatchesQuadrature, PosteriorSummariesWithinMcse) {
   const Json& studies = ref["studies"];
   ASSERT_EQ(studies.size(), r.studies.size());
   for (std::size_t i = 0; i < r.studies.size(); ++i) {
-    EXPECT_NEAR(r.studies[i].p.mean, studies[i]["p_mean"].num(), kZ * r.studies[i].p.mcse_mean) << "study " << i;
+    EXPECT_NEAR(r.studies[i].natural.mean, studies[i]["p_mean"].num(), kZ * r.studies[i].natural.mcse_mean) << "study " << i;
     EXPECT_NEAR(r.studies[i].theta.mean, studies[i]["theta_mean"].num(), kZ * r.studies[i].theta.mcse_mean) << "study " << i;
   }
 }

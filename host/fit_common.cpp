@@ -1,0 +1,115 @@
+#include "host/fit_common.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace hbm {
+
+std::string format_number(double x, int precision) {
+  std::ostringstream o;
+  o.precision(precision);
+  o << x;
+  return o.str();
+}
+
+void add_parameters(OutcomeResult& r, std::vector<std::pair<std::string, std::vector<double>>> columns,
+                    ThreadPool& pool) {
+  const std::size_t first = r.parameters.size();
+  r.parameters.resize(first + columns.size());
+  const auto C = static_cast<std::size_t>(r.chains), S = static_cast<std::size_t>(r.draws);
+  pool.parallel_for(static_cast<int>(columns.size()), [&](int j) {
+    r.parameters[first + j] = {columns[j].first, summarise(ChainDraws{columns[j].second.data(), C, S})};
+  });
+  for (auto& c : columns) {
+    r.draw_names.push_back(c.first);
+    r.draw_columns.push_back(std::move(c.second));
+  }
+}
+
+void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double (*natural)(double),
+                         const FitOptions& opt, ThreadPool& pool) {
+  const int K = static_cast<int>(r.studies.size());
+  const std::size_t N = static_cast<std::size_t>(run.chains) * run.draws;
+  const auto C = static_cast<std::size_t>(run.chains), S = static_cast<std::size_t>(run.draws);
+  std::vector<std::vector<double>> effect(K);
+  // Independent per study: one pool task each, writing its own slot, so the result does not
+  // depend on the thread count.
+  pool.parallel_for(K, [&](int i) {
+    std::vector<double> th(N), nat(N);
+    for (std::size_t idx = 0; idx < N; ++idx) {
+      th[idx] = run.outputs[idx * run.n_outputs + first + i];
+      nat[idx] = natural(th[idx]);
+    }
+    StudyResult& sr = r.studies[i];
+    sr.centred = run.centred[0][i] != 0;
+    sr.theta = summarise(ChainDraws{th.data(), C, S});
+    sr.natural = summarise(ChainDraws{nat.data(), C, S});
+    effect[i] = std::move(th);
+  });
+  const bool study_draws = opt.study_draws == FitOptions::StudyDraws::Yes ||
+                           (opt.study_draws == FitOptions::StudyDraws::Auto && K <= kStudyDrawsAutoLimit);
+  for (int i = 0; i < K && study_draws; ++i) {
+    r.draw_names.push_back("theta[" + std::to_string(i + 1) + "]");
+    r.draw_columns.push_back(std::move(effect[i]));
+  }
+}
+
+void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
+  const std::size_t N = static_cast<std::size_t>(run.chains) * run.draws;
+  RunDiagnostics& d = r.diagnostics;
+  for (std::size_t idx = 0; idx < N; ++idx) {
+    d.divergences += run.divergent[idx];
+    d.mean_leapfrog_steps += run.n_steps[idx];
+    d.mean_accept_prob += run.accept_prob[idx];
+  }
+  d.mean_leapfrog_steps /= static_cast<double>(N);
+  d.mean_accept_prob /= static_cast<double>(N);
+  d.warmup_divergences = run.warmup_divergences;
+  d.step_size = run.step_size;
+  d.trajectory_length = run.trajectory_length;
+  d.centred_studies = static_cast<int>(std::count(run.centred[0].begin(), run.centred[0].end(), 1));
+  if (run.centred.size() > 1)
+    d.centred_baselines = static_cast<int>(std::count(run.centred[1].begin(), run.centred[1].end(), 1));
+  d.max_rhat = 0;
+  d.min_ess_bulk = INFINITY;
+  d.min_ess_tail = INFINITY;
+  auto track = [&](const ParamSummary& s) {
+    if (std::isfinite(s.rhat)) d.max_rhat = std::max(d.max_rhat, s.rhat);
+    if (std::isfinite(s.ess_bulk)) d.min_ess_bulk = std::min(d.min_ess_bulk, s.ess_bulk);
+    if (std::isfinite(s.ess_tail)) d.min_ess_tail = std::min(d.min_ess_tail, s.ess_tail);
+  };
+  for (const auto& p : r.parameters)
+    if (p.name != "events_new") track(p.s);
+  for (const auto& s : r.studies) track(s.theta);
+}
+
+void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P) {
+  auto warn = [&](const std::string& w) { r.warnings.push_back(w); };
+  const int K = r.k;
+  if (K == 1)
+    warn("only one study: the between-clinic heterogeneity tau is not identified by the data, so "
+         "its posterior (and the prediction interval for a new clinic) is the prior's");
+  else if (K < 5)
+    warn("only " + std::to_string(K) + " studies: the posterior of tau and the prediction interval "
+         "depend strongly on the tau prior; report a sensitivity analysis over priors");
+  for (const auto& n : notes) warn(n);
+  if (P > 0 && K <= P + 1)
+    warn(std::to_string(P) + " regression coefficient(s) from " + std::to_string(K) +
+         " studies: the data cannot separate them from each other and from tau, so their posteriors "
+         "lean on the --prior-beta prior");
+  const RunDiagnostics& d = r.diagnostics;
+  if (d.divergences > 0)
+    warn(std::to_string(d.divergences) + " divergent transitions after warmup: the posterior may be "
+         "biased; increase --warmup or use a more informative tau prior");
+  if (d.max_rhat > 1.01)
+    warn("max R-hat " + format_number(d.max_rhat, 4) + " > 1.01: chains have not mixed; run longer (--draws, --warmup)");
+  for (const char* name : {"mu", "tau"}) {
+    const ParamSummary* s = r.find(name);
+    if (s && s->ess_bulk < 400)
+      warn(std::string("bulk ESS of ") + name + " is " + format_number(s->ess_bulk, 4) +
+           " < 400: increase --draws or --chains");
+  }
+}
+
+}  // namespace hbm

@@ -1,0 +1,37 @@
+// What the single-arm and two-arm fits share once the sampler has run: summaries of the
+// hyperparameters and predictive quantities, per-study summaries, run diagnostics and the
+// warnings every model gives.
+#pragma once
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "host/fit_options.hpp"
+#include "host/hmc_sampler.hpp"
+#include "host/outcome_result.hpp"
+#include "host/thread_pool.hpp"
+
+namespace hbm {
+
+// Named chain-major draw columns (chains x draws each), summarised in parallel into
+// r.parameters and kept as draw columns for DIR/draws/NAME.csv, in the order added.
+void add_parameters(OutcomeResult& r, std::vector<std::pair<std::string, std::vector<double>>> columns,
+                    ThreadPool& pool);
+
+// Per-study summaries of run output columns first..first+K-1 (the study effects), on the model
+// scale and through `natural` (inv_logit or exp); the studies' names and counts are filled by
+// the caller beforehand. Adds the effect draws as columns "theta[i]" when asked to.
+void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double (*natural)(double),
+                         const FitOptions& opt, ThreadPool& pool);
+
+// Divergences, step size, trajectory length, acceptance, max R-hat and min ESS over the
+// parameters (predictive counts excluded) and the study effects.
+void fill_diagnostics(OutcomeResult& r, const HmcRun& run);
+
+// Warnings about few studies, divergences, R-hat and ESS, and the data's notes.
+void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P);
+
+std::string format_number(double x, int precision = 3);
+
+}  // namespace hbm

@@ -1,0 +1,21 @@
+// Settings of the many-chain HMC sampler (host/hmc_sampler.hpp), shared by every model.
+#pragma once
+#include <cstdint>
+
+namespace hbm {
+
+// How study-level random effects are parametrised: chosen per study during warmup (the
+// default), or forced for every study.
+enum class Parametrisation { Auto, Centred, NonCentred };
+
+struct SamplerConfig {
+  int chains = 16;
+  int warmup = 500;  // the chains adapt together, so 16 x 500 pooled warmup draws suffice (docs/benchmarks.md)
+  int draws = 1000;
+  int max_steps = 1024;        // cap on leapfrog steps per iteration
+  double target_accept = 0.8;  // target for the harmonic mean of acceptance across chains
+  std::uint64_t seed = 20251121;
+  Parametrisation parametrisation = Parametrisation::Auto;
+};
+
+}  // namespace hbm

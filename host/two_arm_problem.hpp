@@ -1,0 +1,162 @@
+// The two-arm model (models/two_arm.hpp) with its data, as the sampler sees it
+// (host/hmc_sampler.hpp). Blocks: 0 = the study log odds ratios delta_i ~ N(mu + x_i' beta,
+// tau^2); 1 (random baselines only) = the control-arm logits alpha_i ~ N(mu_alpha,
+// sigma_alpha^2). Independent baselines are plain coordinates.
+// Outputs per draw: mu, tau, beta_1..beta_P, [mu_alpha, sigma_alpha], delta_1..delta_K.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "host/hmc_sampler.hpp"
+#include "host/initial_values.hpp"
+#include "models/two_arm.hpp"
+
+namespace hbm {
+
+struct TwoArmData {
+  std::vector<double> yt, nt, yc, nc;
+  std::vector<double> x;  // K x P, row-major
+  int P = 0;
+};
+
+struct TwoArmPriors {
+  Prior mu, tau;
+  std::vector<Prior> beta;
+  BaselineModel baseline = BaselineModel::Independent;
+  Prior alpha;        // independent baselines: each alpha_i; random: mu_alpha
+  Prior sigma_alpha;  // random baselines
+};
+
+class TwoArmProblem {
+ public:
+  using Model = TwoArmModel;
+
+  TwoArmProblem(TwoArmData d, TwoArmPriors pr) : d_(std::move(d)), prior_beta_(std::move(pr.beta)) {
+    K_ = static_cast<int>(d_.yt.size());
+    model_.K = K_;
+    model_.P = d_.P;
+    model_.baseline = pr.baseline;
+    model_.prior_mu = pr.mu;
+    model_.prior_tau = pr.tau;
+    model_.prior_alpha = pr.alpha;
+    model_.prior_mu_alpha = pr.alpha;
+    model_.prior_sigma_alpha = pr.sigma_alpha;
+    double sa = 0, saa = 0;
+    for (int i = 0; i < K_; ++i) {
+      e_.push_back(empirical_log_or(d_.yt[i], d_.nt[i], d_.yc[i], d_.nc[i]));
+      a_.push_back(empirical_logit(d_.yc[i], d_.nc[i]));
+      sa += a_[i].y;
+      saa += a_[i].y * a_[i].y;
+    }
+    init_ = initial_fit(e_, d_.x.data(), d_.P, pr.tau);
+    mu_a0_ = sa / K_;
+    const double var_a = K_ > 1 ? std::max(0.0, (saa - K_ * mu_a0_ * mu_a0_) / (K_ - 1)) : 1.0;
+    sigma_a0_ = std::clamp(std::sqrt(var_a), 0.1, 2.0);
+    if (pr.sigma_alpha.kind == PriorKind::Uniform) sigma_a0_ = std::min(sigma_a0_, 0.5 * pr.sigma_alpha.b);
+    blocks_[0].offset = model_.delta_offset();
+    blocks_[0].centred.assign(K_, 0);
+    blocks_[1].offset = model_.alpha_offset();
+    blocks_[1].centred.assign(K_, 0);
+    sync_model();
+  }
+
+  const Model& model() const { return model_; }
+  int dim() const { return model_.dim(); }
+  int n_blocks() const { return model_.random_baseline() ? 2 : 1; }
+  EffectBlock& block(int b) { return blocks_[b]; }
+  void sync_model() {
+    model_.yt = d_.yt.data();
+    model_.nt = d_.nt.data();
+    model_.yc = d_.yc.data();
+    model_.nc = d_.nc.data();
+    model_.x = d_.x.empty() ? nullptr : d_.x.data();
+    model_.prior_beta = prior_beta_.empty() ? nullptr : prior_beta_.data();
+    model_.centred = blocks_[0].centred.data();
+    model_.centred_alpha = model_.random_baseline() ? blocks_[1].centred.data() : nullptr;
+  }
+  double effect_loc(const double* q, int b, int i) const {
+    return b == 0 ? model_.linear_predictor(q, i) : model_.mu_alpha(q);
+  }
+  double effect_scale(const double* q, int b) const { return b == 0 ? model_.tau(q) : model_.sigma_alpha(q); }
+  bool initial_centred(int b, int i) const {
+    if (b == 0) return e_[i].v < sampler_detail::kCentreRatio * init_.tau * init_.tau;
+    return a_[i].v < sampler_detail::kCentreRatio * sigma_a0_ * sigma_a0_;
+  }
+
+  void initial_point(RngStream& rng, double* q) const {
+    const int P = model_.P, D = dim(), A = model_.alpha_offset(), Dl = model_.delta_offset();
+    std::vector<double> z(D);
+    rng.normals(z.data(), D);
+    q[0] = init_.b[0] + 0.3 * z[0];
+    q[1] = tau_to_unconstrained(model_.prior_tau, init_.tau * std::exp(0.3 * z[1]));
+    for (int j = 0; j < P; ++j) q[2 + j] = init_.b[1 + j] + 0.3 * std::sqrt(init_.var[1 + j]) * z[2 + j];
+    double mu_a = 0, sig = 1;
+    if (model_.random_baseline()) {
+      mu_a = q[2 + P] = mu_a0_ + 0.3 * z[2 + P];
+      q[3 + P] = tau_to_unconstrained(model_.prior_sigma_alpha, sigma_a0_ * std::exp(0.3 * z[3 + P]));
+      sig = model_.sigma_alpha(q);
+    }
+    const double tau = model_.tau(q);
+    for (int i = 0; i < K_; ++i) {
+      const double alpha = a_[i].y + 0.5 * std::sqrt(a_[i].v) * z[A + i];
+      q[A + i] = !model_.random_baseline() || blocks_[1].centred[i] ? alpha : (alpha - mu_a) / sig;
+      const double m = model_.linear_predictor(q, i);
+      const double prec = 1 / e_[i].v + 1 / (tau * tau);
+      const double delta = (e_[i].y / e_[i].v + m / (tau * tau)) / prec + 0.5 * z[Dl + i] / std::sqrt(prec);
+      q[Dl + i] = blocks_[0].centred[i] ? delta : (delta - m) / tau;
+    }
+  }
+
+  std::vector<double> initial_inv_metric() const {
+    const int P = model_.P, A = model_.alpha_offset(), Dl = model_.delta_offset();
+    std::vector<double> m(dim());
+    m[0] = std::clamp(init_.var[0], 1e-6, 4.0);
+    m[1] = std::clamp(2.0 / std::max(K_, 1), 0.02, 1.0);
+    for (int j = 0; j < P; ++j) m[2 + j] = std::clamp(init_.var[1 + j], 1e-6, 4.0);
+    const double s2 = sigma_a0_ * sigma_a0_, t2 = init_.tau * init_.tau;
+    if (model_.random_baseline()) {
+      m[2 + P] = std::clamp(s2 / K_, 1e-4, 4.0);
+      m[3 + P] = std::clamp(2.0 / std::max(K_, 1), 0.02, 1.0);
+    }
+    for (int i = 0; i < K_; ++i) {
+      if (!model_.random_baseline()) {
+        m[A + i] = std::clamp(a_[i].v, 1e-6, 4.0);
+      } else {
+        const double pv = 1.0 / (1.0 / a_[i].v + 1.0 / s2);
+        m[A + i] = blocks_[1].centred[i] ? pv : pv / s2;
+      }
+      const double post_var = 1.0 / (1.0 / e_[i].v + 1.0 / t2);
+      m[Dl + i] = blocks_[0].centred[i] ? post_var : post_var / t2;
+    }
+    return m;
+  }
+
+  // Outputs before the study effects: mu, tau, beta..., [mu_alpha, sigma_alpha].
+  int n_hyper() const { return 2 + model_.P + (model_.random_baseline() ? 2 : 0); }
+  int n_outputs() const { return n_hyper() + K_; }
+  void outputs(const double* q, double* out) const {
+    const int P = model_.P, H = n_hyper();
+    const double tau = model_.tau(q);
+    out[0] = q[0];
+    out[1] = tau;
+    for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
+    if (model_.random_baseline()) {
+      out[2 + P] = q[2 + P];
+      out[3 + P] = model_.sigma_alpha(q);
+    }
+    for (int i = 0; i < K_; ++i) out[H + i] = model_.delta(q, i, tau);
+  }
+
+ private:
+  int K_ = 0;
+  TwoArmData d_;
+  std::vector<Prior> prior_beta_;
+  std::vector<EmpiricalEffect> e_, a_;
+  InitialFit init_;
+  double mu_a0_ = 0, sigma_a0_ = 1;
+  EffectBlock blocks_[2];
+  Model model_;
+};
+
+}  // namespace hbm
