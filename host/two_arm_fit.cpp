@@ -147,8 +147,8 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
   // ---- warnings ----------------------------------------------------------------------
   add_common_warnings(r, data.notes, P);
   if (all_events == 0)
-    r.warnings.push_back("no study has an event in either arm: the odds ratio is not identified by the data, so "
-                         "its posterior is the mu prior's");
+    r.warnings.push_back("no study has an event in either arm: the odds ratio is not identified by the data; its "
+                         "posterior is set by the priors of mu, tau and the baselines, not by evidence");
   else if (double_zero > 0)
     r.warnings.push_back(std::to_string(double_zero) + (double_zero == 1 ? " study has" : " studies have") +
                          " no events (or only events) in both arms: kept in the model (the binomial likelihood "

@@ -521,3 +521,56 @@ TEST_F(CsvReader, RejectsInvalidUtf8) {
 }
 
 }  // namespace
+
+// ---- two-arm layout and covariates ---------------------------------------------------------
+
+TEST_F(CsvReader, ReadsTwoArmAndMixedFilesChoosingTheModelPerOutcome) {
+  const auto out = hbm::read_outcomes(write(
+      "outcome,study,events,total,events_t,total_t,events_c,total_c\n"
+      "preg,A,,,4,123,11,139\n"
+      "preg,B,,,0,30,0,31\n"
+      "mat,A,3,40,,,,\n"));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].kind, hbm::OutcomeKind::TwoArm);
+  EXPECT_EQ(out[1].kind, hbm::OutcomeKind::SingleArm);
+  EXPECT_EQ(out[0].studies[0].events, 4);
+  EXPECT_EQ(out[0].studies[0].total, 123);
+  EXPECT_EQ(out[0].studies[0].events_c, 11);
+  EXPECT_EQ(out[0].studies[0].total_c, 139);
+  EXPECT_EQ(out[0].studies[1].events + out[0].studies[1].events_c, 0);  // double zero is valid
+  EXPECT_EQ(out[1].studies[0].total, 40);
+  // A file with only the two-arm columns.
+  const auto two = hbm::read_outcomes(write("outcome,study,events_t,total_t,events_c,total_c\no,s,1,2,0,3\n", "two.csv"));
+  EXPECT_EQ(two[0].kind, hbm::OutcomeKind::TwoArm);
+}
+
+TEST_F(CsvReader, ExpandsCategoricalCovariatesAndDropsConstantOnes) {
+  const auto out = hbm::read_outcomes(write("outcome,study,events,total,dose,region,site\n"
+                                            "o,s1,1,10,1.5,eu,x\n"
+                                            "o,s2,2,10,-2e-1,us,x\n"
+                                            "o,s3,3,10,0,asia,x\n"),
+                                      {"dose", "region", "site"});
+  ASSERT_EQ(out.size(), 1u);
+  const auto& o = out[0];
+  // Levels sorted; the first (asia) is the reference. "site" is constant: left out, with a note.
+  EXPECT_EQ(o.x_names, (std::vector<std::string>{"dose", "region=eu", "region=us"}));
+  EXPECT_EQ(o.x, (std::vector<double>{1.5, 1, 0, -0.2, 0, 1, 0, 0, 0}));
+  EXPECT_FALSE(o.covariates[0].categorical);
+  EXPECT_TRUE(o.covariates[1].categorical);
+  EXPECT_EQ(o.covariates[1].levels, (std::vector<std::string>{"asia", "eu", "us"}));
+  EXPECT_TRUE(o.covariates[2].dropped);
+  ASSERT_EQ(o.notes.size(), 1u);
+  EXPECT_NE(o.notes[0].find("covariate 'site' has the single level 'x'"), std::string::npos);
+}
+
+TEST_F(CsvReader, TwoArmErrorsNameTheArm) {
+  const std::string h = "outcome,study,events_t,total_t,events_c,total_c\n";
+  EXPECT_EQ(error_for(h + "a,s1,11,10,1,10\n"), path() + ":2: events_t (11) exceeds total_t (10)");
+  EXPECT_EQ(error_for(h + "a,s1,1,10,1,0\n"),
+            path() + ":2: total_c is 0; every arm needs at least one participant (delete the row if the study "
+                     "did not report this outcome)");
+  EXPECT_EQ(error_for(h + "a,s1,1,10,,10\n"), path() + ":2: events_c is empty; enter a whole number (0 or more)");
+  EXPECT_EQ(error_for("outcome,study,events,total,events_t,total_t,events_c,total_c\na,s1,1,10,1,10,1,10\n"),
+            path() + ":2: row fills both the single-arm columns (events, total) and the two-arm columns (events_t, "
+                     "total_t, events_c, total_c); fill one set and leave the other empty");
+}

@@ -1,16 +1,23 @@
 #!/usr/bin/env Rscript
 # R side of the "hbmeta (CPU) vs rstan" benchmark (driven by scripts/bench/bench.sh).
 #
-#   Rscript run_rstan.R compile                          compile + cache the Stan model only
+#   Rscript run_rstan.R compile                          compile + cache both Stan models only
 #   Rscript run_rstan.R fit    DATA.csv LABEL [SEED] [REPS]   fit DATA.csv with rstan
 #   Rscript run_rstan.R hbmeta LABEL OUTDIR:WALL_S [OUTDIR:WALL_S ...]
 #                                       score hbmeta fit(s) (OUTDIR from `hbmeta fit --out`,
 #                                       WALL_S = wall time of that whole hbmeta command)
 #
-# fit: single_arm.stan (next to this script), 4 chains x 1000 warmup + 1000 draws, cores = 2,
-#   default adapt_delta (0.8), fixed seed (default 20240601). The model is compiled once and
-#   cached with rstan_options(auto_write = TRUE) in $HBMETA_BENCH_CACHE (default
-#   /tmp/hbmeta_bench_stan); compilation is never inside the timed region.
+# fit: the model is chosen from DATA.csv's header (both .stan files sit next to this script;
+#   each has its priors fixed in the model block, nothing is passed as data):
+#     columns outcome,study,events,total                     -> single_arm.stan
+#         mu ~ normal(0,10), tau ~ half-normal(1)
+#     columns outcome,study,events_t,total_t,events_c,total_c -> two_arm.stan
+#         mu ~ normal(0,10), tau ~ half-normal(0.5), baselines alpha_i ~ normal(0,10)
+#   (the "events_t" column decides). K = number of rows (studies).
+#   4 chains x 1000 warmup + 1000 draws, cores = 2, default adapt_delta (0.8), fixed seed
+#   (default 20240601). Each model is compiled once and cached with
+#   rstan_options(auto_write = TRUE) in $HBMETA_BENCH_CACHE (default /tmp/hbmeta_bench_stan);
+#   compilation is never inside the timed region.
 #   Timing, two numbers:
 #     wall_s     = system.time()["elapsed"] around the sampling() call: warmup + sampling of all
 #                  4 chains (2 at a time, forked by parallel::mclapply) plus rstan's own
@@ -41,14 +48,15 @@ script_dir <- function() {
   dirname(normalizePath(sub("^--file=", "", f)))
 }
 
-compiled_model <- function() {
+# name: "single_arm" or "two_arm" (the .stan file next to this script)
+compiled_model <- function(name) {
   cache <- Sys.getenv("HBMETA_BENCH_CACHE", "/tmp/hbmeta_bench_stan")
   dir.create(cache, showWarnings = FALSE, recursive = TRUE)
-  src <- file.path(script_dir(), "single_arm.stan")
-  stan_file <- file.path(cache, "single_arm.stan")
+  src <- file.path(script_dir(), paste0(name, ".stan"))
+  stan_file <- file.path(cache, paste0(name, ".stan"))
   if (!file.exists(stan_file) || !identical(readLines(src), readLines(stan_file)))
     file.copy(src, stan_file, overwrite = TRUE)
-  rstan_options(auto_write = TRUE)        # caches single_arm.rds next to the .stan file
+  rstan_options(auto_write = TRUE)        # caches <name>.rds next to the .stan file
   # Debian's r-cran-bh ships no headers (it depends on libboost-dev instead), so point
   # rstan at the system Boost when BH's include directory is missing.
   if (!file.exists(rstan_options("boost_lib"))) rstan_options(boost_lib = "/usr/include")
@@ -76,16 +84,23 @@ f4 <- function(x) sprintf("%.4f", x)
 emit <- function(...) cat(paste(..., sep = ","), "\n", sep = "")
 
 if (mode == "compile") {
-  invisible(compiled_model())
+  for (m in c("single_arm", "two_arm")) invisible(compiled_model(m))
   cat("compiled\n")
 } else if (mode == "fit") {
   data_csv <- args[2]; label <- args[3]
   seed <- if (length(args) >= 4) as.integer(args[4]) else 20240601L
   reps <- if (length(args) >= 5) as.integer(args[5]) else 1L
   chains <- 4L; cores <- 2L
-  model <- compiled_model()                # not timed
   d <- read.csv(data_csv, stringsAsFactors = FALSE)
-  sdata <- list(K = nrow(d), y = as.integer(d$events), n = as.integer(d$total))
+  if ("events_t" %in% names(d)) {          # two-arm: tau ~ half-normal(0.5) (in two_arm.stan)
+    model <- compiled_model("two_arm")     # not timed
+    sdata <- list(K = nrow(d), yt = as.integer(d$events_t), nt = as.integer(d$total_t),
+                  yc = as.integer(d$events_c), nc = as.integer(d$total_c))
+  } else {                                 # single-arm: tau ~ half-normal(1) (in single_arm.stan)
+    model <- compiled_model("single_arm")  # not timed
+    sdata <- list(K = nrow(d), y = as.integer(d$events), n = as.integer(d$total))
+  }
+  stopifnot(!anyNA(unlist(sdata)))
   wall <- internal <- numeric(reps)
   for (r in seq_len(reps)) {
     wall[r] <- system.time(
