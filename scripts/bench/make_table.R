@@ -1,6 +1,7 @@
 #!/usr/bin/env Rscript
 # Formats the results CSV written by bench.sh as a markdown table.
 #   Rscript make_table.R RESULTS.csv
+# "model" = single-arm / two-arm (column written by bench.sh; "—" for older CSVs without it).
 # ESS/s = bulk ESS (rstan::ess_bulk, the same estimator for both samplers) / wall seconds.
 # ratio = hbmeta ESS/s / rstan ESS/s for the same dataset (shown on the hbmeta row);
 # "ratio (internal)" uses the samplers' internal times instead of wall times.
@@ -21,7 +22,7 @@ n <- nrow(r)
 rat <- sapply(c("eps_mu", "eps_tau", "ieps_mu", "ieps_tau"),
               function(col) vapply(seq_len(n), ratio, 0, col = col))
 if (n == 1) rat <- matrix(rat, nrow = 1, dimnames = list(NULL, names(rat)))
-hdr <- c("dataset", "K", "sampler", "chains", "wall s", "internal s",
+hdr <- c("dataset", "model", "K", "sampler", "chains", "wall s", "internal s",
          "bulk ESS mu", "bulk ESS tau", "own ESS mu / tau",
          "ESS/s mu", "ESS/s tau", "ratio mu", "ratio tau",
          "ratio mu (internal)", "ratio tau (internal)", "div", "mean mu / tau", "load1")
@@ -30,7 +31,7 @@ cat("|", paste(rep("---", length(hdr)), collapse = "|"), "|\n", sep = "")
 for (i in seq_len(n)) {
   own <- if (is.na(r$own_ess_mu[i])) "—" else
     paste0(num(r$own_ess_mu[i], 0), " / ", num(r$own_ess_tau[i], 0))
-  row <- c(r$dataset[i], r$K[i], r$sampler[i], r$chains[i],
+  row <- c(r$dataset[i], if (is.null(r$model)) "—" else r$model[i], r$K[i], r$sampler[i], r$chains[i],
            num(r$wall_s[i], 3), num(r$internal_s[i], 3),
            num(r$ess_mu[i], 0), num(r$ess_tau[i], 0), own,
            num(r$eps_mu[i], 0), num(r$eps_tau[i], 0),
