@@ -67,4 +67,14 @@ std::vector<double> new_clinic_row(const OutcomeData& data, const FitOptions& op
   return row;
 }
 
+Eigen::MatrixXd design_with_intercept(const OutcomeData& data) {
+  const int K = static_cast<int>(data.studies.size()), P = data.P();
+  Eigen::MatrixXd X(K, P + 1);
+  for (int i = 0; i < K; ++i) {
+    X(i, 0) = 1;
+    for (int j = 0; j < P; ++j) X(i, 1 + j) = data.x[static_cast<std::size_t>(i) * P + j];
+  }
+  return X;
+}
+
 }  // namespace hbm

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Dense>
+
 #include "host/csv_reader.hpp"
 #include "host/fit_options.hpp"
 
@@ -19,5 +21,8 @@ std::vector<Prior> coefficient_priors(const OutcomeData& data, const FitOptions&
 // of every covariate's value, defaults included. Throws InputError for a value that is not a
 // number (numeric covariate) or not a level of the outcome's categorical covariate.
 std::vector<double> new_clinic_row(const OutcomeData& data, const FitOptions& opt, std::string* description);
+
+// [1, x_i'] for every study: the classical meta-regression's design (intercept first).
+Eigen::MatrixXd design_with_intercept(const OutcomeData& data);
 
 }  // namespace hbm

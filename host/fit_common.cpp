@@ -13,6 +13,30 @@ std::string format_number(double x, int precision) {
   return o.str();
 }
 
+NewClinicDraws new_clinic_draws(const HmcRun& run, const std::vector<double>& x_new, const SamplerConfig& cfg,
+                                std::uint32_t stream,
+                                const std::function<void(std::size_t idx, double theta_new, RngStream& rng)>& more) {
+  const int C = run.chains, S = run.draws, P = static_cast<int>(x_new.size()), R = run.n_outputs;
+  const std::size_t N = static_cast<std::size_t>(C) * S;
+  NewClinicDraws d{std::vector<double>(N), std::vector<double>(N)};
+  for (int c = 0; c < C; ++c) {
+    for (int t = 0; t < S; ++t) {
+      const std::size_t idx = static_cast<std::size_t>(c) * S + t;
+      const double* out = &run.outputs[idx * R];  // mu, tau, beta_1..beta_P, ...
+      RngStream rng(cfg.seed, stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(cfg.warmup + t),
+                    RngPurpose::Predictive);
+      double z, unused;
+      rng.normal2(z, unused);
+      double f = out[0];
+      for (int j = 0; j < P; ++j) f += x_new[j] * out[2 + j];
+      d.fitted[idx] = f;
+      d.theta_new[idx] = f + out[1] * z;
+      if (more) more(idx, d.theta_new[idx], rng);
+    }
+  }
+  return d;
+}
+
 void add_parameters(OutcomeResult& r, std::vector<std::pair<std::string, std::vector<double>>> columns,
                     ThreadPool& pool) {
   const std::size_t first = r.parameters.size();

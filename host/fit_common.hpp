@@ -32,6 +32,17 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run);
 // Warnings about few studies, divergences, R-hat and ESS, and the data's notes.
 void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P);
 
+// The new clinic's effect, draw by draw: fitted = mu + x_new' beta (beta in run outputs
+// 2..2+P) and theta_new = fitted + tau z, z from the Predictive stream of (seed, outcome stream,
+// chain, warmup + t). `more` (optional) may draw further predictive quantities of draw idx from
+// the same stream, after z.
+struct NewClinicDraws {
+  std::vector<double> fitted, theta_new;
+};
+NewClinicDraws new_clinic_draws(const HmcRun& run, const std::vector<double>& x_new, const SamplerConfig& cfg,
+                                std::uint32_t stream,
+                                const std::function<void(std::size_t idx, double theta_new, RngStream& rng)>& more = {});
+
 std::string format_number(double x, int precision = 3);
 
 }  // namespace hbm

@@ -33,24 +33,16 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
 
   // Predictive quantities for a new clinic (at covariates x_new), one per draw, from their own
   // RNG stream.
-  std::vector<double> theta_new(N), p_new(N), p_pooled(N), fitted(N), p_fitted(N), events_new;
+  std::vector<double> events_new;
   if (opt.new_clinic_size > 0) events_new.resize(N);
-  for (int c = 0; c < C; ++c) {
-    for (int t = 0; t < S; ++t) {
-      const std::size_t idx = static_cast<std::size_t>(c) * S + t;
-      RngStream rng(opt.sampler.seed, stream, static_cast<std::uint32_t>(c),
-                    static_cast<std::uint32_t>(opt.sampler.warmup + t), RngPurpose::Predictive);
-      double z, unused;
-      rng.normal2(z, unused);
-      fitted[idx] = mu[idx];
-      for (int j = 0; j < P; ++j) fitted[idx] += x_new[j] * beta[j][idx];
-      p_fitted[idx] = inv_logit(fitted[idx]);
-      theta_new[idx] = fitted[idx] + tau[idx] * z;
-      p_new[idx] = inv_logit(theta_new[idx]);
-      p_pooled[idx] = inv_logit(mu[idx]);
-      if (opt.new_clinic_size > 0)
-        events_new[idx] = binomial_draw(static_cast<double>(opt.new_clinic_size), p_new[idx], rng);
-    }
+  NewClinicDraws nc = new_clinic_draws(run, x_new, opt.sampler, stream, [&](std::size_t idx, double th, RngStream& rng) {
+    if (opt.new_clinic_size > 0) events_new[idx] = binomial_draw(static_cast<double>(opt.new_clinic_size), inv_logit(th), rng);
+  });
+  std::vector<double> p_new(N), p_pooled(N), p_fitted(N);
+  for (std::size_t idx = 0; idx < N; ++idx) {
+    p_new[idx] = inv_logit(nc.theta_new[idx]);
+    p_pooled[idx] = inv_logit(mu[idx]);
+    p_fitted[idx] = inv_logit(nc.fitted[idx]);
   }
 
   r.name = data.name;
@@ -65,12 +57,12 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
   cols.emplace_back("mu", mu);
   cols.emplace_back("tau", tau);
   for (int j = 0; j < P; ++j) cols.emplace_back("beta[" + data.x_names[j] + "]", std::move(beta[j]));
-  cols.emplace_back("theta_new", std::move(theta_new));
+  cols.emplace_back("theta_new", std::move(nc.theta_new));
   cols.emplace_back("p_pooled", std::move(p_pooled));
   cols.emplace_back("p_new", std::move(p_new));
   if (opt.new_clinic_size > 0) cols.emplace_back("events_new", std::move(events_new));
   if (P > 0) {
-    cols.emplace_back("fitted_new", std::move(fitted));
+    cols.emplace_back("fitted_new", std::move(nc.fitted));
     cols.emplace_back("p_fitted_new", std::move(p_fitted));
   }
   add_parameters(r, std::move(cols), pool);
@@ -94,13 +86,9 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
     r.frequentist = opt.frequentist == FrequentistLevel::All ? freq::all_methods_single_arm(events, totals)
                                                              : freq::basic_methods_single_arm(events, totals);
     if (P > 0) {
-      Eigen::MatrixXd X(K, P + 1);
-      for (int i = 0; i < K; ++i) {
-        X(i, 0) = 1;
-        for (int j = 0; j < P; ++j) X(i, 1 + j) = data.x[i * P + j];
-      }
       r.has_regression = true;
-      r.regression = freq::rma_regression(freq::escalc_plo(events, totals), X, freq::Tau2Method::REML);
+      r.regression =
+          freq::rma_regression(freq::escalc_plo(events, totals), design_with_intercept(data), freq::Tau2Method::REML);
     }
   }
 

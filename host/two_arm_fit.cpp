@@ -61,28 +61,19 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
   // RNG stream: its log odds ratio, and with --baseline-rate p0 its treatment-arm rate.
   const bool with_p0 = opt.baseline_rate > 0 && opt.baseline_rate < 1;
   const double logit_p0 = with_p0 ? std::log(opt.baseline_rate / (1 - opt.baseline_rate)) : 0.0;
-  std::vector<double> or_pooled(N), theta_new(N), or_new(N), fitted(N), or_fitted(N), pt_pooled, pt_new;
+  NewClinicDraws nc = new_clinic_draws(run, x_new, opt.sampler, stream);
+  std::vector<double> or_pooled(N), or_new(N), or_fitted(N), pt_pooled, pt_new;
   if (with_p0) {
     pt_pooled.resize(N);
     pt_new.resize(N);
   }
-  for (int c = 0; c < C; ++c) {
-    for (int t = 0; t < S; ++t) {
-      const std::size_t idx = static_cast<std::size_t>(c) * S + t;
-      RngStream rng(opt.sampler.seed, stream, static_cast<std::uint32_t>(c),
-                    static_cast<std::uint32_t>(opt.sampler.warmup + t), RngPurpose::Predictive);
-      double z, unused;
-      rng.normal2(z, unused);
-      fitted[idx] = mu[idx];
-      for (int j = 0; j < P; ++j) fitted[idx] += x_new[j] * beta[j][idx];
-      or_fitted[idx] = std::exp(fitted[idx]);
-      theta_new[idx] = fitted[idx] + tau[idx] * z;
-      or_new[idx] = std::exp(theta_new[idx]);
-      or_pooled[idx] = std::exp(mu[idx]);
-      if (with_p0) {
-        pt_pooled[idx] = inv_logit(logit_p0 + fitted[idx]);
-        pt_new[idx] = inv_logit(logit_p0 + theta_new[idx]);
-      }
+  for (std::size_t idx = 0; idx < N; ++idx) {
+    or_pooled[idx] = std::exp(mu[idx]);
+    or_new[idx] = std::exp(nc.theta_new[idx]);
+    or_fitted[idx] = std::exp(nc.fitted[idx]);
+    if (with_p0) {
+      pt_pooled[idx] = inv_logit(logit_p0 + nc.fitted[idx]);
+      pt_new[idx] = inv_logit(logit_p0 + nc.theta_new[idx]);
     }
   }
 
@@ -104,10 +95,10 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
     cols.emplace_back("mu_alpha", run.column(2 + P));
     cols.emplace_back("sigma_alpha", run.column(3 + P));
   }
-  cols.emplace_back("theta_new", std::move(theta_new));
+  cols.emplace_back("theta_new", std::move(nc.theta_new));
   cols.emplace_back("or_new", std::move(or_new));
   if (P > 0) {
-    cols.emplace_back("fitted_new", std::move(fitted));
+    cols.emplace_back("fitted_new", std::move(nc.fitted));
     cols.emplace_back("or_fitted_new", std::move(or_fitted));
   }
   if (with_p0) {
@@ -134,13 +125,8 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
     r.frequentist = opt.frequentist == FrequentistLevel::All ? freq::all_methods_two_arm(counts)
                                                              : freq::basic_methods_two_arm(counts);
     if (P > 0) {
-      Eigen::MatrixXd X(K, P + 1);
-      for (int i = 0; i < K; ++i) {
-        X(i, 0) = 1;
-        for (int j = 0; j < P; ++j) X(i, 1 + j) = data.x[i * P + j];
-      }
       r.has_regression = true;
-      r.regression = freq::rma_regression(freq::escalc_or(counts), X, freq::Tau2Method::REML);
+      r.regression = freq::rma_regression(freq::escalc_or(counts), design_with_intercept(data), freq::Tau2Method::REML);
     }
   }
 
