@@ -42,7 +42,7 @@ InitialFit initial_fit(const std::vector<EmpiricalEffect>& e, const double* x, i
     XtWX += w * xi * xi.transpose();
     XtWy += w * e[i].y * xi;
   }
-  XtWX.diagonal().array() += 1e-8;
+  if (P > 0) XtWX.diagonal().array() += 1e-8;
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(XtWX);
   const Eigen::VectorXd b = ldlt.solve(XtWy);
   const Eigen::MatrixXd inv = ldlt.solve(Eigen::MatrixXd::Identity(P + 1, P + 1));
