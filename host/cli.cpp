@@ -82,6 +82,8 @@ int run_fit(int argc, char** argv) {
        "prior of mu (pooled logit rate; two-arm: pooled log odds ratio)")
       ("prior-tau", po::value<std::string>()->default_value("half-normal(1)"),
        "prior of tau: half-normal(s), half-cauchy(s), half-t(nu,s), uniform(0,u), log-normal(m,s)")
+      ("sampler", po::value<std::string>()->default_value("hmc"),
+       "hmc (many-chain HMC with shared adaptation) or gibbs (Polya-Gamma augmentation, interweaved)")
       ("chains", po::value<int>()->default_value(16), "number of chains")
       ("warmup", po::value<int>()->default_value(500), "warmup iterations per chain (shared adaptation across chains)")
       ("draws", po::value<int>()->default_value(1000), "draws per chain after warmup")
@@ -148,6 +150,10 @@ int run_fit(int argc, char** argv) {
   fo.sampler.target_accept = vm["target-accept"].as<double>();
   if (!(fo.sampler.target_accept > 0 && fo.sampler.target_accept < 1))
     throw InputError("--target-accept: expected a number strictly between 0 and 1");
+  const std::string alg = vm["sampler"].as<std::string>();
+  if (alg == "hmc") fo.sampler.algorithm = Algorithm::Hmc;
+  else if (alg == "gibbs") fo.sampler.algorithm = Algorithm::Gibbs;
+  else throw InputError("--sampler: '" + alg + "' is not one of hmc, gibbs");
   const std::string par = vm["parametrisation"].as<std::string>();
   if (par == "auto") fo.sampler.parametrisation = Parametrisation::Auto;
   else if (par == "centred") fo.sampler.parametrisation = Parametrisation::Centred;

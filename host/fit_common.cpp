@@ -82,6 +82,7 @@ void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double 
 void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
   const std::size_t N = static_cast<std::size_t>(run.chains) * run.draws;
   RunDiagnostics& d = r.diagnostics;
+  d.sampler = run.sampler;
   for (std::size_t idx = 0; idx < N; ++idx) {
     d.divergences += run.divergent[idx];
     d.mean_leapfrog_steps += run.n_steps[idx];
@@ -123,7 +124,10 @@ void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes
          " studies: the data cannot separate them from each other and from tau, so their posteriors "
          "lean on the --prior-beta prior");
   const RunDiagnostics& d = r.diagnostics;
-  if (d.divergences > 0)
+  if (d.divergences > 0 && d.sampler == "gibbs")
+    warn(std::to_string(d.divergences) + " Gibbs sweeps produced a non-finite value and were rejected "
+         "(the chain stayed where it was): the posterior may be biased; check the data for extreme counts");
+  else if (d.divergences > 0)
     warn(std::to_string(d.divergences) + " divergent transitions after warmup: the posterior may be "
          "biased; increase --warmup or use a more informative tau prior");
   if (d.max_rhat > 1.01)

@@ -8,11 +8,18 @@
 #include <vector>
 
 #include "host/fit_options.hpp"
+#include "host/gibbs_sampler.hpp"
 #include "host/hmc_sampler.hpp"
 #include "host/outcome_result.hpp"
 #include "host/thread_pool.hpp"
 
 namespace hbm {
+
+// The sampler the options ask for, HMC or Gibbs, on one problem.
+template <class Problem>
+HmcRun run_sampler(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream, ThreadPool& pool) {
+  return cfg.algorithm == Algorithm::Gibbs ? sample_gibbs(prob, cfg, stream, pool) : sample_hmc(prob, cfg, stream, pool);
+}
 
 // Named chain-major draw columns (chains x draws each), summarised in parallel into
 // r.parameters and kept as draw columns for DIR/draws/NAME.csv, in the order added.

@@ -34,8 +34,10 @@ struct EffectBlock {
   std::vector<std::uint8_t> centred;  // one flag per study (1 = centred)
 };
 
-// Sampling-phase output. Per-draw arrays are chain-major: index c * draws + t.
+// Sampling-phase output (of the HMC sampler, and of the Gibbs sampler in the same form).
+// Per-draw arrays are chain-major: index c * draws + t.
 struct HmcRun {
+  const char* sampler = "hmc";  // "hmc" or "gibbs"
   int chains = 0, draws = 0, n_outputs = 0;
   std::vector<double> outputs;  // (c * draws + t) * n_outputs + r: the problem's outputs()
   std::vector<double> accept_prob, energy;

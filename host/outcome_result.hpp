@@ -26,6 +26,7 @@ struct StudyResult {
 };
 
 struct RunDiagnostics {
+  std::string sampler = "hmc";       // "hmc" or "gibbs"
   long long divergences = 0;         // sampling phase, all chains
   long long warmup_divergences = 0;  // warmup (expected early on; not a problem by itself)
   double step_size = 0, trajectory_length = 0;

@@ -97,6 +97,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   j.value("device", info.device);
   j.begin_object("config");
   j.value("input", info.input);
+  j.value("sampler", info.options.sampler.algorithm == Algorithm::Gibbs ? "gibbs" : "hmc");
   j.value("chains", info.options.sampler.chains);
   j.value("warmup", info.options.sampler.warmup);
   j.value("draws", info.options.sampler.draws);
@@ -159,6 +160,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.end_array();
     const RunDiagnostics& d = r.diagnostics;
     j.begin_object("diagnostics");
+    j.value("sampler", d.sampler);
     j.value("chains", r.chains).value("draws_per_chain", r.draws);
     j.value("divergences", d.divergences).value("warmup_divergences", d.warmup_divergences);
     j.value("step_size", d.step_size).value("trajectory_length", d.trajectory_length);

@@ -8,7 +8,12 @@ namespace hbm {
 // default), or forced for every study.
 enum class Parametrisation { Auto, Centred, NonCentred };
 
+// Which sampler fits the model: HMC (host/hmc_sampler.hpp) or Gibbs with Pólya-Gamma
+// augmentation (host/gibbs_sampler.hpp).
+enum class Algorithm { Hmc, Gibbs };
+
 struct SamplerConfig {
+  Algorithm algorithm = Algorithm::Hmc;
   int chains = 16;
   int warmup = 500;  // the chains adapt together, so 16 x 500 pooled warmup draws suffice (docs/benchmarks.md)
   int draws = 1000;

@@ -8,6 +8,7 @@
 
 #include "host/hmc_sampler.hpp"
 #include "host/initial_values.hpp"
+#include "models/gibbs_single_arm.hpp"
 #include "models/single_arm.hpp"
 
 namespace hbm {
@@ -84,6 +85,28 @@ class SingleArmProblem {
     out[1] = tau;
     for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
     for (int i = 0; i < K_; ++i) out[2 + P + i] = model_.theta(q, i, tau);
+  }
+
+  // ---- Gibbs (host/gibbs_sampler.hpp): state = outputs = [mu, tau, beta, theta] ----------
+  SingleArmGibbs gibbs() const {
+    SingleArmGibbs g;
+    g.K = K_;
+    g.P = model_.P;
+    g.y = y_.data();
+    g.n = n_.data();
+    g.x = x_.empty() ? nullptr : x_.data();
+    g.prior_mu = model_.prior_mu;
+    g.prior_tau = model_.prior_tau;
+    g.prior_beta = prior_beta_.empty() ? nullptr : prior_beta_.data();
+    return g;
+  }
+  // The HMC starting point with every study centred, in constrained coordinates.
+  void initial_gibbs_state(RngStream& rng, double* s) const {
+    initial_point(rng, s);
+    s[1] = model_.tau(s);
+  }
+  void gibbs_outputs(const double* s, double* out) const {
+    for (int r = 0; r < n_outputs(); ++r) out[r] = s[r];
   }
 
  private:

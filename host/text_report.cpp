@@ -120,11 +120,16 @@ std::string text_report(const OutcomeResult& r) {
   if (!r.covariates.empty()) out += "  (new-clinic predictions at " + r.new_clinic + ")\n";
   const RunDiagnostics& d = r.diagnostics;
   char diag[320];
-  std::snprintf(diag, sizeof diag,
-                "  chains %d x %d draws | divergences %lld | step size %.3g | trajectory %.3g (%.1f steps) | "
-                "centred studies %d/%d\n",
-                r.chains, r.draws, d.divergences, d.step_size, d.trajectory_length, d.mean_leapfrog_steps,
-                d.centred_studies, r.k);
+  if (d.sampler == "gibbs")
+    std::snprintf(diag, sizeof diag,
+                  "  Gibbs (Polya-Gamma, interweaved), chains %d x %d draws | non-finite sweeps %lld\n", r.chains,
+                  r.draws, d.divergences);
+  else
+    std::snprintf(diag, sizeof diag,
+                  "  chains %d x %d draws | divergences %lld | step size %.3g | trajectory %.3g (%.1f steps) | "
+                  "centred studies %d/%d\n",
+                  r.chains, r.draws, d.divergences, d.step_size, d.trajectory_length, d.mean_leapfrog_steps,
+                  d.centred_studies, r.k);
   out += diag;
   out += comparison_table(r);
   for (const auto& w : r.warnings) out += "  warning: " + w + "\n";

@@ -10,6 +10,7 @@
 
 #include "host/hmc_sampler.hpp"
 #include "host/initial_values.hpp"
+#include "models/gibbs_two_arm.hpp"
 #include "models/two_arm.hpp"
 
 namespace hbm {
@@ -146,6 +147,37 @@ class TwoArmProblem {
       out[3 + P] = model_.sigma_alpha(q);
     }
     for (int i = 0; i < K_; ++i) out[H + i] = model_.delta(q, i, tau);
+  }
+
+  // ---- Gibbs (host/gibbs_sampler.hpp): state = [mu, tau, beta, (mu_a, sigma_a), alpha, delta] ----
+  TwoArmGibbs gibbs() const {
+    TwoArmGibbs g;
+    g.K = K_;
+    g.P = model_.P;
+    g.yt = d_.yt.data();
+    g.nt = d_.nt.data();
+    g.yc = d_.yc.data();
+    g.nc = d_.nc.data();
+    g.x = d_.x.empty() ? nullptr : d_.x.data();
+    g.baseline = model_.baseline;
+    g.prior_mu = model_.prior_mu;
+    g.prior_tau = model_.prior_tau;
+    g.prior_beta = prior_beta_.empty() ? nullptr : prior_beta_.data();
+    g.prior_alpha = model_.prior_alpha;
+    g.prior_mu_alpha = model_.prior_mu_alpha;
+    g.prior_sigma_alpha = model_.prior_sigma_alpha;
+    return g;
+  }
+  // The HMC starting point with every study centred, in constrained coordinates.
+  void initial_gibbs_state(RngStream& rng, double* s) const {
+    initial_point(rng, s);
+    s[1] = model_.tau(s);
+    if (model_.random_baseline()) s[3 + model_.P] = model_.sigma_alpha(s);
+  }
+  void gibbs_outputs(const double* s, double* out) const {
+    const int H = n_hyper();
+    for (int r = 0; r < H; ++r) out[r] = s[r];
+    for (int i = 0; i < K_; ++i) out[H + i] = s[model_.delta_offset() + i];
   }
 
  private:

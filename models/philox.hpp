@@ -39,6 +39,7 @@ enum class RngPurpose : std::uint32_t {
   Accept = 2,
   Init = 3,
   Predictive = 4,
+  Gibbs = 5,
 };
 
 // A stream of random numbers for one (seed, stream, chain, iteration, purpose). Each call to

@@ -3,9 +3,11 @@
 #
 #   Rscript run_rstan.R compile                          compile + cache both Stan models only
 #   Rscript run_rstan.R fit    DATA.csv LABEL [SEED] [REPS]   fit DATA.csv with rstan
-#   Rscript run_rstan.R hbmeta LABEL OUTDIR:WALL_S [OUTDIR:WALL_S ...]
+#   Rscript run_rstan.R hbmeta LABEL [--sampler=NAME] OUTDIR:WALL_S [OUTDIR:WALL_S ...]
 #                                       score hbmeta fit(s) (OUTDIR from `hbmeta fit --out`,
-#                                       WALL_S = wall time of that whole hbmeta command)
+#                                       WALL_S = wall time of that whole hbmeta command);
+#                                       NAME = the "sampler" column (default "hbmeta"; bench.sh
+#                                       passes "hbmeta-gibbs" for `hbmeta fit --sampler gibbs`)
 #
 # fit: the model is chosen from DATA.csv's header (both .stan files sit next to this script;
 #   each has its priors fixed in the model block, nothing is passed as data):
@@ -121,21 +123,27 @@ if (mode == "compile") {
 } else if (mode == "hbmeta") {
   # hbmeta LABEL OUTDIR1:WALL1 [OUTDIR2:WALL2 ...] -- one OUTDIR per repetition of the same
   # command (same seed => identical draws); draws/ESS from the first, median of the times.
-  label <- args[2]; reps <- strsplit(args[-(1:2)], ":", fixed = TRUE)
+  # An optional --sampler=NAME (anywhere after LABEL) sets the "sampler" column.
+  label <- args[2]; rest <- args[-(1:2)]
+  opt <- grepl("^--sampler=", rest)
+  sampler <- if (any(opt)) sub("^--sampler=", "", tail(rest[opt], 1)) else "hbmeta"
+  reps <- strsplit(rest[!opt], ":", fixed = TRUE)
   outdirs <- vapply(reps, `[`, "", 1); wall <- as.numeric(vapply(reps, `[`, "", 2))
   summ <- lapply(outdirs, function(d)
     jsonlite::fromJSON(file.path(d, "summary.json"), simplifyVector = FALSE))
-  internal <- vapply(summ, function(s) as.numeric(s$timing$seconds), 0)
+  num_or_na <- function(x) if (is.null(x)) NA_real_ else as.numeric(x)  # field absent -> NA
+  internal <- vapply(summ, function(s) num_or_na(s$timing$seconds), 0)
   s <- summ[[1]]
   stopifnot(length(s$outcomes) == 1L)
   name <- names(s$outcomes)[1]; o <- s$outcomes[[1]]
   df <- read.csv(file.path(outdirs[1], "draws", paste0(name, ".csv")), check.names = FALSE)
   mu <- draws_matrix(df$chain, df$mu); tau <- draws_matrix(df$chain, df$tau)
-  emit(label, o$k, "hbmeta", ncol(mu), f3(median(wall)), f3(median(internal)),
+  div <- o$diagnostics$divergences
+  emit(label, o$k, sampler, ncol(mu), f3(median(wall)), f3(median(internal)),
        f1(ess_bulk(mu)), f1(ess_bulk(tau)),
-       f1(o$parameters$mu$ess_bulk), f1(o$parameters$tau$ess_bulk),
-       o$diagnostics$divergences,
+       f1(num_or_na(o$parameters$mu$ess_bulk)), f1(num_or_na(o$parameters$tau$ess_bulk)),
+       if (is.null(div)) "NA" else div,
        f4(mean(mu)), f4(mean(tau)), f4(sd(mu)), f4(sd(tau)))
 } else {
-  stop("usage: run_rstan.R compile | fit DATA.csv LABEL [SEED] [REPS] | hbmeta LABEL OUTDIR:WALL_S [...]")
+  stop("usage: run_rstan.R compile | fit DATA.csv LABEL [SEED] [REPS] | hbmeta LABEL [--sampler=NAME] OUTDIR:WALL_S [...]")
 }
