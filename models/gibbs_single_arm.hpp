@@ -59,6 +59,18 @@ struct SingleArmGibbs {
     s[1] = sc;
     for (int j = 0; j < P; ++j) s[2 + j] = gamma[1 + j];
 
+    // Per-study random-walk updates on the exact likelihood.
+    {
+      const double inv_t2_now = 1.0 / (sc * sc);
+      for (int i = 0; i < K; ++i) {
+        const double m = gibbs_detail::linear_mean(b, gamma, i);
+        const double h = 2.4 / std::sqrt(1.0 / empirical_logit_variance(y[i], n[i]) + inv_t2_now);
+        random_walk_update(theta[i], h, [&](double e) {
+          return binomial_loglik(y[i], n[i], e) - 0.5 * (e - m) * (e - m) * inv_t2_now;
+        }, rng);
+      }
+    }
+
     // Shift (mu, theta_1..K) together by c (models/gibbs_updates.hpp).
     double z, unused;
     rng.normal2(z, unused);

@@ -82,8 +82,9 @@ struct TwoArmGibbs {
       prec[i] = omega_t[i];
     }
     update_block_noncentred(bd, delta, ystar, prec, gamma, tau, w, rng);
-    scale_move(bd, gamma, delta, tau,
-               [&](int i, double e) { return binomial_loglik(yt[i], nt[i], alpha[i] + e); }, rng);
+    for (int rep = 0; rep < 3; ++rep)
+      scale_move(bd, gamma, delta, tau,
+                 [&](int i, double e) { return binomial_loglik(yt[i], nt[i], alpha[i] + e); }, rng);
     s[0] = gamma[0];
     s[1] = tau;
     for (int j = 0; j < P; ++j) s[2 + j] = gamma[1 + j];
@@ -108,10 +109,38 @@ struct TwoArmGibbs {
       s[2 + P] = ga[0];
       s[3 + P] = sig;
     }
+    study_moves(s, alpha, delta, rng);
     shift_moves(s, alpha, delta, rng);
   }
 
  private:
+  // Per-study random-walk updates of alpha_i (both arms move) and delta_i (the treatment arm
+  // moves) on the exact likelihood (models/gibbs_updates.hpp).
+  HBM_HD void study_moves(const double* s, double* alpha, double* delta, RngStream& rng) const {
+    const bool rnd = random_baseline();
+    const double tau = s[1];
+    const double a_mean = rnd ? s[2 + P] : prior_alpha.a;
+    const double a_sd = rnd ? s[3 + P] : prior_alpha.b;
+    const double inv_t2 = 1.0 / (tau * tau), inv_a2 = 1.0 / (a_sd * a_sd);
+    double gamma[kGibbsMaxCoefficients];
+    gamma[0] = s[0];
+    for (int j = 0; j < P; ++j) gamma[1 + j] = s[2 + j];
+    const EffectBlockPriors bd{K, P, x, prior_mu, prior_beta, prior_tau};
+    for (int i = 0; i < K; ++i) {
+      const double vc = empirical_logit_variance(yc[i], nc[i]), vt = empirical_logit_variance(yt[i], nt[i]);
+      const double ha = 2.4 / std::sqrt(1.0 / vc + 1.0 / vt + inv_a2);
+      random_walk_update(alpha[i], ha, [&](double a) {
+        return binomial_loglik(yc[i], nc[i], a) + binomial_loglik(yt[i], nt[i], a + delta[i]) -
+               0.5 * (a - a_mean) * (a - a_mean) * inv_a2;
+      }, rng);
+      const double m = gibbs_detail::linear_mean(bd, gamma, i);
+      const double hd = 2.4 / std::sqrt(1.0 / vt + inv_t2);
+      random_walk_update(delta[i], hd, [&](double d) {
+        return binomial_loglik(yt[i], nt[i], alpha[i] + d) - 0.5 * (d - m) * (d - m) * inv_t2;
+      }, rng);
+    }
+  }
+
   // log prior of the baselines' location part that a shift of every alpha_i by c changes.
   HBM_HD double baseline_shift_lp(const double* s, const double* alpha, double c) const {
     double d, lp = 0;

@@ -211,6 +211,23 @@ HBM_HD bool metropolis_accept(double log_ratio, RngStream& rng) {
   return log_ratio >= 0 || std::log(rng.uniform()) < log_ratio;
 }
 
+// Sampling variance of an empirical logit (1/2 added to both cells): the scale of a study's
+// likelihood, for proposal widths that depend on the data only.
+HBM_HD double empirical_logit_variance(double y, double n) { return 1.0 / (y + 0.5) + 1.0 / (n - y + 0.5); }
+
+// One random-walk Metropolis update of a scalar v with the exact (not augmented) log target
+// `logp`, step sd `h`: it breaks the coupling between a study's effect and its Pólya-Gamma
+// variable, which makes the augmented Gibbs step crawl for studies with few events among many
+// (Johndrow et al. 2019). The width depends on the data and on parameters this move leaves
+// unchanged, so the proposal is symmetric.
+template <class LogP>
+HBM_HD void random_walk_update(double& v, double h, const LogP& logp, RngStream& rng) {
+  double z, unused;
+  rng.normal2(z, unused);
+  const double v_new = v + h * z;
+  if (metropolis_accept(logp(v_new) - logp(v), rng)) v = v_new;
+}
+
 // Scale move in the non-centred coordinates: with z_i = (e_i - m_i) / s fixed, a random walk
 // on log s (step c ~ N(0, h^2), h from shift_scale) accepted on the exact likelihood, not the
 // Pólya-Gamma one: where the data are sparse the augmented conditionals tie s to the current

@@ -19,11 +19,18 @@ namespace {
 constexpr double kZ = 4.0;
 
 
-void fit_and_compare(const std::string& file, int expect_centred_at_least, int expect_centred_at_most) {
+void fit_and_compare(const std::string& file, int expect_centred_at_least, int expect_centred_at_most,
+                     hbm::Algorithm algorithm = hbm::Algorithm::Hmc) {
   const auto outcomes = hbm::read_outcomes(std::string(HBMETA_FIXTURES) + "/" + file);
   ASSERT_EQ(outcomes.size(), 1u);
   hbm::FitOptions opt;  // defaults: mu ~ normal(0,10), tau ~ half-normal(1), 16 chains x 1000
   opt.sampler.seed = 777;
+  opt.sampler.algorithm = algorithm;
+  if (algorithm == hbm::Algorithm::Gibbs) {
+    // Gibbs draws are cheaper but more autocorrelated on rare events: more of them.
+    opt.sampler.chains = 32;
+    opt.sampler.draws = 2000;
+  }
   hbm::ThreadPool pool(2);
   const hbm::OutcomeResult r = hbm::fit_single_arm(outcomes[0], opt, pool);
 
@@ -63,6 +70,12 @@ void fit_and_compare(const std::string& file, int expect_centred_at_least, int e
 TEST(ExtremeData, LargeStudiesConvergeAndMatchQuadrature) { fit_and_compare("large_n.csv", 8, 8); }
 
 TEST(ExtremeData, RareEventsConvergeAndMatchQuadrature) { fit_and_compare("rare_events.csv", 0, 0); }
+
+// The Gibbs sampler on the same data (every study is "centred" in its report: Gibbs works in
+// the centred coordinates and interweaves the non-centred ones).
+TEST(ExtremeData, GibbsLargeStudiesMatchQuadrature) { fit_and_compare("large_n.csv", 8, 8, hbm::Algorithm::Gibbs); }
+
+TEST(ExtremeData, GibbsRareEventsMatchQuadrature) { fit_and_compare("rare_events.csv", 12, 12, hbm::Algorithm::Gibbs); }
 
 }  // namespace
 

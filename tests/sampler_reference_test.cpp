@@ -29,10 +29,12 @@ struct RefCase {
   const char* dataset;
   const char* prior_file;  // suffix of the json
   hbm::Prior tau_prior;
+  hbm::Algorithm algorithm = hbm::Algorithm::Hmc;
 };
 
-
-void PrintTo(const RefCase& c, std::ostream* os) { *os << c.dataset << "__" << c.prior_file; }
+void PrintTo(const RefCase& c, std::ostream* os) {
+  *os << c.dataset << "__" << c.prior_file << (c.algorithm == hbm::Algorithm::Gibbs ? " (gibbs)" : "");
+}
 
 class SamplerMatchesQuadrature : public ::testing::TestWithParam<RefCase> {};
 
@@ -50,6 +52,7 @@ TEST_P(SamplerMatchesQuadrature, PosteriorSummariesWithinMcse) {
   opt.sampler.warmup = 1000;
   opt.sampler.draws = 1500;
   opt.sampler.seed = 4242;
+  opt.sampler.algorithm = rc.algorithm;
   hbm::ThreadPool pool(2);
   const hbm::OutcomeResult r = hbm::fit_single_arm(outcomes[0], opt, pool);
   const std::size_t C = static_cast<std::size_t>(r.chains);
@@ -89,9 +92,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(RefCase{"pritz1997", "hn1", {hbm::PriorKind::HalfNormal, 0, 1.0}},
                       RefCase{"pritz1997", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}},
                       RefCase{"hannum2020", "hn1", {hbm::PriorKind::HalfNormal, 0, 1.0}},
-                      RefCase{"hannum2020", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}}),
+                      RefCase{"hannum2020", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}},
+                      // The Gibbs sampler (Pólya-Gamma augmentation) against the same references.
+                      RefCase{"pritz1997", "hn1", {hbm::PriorKind::HalfNormal, 0, 1.0}, hbm::Algorithm::Gibbs},
+                      RefCase{"pritz1997", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}, hbm::Algorithm::Gibbs},
+                      RefCase{"hannum2020", "hn1", {hbm::PriorKind::HalfNormal, 0, 1.0}, hbm::Algorithm::Gibbs}),
     [](const ::testing::TestParamInfo<RefCase>& i) {
-      return std::string(i.param.dataset) + "_" + i.param.prior_file;
+      return std::string(i.param.dataset) + "_" + i.param.prior_file +
+             (i.param.algorithm == hbm::Algorithm::Gibbs ? "_gibbs" : "");
     });
 
 }  // namespace

@@ -13,7 +13,8 @@
 // the mean, sd and median and tail ESS for the 2.5/97.5% quantiles (the MCSE of a statistic
 // scales as 1/sqrt(ESS) for the same posterior). With ~20 comparisons per dataset a correct
 // sampler fails with probability ~1e-3; a bias of a few MCSE (a wrong likelihood for zero
-// cells, a missing Jacobian, a wrong prior) fails. Fixed seed: deterministic.
+// cells, a missing Jacobian, a wrong prior) fails. Fixed seed: deterministic. Both samplers,
+// HMC and Gibbs (Pólya-Gamma), are held to the same references and tolerances.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -35,9 +36,12 @@ struct RefCase {
   const char* dataset;
   const char* ref_suffix;
   hbm::BaselineModel baseline;
+  hbm::Algorithm algorithm = hbm::Algorithm::Hmc;
 };
 
-void PrintTo(const RefCase& c, std::ostream* os) { *os << c.dataset << "__" << c.ref_suffix; }
+void PrintTo(const RefCase& c, std::ostream* os) {
+  *os << c.dataset << "__" << c.ref_suffix << (c.algorithm == hbm::Algorithm::Gibbs ? " (gibbs)" : "");
+}
 
 const Json* find_row(const Json& summary, const std::string& variable) {
   for (std::size_t k = 0; k < summary.size(); ++k)
@@ -68,6 +72,7 @@ TEST_P(TwoArmMatchesStan, PosteriorSummariesWithinMcse) {
   opt.sampler.warmup = 1000;
   opt.sampler.draws = 1500;
   opt.sampler.seed = 4242;
+  opt.sampler.algorithm = rc.algorithm;
   hbm::ThreadPool pool(2);
   const hbm::OutcomeResult r = hbm::fit_outcome(outcomes[0], opt, pool);
   const std::size_t C = static_cast<std::size_t>(r.chains);
@@ -106,9 +111,16 @@ INSTANTIATE_TEST_SUITE_P(
                       RefCase{"nielweise2007", "hn05", hbm::BaselineModel::Independent},
                       RefCase{"hine1989", "hn05", hbm::BaselineModel::Independent},
                       RefCase{"bcg", "random_hn05", hbm::BaselineModel::Random},
-                      RefCase{"nielweise2007", "random_hn05", hbm::BaselineModel::Random}),
+                      RefCase{"nielweise2007", "random_hn05", hbm::BaselineModel::Random},
+                      // The Gibbs sampler (Pólya-Gamma augmentation) against the same references.
+                      RefCase{"bcg", "hn05", hbm::BaselineModel::Independent, hbm::Algorithm::Gibbs},
+                      RefCase{"nielweise2007", "hn05", hbm::BaselineModel::Independent, hbm::Algorithm::Gibbs},
+                      RefCase{"hine1989", "hn05", hbm::BaselineModel::Independent, hbm::Algorithm::Gibbs},
+                      RefCase{"bcg", "random_hn05", hbm::BaselineModel::Random, hbm::Algorithm::Gibbs},
+                      RefCase{"nielweise2007", "random_hn05", hbm::BaselineModel::Random, hbm::Algorithm::Gibbs}),
     [](const ::testing::TestParamInfo<RefCase>& i) {
-      return std::string(i.param.dataset) + "_" + i.param.ref_suffix;
+      return std::string(i.param.dataset) + "_" + i.param.ref_suffix +
+             (i.param.algorithm == hbm::Algorithm::Gibbs ? "_gibbs" : "");
     });
 
 }  // namespace
