@@ -11,7 +11,10 @@
 #include "models/single_arm.hpp"
 #include "models/two_arm.hpp"
 #ifdef HBMETA_HAVE_CUDA
+#include "cuda/batch_gibbs.hpp"
 #include "cuda/batch_hmc.hpp"
+#include "models/gibbs_single_arm.hpp"
+#include "models/gibbs_two_arm.hpp"
 #endif
 
 TEST(CudaBackend, TransitionsMatchTheCpuReference) {
@@ -141,6 +144,103 @@ TEST(CudaBackend, TwoArmTransitionsMatchTheCpuReference) {
       qoff += st.chains * D;
       moff += D;
     }
+  }
+#endif
+}
+
+// The Gibbs sweeps (Pólya-Gamma augmentation) through the CUDA kernel template: GPU against
+// CPU from the same states and counters, both models (random baselines for the two-arm one).
+TEST(CudaBackend, GibbsSweepsMatchTheCpuReference) {
+#ifndef HBMETA_HAVE_CUDA
+  GTEST_SKIP() << "built without CUDA (nvcc not found at configure time)";
+#else
+  if (hbm::cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device present: GPU test skipped";
+  std::string err;
+  // Single-arm: two outcomes, counts from 0 events to n = 1e6 (the series PG method).
+  hbm::cuda::BatchInput in;
+  in.offset = {0, 4, 7};
+  in.y = {16, 10, 0, 43, 0, 1, 250000};
+  in.n = {17, 12, 8, 58, 50, 80, 1000000};
+  in.centred = std::vector<std::uint8_t>(7, 1);
+  in.stream = {31, 32};
+  in.prior_mu = {hbm::PriorKind::Normal, 0, 10};
+  in.prior_tau = {hbm::PriorKind::HalfNormal, 0, 1};
+  hbm::cuda::GibbsBatchState st;
+  st.chains = 32;
+  for (int o = 0; o < 2; ++o) {
+    const int K = in.offset[o + 1] - in.offset[o];
+    for (int c = 0; c < st.chains; ++c) {
+      st.s.push_back(0.1 * (c % 5) - 0.2);  // mu
+      st.s.push_back(0.5 + 0.05 * (c % 3));  // tau
+      for (int i = 0; i < K; ++i) st.s.push_back(-0.5 + 0.1 * ((c + i) % 7));
+    }
+  }
+  std::vector<double> cpu = st.s;
+  ASSERT_TRUE(hbm::cuda::run_gibbs_sweeps(in, st, 13, 0, 15, err)) << err;
+  int off = 0;
+  for (int o = 0; o < 2; ++o) {
+    hbm::SingleArmGibbs g;
+    g.K = in.offset[o + 1] - in.offset[o];
+    g.y = in.y.data() + in.offset[o];
+    g.n = in.n.data() + in.offset[o];
+    g.prior_mu = in.prior_mu;
+    g.prior_tau = in.prior_tau;
+    const int D = g.state_dim();
+    std::vector<double> scratch(g.scratch_dim());
+    for (int c = 0; c < st.chains; ++c) {
+      for (int it = 0; it < 15; ++it) {
+        hbm::RngStream rng(13, in.stream[o], static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it),
+                           hbm::RngPurpose::Gibbs);
+        g.sweep(&cpu[off + c * D], scratch.data(), rng);
+      }
+      for (int j = 0; j < D; ++j) EXPECT_NEAR(st.s[off + c * D + j], cpu[off + c * D + j], 1e-8) << o << " " << c;
+    }
+    off += st.chains * D;
+  }
+
+  // Two-arm, random baselines.
+  hbm::cuda::TwoArmBatchInput tin;
+  tin.offset = {0, 3};
+  tin.yt = {4, 0, 6};
+  tin.nt = {123, 40, 306};
+  tin.yc = {11, 0, 29};
+  tin.nc = {139, 42, 303};
+  tin.centred = {1, 1, 1};
+  tin.centred_alpha = {1, 1, 1};
+  tin.stream = {41};
+  tin.baseline = hbm::BaselineModel::Random;
+  tin.prior_mu = {hbm::PriorKind::Normal, 0, 10};
+  tin.prior_tau = {hbm::PriorKind::HalfNormal, 0, 0.5};
+  tin.prior_alpha = {hbm::PriorKind::Normal, 0, 10};
+  tin.prior_mu_alpha = {hbm::PriorKind::Normal, 0, 10};
+  tin.prior_sigma_alpha = {hbm::PriorKind::HalfNormal, 0, 2};
+  hbm::cuda::GibbsBatchState ts;
+  ts.chains = 16;
+  for (int c = 0; c < ts.chains; ++c)
+    for (double v : {-0.5, 0.4, -3.0, 1.0, -2.5, -3.5, -2.0, -0.4, -0.6, -0.8}) ts.s.push_back(v + 0.01 * c);
+  std::vector<double> tcpu = ts.s;
+  ASSERT_TRUE(hbm::cuda::run_gibbs_sweeps(tin, ts, 17, 0, 10, err)) << err;
+  hbm::TwoArmGibbs g;
+  g.K = 3;
+  g.yt = tin.yt.data();
+  g.nt = tin.nt.data();
+  g.yc = tin.yc.data();
+  g.nc = tin.nc.data();
+  g.baseline = tin.baseline;
+  g.prior_mu = tin.prior_mu;
+  g.prior_tau = tin.prior_tau;
+  g.prior_alpha = tin.prior_alpha;
+  g.prior_mu_alpha = tin.prior_mu_alpha;
+  g.prior_sigma_alpha = tin.prior_sigma_alpha;
+  const int D = g.state_dim();
+  ASSERT_EQ(D, 10);
+  std::vector<double> scratch(g.scratch_dim());
+  for (int c = 0; c < ts.chains; ++c) {
+    for (int it = 0; it < 10; ++it) {
+      hbm::RngStream rng(17, 41, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), hbm::RngPurpose::Gibbs);
+      g.sweep(&tcpu[c * D], scratch.data(), rng);
+    }
+    for (int j = 0; j < D; ++j) EXPECT_NEAR(ts.s[c * D + j], tcpu[c * D + j], 1e-8) << c << " " << j;
   }
 #endif
 }
