@@ -5,9 +5,10 @@
 // covariate gradient or a mixed-up coefficient order shows up as under- or over-coverage.
 //
 // Per model: kReps datasets of K studies with two covariates (one continuous, one binary), each
-// fitted with 8 chains x 400 draws. The coverage counts are Binomial(kReps, level) when all is
-// well; the test allows 3.5 binomial standard deviations (false alarm ~5e-4 per count), which
-// is about +/-11 of 200 at 95% and +/-25 at 50%. Fixed seeds: deterministic.
+// fitted with 8 chains x 400 draws, by HMC (200 datasets) and by the Gibbs sampler (100). The
+// coverage counts are Binomial(reps, level) when all is well; the test allows 3.5 binomial
+// standard deviations (false alarm ~5e-4 per count), about +/-11 of 200 at 95% and +/-25 at 50%
+// (+/-8 and +/-18 of 100). Fixed seeds: deterministic.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -23,6 +24,7 @@
 namespace {
 
 constexpr int kReps = 200;
+constexpr int kGibbsReps = 100;
 constexpr int kStudies = 12;
 
 struct Truth {
@@ -30,10 +32,11 @@ struct Truth {
 };
 
 struct Coverage {
+  int reps = 0;
   int in95[4] = {0, 0, 0, 0}, in50[4] = {0, 0, 0, 0};  // mu, tau, beta_1, beta_2
 };
 
-hbm::FitOptions calibrated_options(std::uint64_t seed) {
+hbm::FitOptions calibrated_options(std::uint64_t seed, hbm::Algorithm algorithm) {
   hbm::FitOptions opt;
   opt.prior_mu = {hbm::PriorKind::Normal, -0.5, 0.5};
   opt.prior_tau = {hbm::PriorKind::HalfNormal, 0.0, 0.5};
@@ -45,6 +48,7 @@ hbm::FitOptions calibrated_options(std::uint64_t seed) {
   opt.sampler.warmup = 300;
   opt.sampler.draws = 400;
   opt.sampler.seed = seed;
+  opt.sampler.algorithm = algorithm;
   return opt;
 }
 
@@ -89,13 +93,14 @@ hbm::OutcomeData simulate(bool two_arm, int rep, Truth* truth) {
   return d;
 }
 
-Coverage run_calibration(bool two_arm) {
+Coverage run_calibration(bool two_arm, hbm::Algorithm algorithm, int reps) {
   Coverage cov;
+  cov.reps = reps;
   hbm::ThreadPool pool(2);
-  for (int rep = 0; rep < kReps; ++rep) {
+  for (int rep = 0; rep < reps; ++rep) {
     Truth t;
     const hbm::OutcomeData d = simulate(two_arm, rep, &t);
-    const hbm::OutcomeResult r = hbm::fit_outcome(d, calibrated_options(1000 + rep), pool);
+    const hbm::OutcomeResult r = hbm::fit_outcome(d, calibrated_options(1000 + rep, algorithm), pool);
     const char* names[4] = {"mu", "tau", "beta[dose]", "beta[group=b]"};
     const double truth[4] = {t.mu, t.tau, t.beta[0], t.beta[1]};
     for (int k = 0; k < 4; ++k) {
@@ -113,16 +118,30 @@ Coverage run_calibration(bool two_arm) {
 
 void expect_calibrated(const Coverage& cov) {
   const char* names[4] = {"mu", "tau", "beta[dose]", "beta[group=b]"};
-  const double sd95 = std::sqrt(kReps * 0.95 * 0.05), sd50 = std::sqrt(kReps * 0.5 * 0.5);
+  const int n = cov.reps;
+  const double sd95 = std::sqrt(n * 0.95 * 0.05), sd50 = std::sqrt(n * 0.5 * 0.5);
   for (int k = 0; k < 4; ++k) {
-    std::printf("  %-14s covered by 95%%: %3d / %d, by 50%%: %3d / %d\n", names[k], cov.in95[k], kReps, cov.in50[k], kReps);
-    EXPECT_NEAR(cov.in95[k], 0.95 * kReps, 3.5 * sd95) << names[k] << " 95% interval coverage";
-    EXPECT_NEAR(cov.in50[k], 0.50 * kReps, 3.5 * sd50) << names[k] << " 50% interval coverage";
+    std::printf("  %-14s covered by 95%%: %3d / %d, by 50%%: %3d / %d\n", names[k], cov.in95[k], n, cov.in50[k], n);
+    EXPECT_NEAR(cov.in95[k], 0.95 * n, 3.5 * sd95) << names[k] << " 95% interval coverage";
+    EXPECT_NEAR(cov.in50[k], 0.50 * n, 3.5 * sd50) << names[k] << " 50% interval coverage";
   }
 }
 
-TEST(RegressionCalibration, SingleArmIntervalsCoverTheTruth) { expect_calibrated(run_calibration(false)); }
+TEST(RegressionCalibration, SingleArmIntervalsCoverTheTruth) {
+  expect_calibrated(run_calibration(false, hbm::Algorithm::Hmc, kReps));
+}
 
-TEST(RegressionCalibration, TwoArmIntervalsCoverTheTruth) { expect_calibrated(run_calibration(true)); }
+TEST(RegressionCalibration, TwoArmIntervalsCoverTheTruth) {
+  expect_calibrated(run_calibration(true, hbm::Algorithm::Hmc, kReps));
+}
+
+// The Gibbs sampler, with covariates, on the same simulations (fewer: each fit costs more).
+TEST(RegressionCalibration, GibbsSingleArmIntervalsCoverTheTruth) {
+  expect_calibrated(run_calibration(false, hbm::Algorithm::Gibbs, kGibbsReps));
+}
+
+TEST(RegressionCalibration, GibbsTwoArmIntervalsCoverTheTruth) {
+  expect_calibrated(run_calibration(true, hbm::Algorithm::Gibbs, kGibbsReps));
+}
 
 }  // namespace
