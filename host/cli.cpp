@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -11,6 +12,8 @@
 #include "host/csv_reader.hpp"
 #include "host/diagnose_command.hpp"
 #include "host/input_error.hpp"
+#include "host/interrupt.hpp"
+#include "host/json_reader.hpp"
 #include "host/output_writer.hpp"
 #include "host/prior_spec.hpp"
 #include "host/run_info.hpp"
@@ -71,7 +74,76 @@ T at_least(const po::variables_map& vm, const char* name, T lo, const char* form
   return v;
 }
 
+// Options that say where and how to write, not what to compute: --replay drops them from the
+// recorded command line so that the current ones apply (--out and --threads take a value).
+bool is_output_option(const std::string& a, bool* takes_value) {
+  for (const char* o : {"--out", "--threads"}) {
+    if (a == o) return *takes_value = true;
+    if (a.rfind(std::string(o) + "=", 0) == 0) return !(*takes_value = false);
+  }
+  *takes_value = false;
+  return a == "--force" || a == "--quiet";
+}
+
+// `hbmeta fit --replay DIR/summary.json [--out NEW] [--force] [--threads T] [--quiet]`: the
+// recorded arguments (config.argv) with the current output options in place of the recorded
+// ones. Same seed, same configuration, so the same numbers.
+std::vector<std::string> replay_arguments(const std::string& summary_path, const std::vector<std::string>& current) {
+  Json cfg;
+  try {
+    cfg = Json::parse_file(summary_path)["config"];
+  } catch (const std::exception& e) {
+    throw InputError("--replay: " + summary_path + " is not a readable hbmeta summary.json (" + e.what() + ")");
+  }
+  if (!cfg.contains("argv") || !cfg["argv"].is_array())
+    throw InputError("--replay: " + summary_path +
+                     " records no command line (config.argv); it was written by an older hbmeta");
+  std::vector<std::string> out;
+  const Json& rec = cfg["argv"];
+  for (std::size_t k = 0; k < rec.size(); ++k) {
+    bool value = false;
+    if (is_output_option(rec[k].str(), &value)) {
+      k += value;
+      continue;
+    }
+    out.push_back(rec[k].str());
+  }
+  for (std::size_t k = 0; k < current.size(); ++k) {
+    if (current[k] == "--replay") {
+      ++k;
+      continue;
+    }
+    if (current[k].rfind("--replay=", 0) == 0) continue;
+    bool value = false;
+    if (!is_output_option(current[k], &value))
+      throw InputError("--replay: only --out, --force, --threads and --quiet may be given with --replay (got " +
+                       current[k] + "); the rest comes from " + summary_path);
+    out.push_back(current[k]);
+    if (value && k + 1 < current.size()) out.push_back(current[++k]);
+  }
+  return out;
+}
+
+int run_fit(int argc, char** argv);
+
+int run_fit_args(const std::vector<std::string>& args) {
+  std::vector<std::string> storage = {"fit"};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> ptrs;
+  for (auto& a : storage) ptrs.push_back(a.data());
+  return run_fit(static_cast<int>(ptrs.size()), ptrs.data());
+}
+
 int run_fit(int argc, char** argv) {
+  // --replay is handled before anything else: it rewrites the command line.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    if (args[k] == "--replay" || args[k].rfind("--replay=", 0) == 0) {
+      const std::string file = args[k] == "--replay" ? (k + 1 < args.size() ? args[k + 1] : "") : args[k].substr(9);
+      if (file.empty()) throw InputError("--replay: give the summary.json of the run to replay");
+      return run_fit_args(replay_arguments(file, args));
+    }
+  }
   po::options_description opts("hbmeta fit options");
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   opts.add_options()
@@ -114,6 +186,7 @@ int run_fit(int argc, char** argv) {
        "classical estimators beside the posterior: none, basic (FE, DL, REML, REML_knha, GLMM_ML) or all")
       ("study-draws", po::value<std::string>()->default_value("auto"),
        "per-study theta columns in draws/NAME.csv: auto (when K <= 100), yes or no")
+      ("replay", po::value<std::string>(), "re-run the fit recorded in DIR/summary.json (with --out, --force, --threads, --quiet)")
       ("force", "replace the output folder if it exists")
       ("quiet", "print nothing on success");
   po::options_description hidden;
@@ -138,6 +211,7 @@ int run_fit(int argc, char** argv) {
 
   RunInfo info;
   info.command = join_command(argc, argv);
+  info.argv.assign(argv + 1, argv + argc);
   info.input = vm["data"].as<std::string>();
   FitOptions& fo = info.options;
   fo.prior_mu = parse_prior(vm["prior-mu"].as<std::string>(), PriorRole::Location, "--prior-mu");
@@ -232,10 +306,12 @@ int run_fit(int argc, char** argv) {
               << "; device cpu, " << info.threads << " thread(s), " << fo.sampler.chains << " chains x "
               << fo.sampler.draws << " draws (" << fo.sampler.warmup << " warmup), seed " << fo.sampler.seed
               << "\n\n";
+  install_interrupt_handlers();
   ThreadPool pool(info.threads);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<OutcomeResult> results;
   for (const auto& o : outcomes) {
+    throw_if_interrupted();
     results.push_back(fit_outcome(o, fo, pool));
     if (!quiet) std::cout << text_report(results.back()) << "\n" << std::flush;
   }
@@ -271,6 +347,10 @@ int cli_main(int argc, char** argv) {
   } catch (const InputError& e) {
     std::cerr << "hbmeta: " << e.what() << "\n";
     return 2;
+  } catch (const Interrupted& e) {
+    std::cerr << "hbmeta: interrupted by " << (e.signal == SIGTERM ? "SIGTERM" : "SIGINT")
+              << "; stopped without writing: an existing output folder is left as it was\n";
+    return 128 + e.signal;
   } catch (const std::exception& e) {
     std::cerr << "hbmeta: internal error: " << e.what() << "\n";
     return 1;

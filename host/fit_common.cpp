@@ -129,7 +129,7 @@ void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes
          "(the chain stayed where it was): the posterior may be biased; check the data for extreme counts");
   else if (d.divergences > 0)
     warn(std::to_string(d.divergences) + " divergent transitions after warmup: the posterior may be "
-         "biased; increase --warmup or use a more informative tau prior");
+         "biased; rerun with a smaller step size (--target-accept 0.9 or 0.95), or use a more informative tau prior");
   if (d.max_rhat > 1.01)
     warn("max R-hat " + format_number(d.max_rhat, 4) + " > 1.01: chains have not mixed; run longer (--draws, --warmup)");
   for (const char* name : {"mu", "tau"}) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "host/hmc_sampler.hpp"
+#include "host/interrupt.hpp"
 #include "host/sampler_config.hpp"
 #include "host/thread_pool.hpp"
 #include "models/philox.hpp"
@@ -52,6 +53,7 @@ HmcRun sample_gibbs(Problem& prob, const SamplerConfig& cfg, std::uint32_t strea
     prob.initial_gibbs_state(init, s.data());
     last_good = s;
     for (int it = 0; it < W + cfg.draws; ++it) {
+      if (interrupt_requested()) return;  // the caller throws after the pool returns
       RngStream rng(cfg.seed, stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), RngPurpose::Gibbs);
       g.sweep(s.data(), scratch.data(), rng);
       bool finite = true;
@@ -67,6 +69,7 @@ HmcRun sample_gibbs(Problem& prob, const SamplerConfig& cfg, std::uint32_t strea
       prob.gibbs_outputs(s.data(), &out.outputs[idx * R]);
     }
   });
+  throw_if_interrupted();
   for (int c = 0; c < C; ++c) out.warmup_divergences += warmup_bad[c];
   for (int b = 0; b < prob.n_blocks(); ++b) out.centred.push_back(prob.block(b).centred);
   return out;

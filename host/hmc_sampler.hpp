@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/interrupt.hpp"
 #include "host/sampler_config.hpp"
 #include "host/thread_pool.hpp"
 #include "host/warmup_adaptation.hpp"
@@ -167,6 +168,7 @@ HmcRun sample_hmc(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream,
 
   // ---- warmup: all chains step together and share their adaptation --------------------
   for (int it = 0; it < W; ++it) {
+    throw_if_interrupted();
     const double h = halton_base2(static_cast<std::uint64_t>(it) + 1);
     const int L = steps_at(it, traj.T(), eps);
 
@@ -264,6 +266,7 @@ HmcRun sample_hmc(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream,
     double* qc = &q[c * D];
     HmcWork w{&p_buf[c * D], &qp_buf[c * D], &gp_buf[c * D]};
     for (int t = 0; t < cfg.draws; ++t) {
+      if (interrupt_requested()) return;  // the caller throws after the pool returns
       const int it = W + t;
       const int L = steps_at(it, out.trajectory_length, eps);
       const HmcStepInfo inf = hmc_transition(prob.model(), qc, &g[c * D], lp[c], inv_metric.data(), eps, L, cfg.seed,
@@ -276,6 +279,7 @@ HmcRun sample_hmc(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream,
       out.n_steps[idx] = L;
     }
   });
+  throw_if_interrupted();
   out.inv_metric = inv_metric;
   for (int b = 0; b < B; ++b) out.centred.push_back(prob.block(b).centred);
   return out;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "host/input_error.hpp"
+#include "host/interrupt.hpp"
 #include "host/json_writer.hpp"
 #include "host/prior_spec.hpp"
 #include "models/logistic.hpp"
@@ -97,6 +98,9 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   j.value("device", info.device);
   j.begin_object("config");
   j.value("input", info.input);
+  j.begin_array("argv");
+  for (const auto& a : info.argv) j.value("", a);
+  j.end_array();
   j.value("sampler", info.options.sampler.algorithm == Algorithm::Gibbs ? "gibbs" : "hmc");
   j.value("chains", info.options.sampler.chains);
   j.value("warmup", info.options.sampler.warmup);
@@ -286,6 +290,7 @@ void write_outputs(const std::string& dir, bool force, const RunInfo& info,
       if (used[base]++ > 0) base += "_" + std::to_string(used[base]);
       write_file(tmp / "draws" / (base + ".csv"), draws_csv(r));
     }
+    throw_if_interrupted();  // last chance to stop without touching the target
     if (fs::exists(target)) {
       const fs::path old = parent / (target.filename().string() + ".hbmeta-old-" + std::to_string(::getpid()));
       fs::rename(target, old);

@@ -10,6 +10,7 @@ namespace hbm {
 struct RunInfo {
   std::string version = HBMETA_VERSION;
   std::string command;  // the command line as typed
+  std::vector<std::string> argv;  // the arguments after `fit`, for --replay
   std::string input;    // data file path
   std::string device = "cpu";
   int threads = 1;

@@ -71,16 +71,19 @@ struct SingleArmGibbs {
       }
     }
 
-    // Shift (mu, theta_1..K) together by c (models/gibbs_updates.hpp).
-    double z, unused;
-    rng.normal2(z, unused);
-    const double c = z * shift_scale(rng);
-    double d;
-    double log_ratio = prior_lpdf_grad(prior_mu, s[0] + c, &d) - prior_lpdf_grad(prior_mu, s[0], &d);
-    for (int i = 0; i < K; ++i) log_ratio += binomial_loglik(y[i], n[i], theta[i] + c) - binomial_loglik(y[i], n[i], theta[i]);
-    if (metropolis_accept(log_ratio, rng)) {
-      s[0] += c;
-      for (int i = 0; i < K; ++i) theta[i] += c;
+    // Shift (mu, theta_1..K) together by c, three times (models/gibbs_updates.hpp).
+    for (int rep = 0; rep < 3; ++rep) {
+      double z, unused;
+      rng.normal2(z, unused);
+      const double c = z * shift_scale(rng);
+      double d;
+      double log_ratio = prior_lpdf_grad(prior_mu, s[0] + c, &d) - prior_lpdf_grad(prior_mu, s[0], &d);
+      for (int i = 0; i < K; ++i)
+        log_ratio += binomial_loglik(y[i], n[i], theta[i] + c) - binomial_loglik(y[i], n[i], theta[i]);
+      if (metropolis_accept(log_ratio, rng)) {
+        s[0] += c;
+        for (int i = 0; i < K; ++i) theta[i] += c;
+      }
     }
   }
 };

@@ -193,11 +193,12 @@ HBM_HD void update_block_noncentred(const EffectBlockPriors& b, double* e, const
 // one-at-a-time conditional updates crawl along it (Johndrow et al. 2019 describe this for
 // Pólya-Gamma samplers with imbalanced data). A Metropolis step that shifts a whole block and
 // its mean by the same c leaves every e_i - m_i unchanged, so only the likelihood and the
-// mean's prior enter the ratio; c ~ N(0, h^2) with h drawn from a fixed set of scales, a
+// mean's prior enter the ratio; c ~ N(0, h^2) with h drawn from a fixed set of scales (0.1 to
+// 10: the long flat tails of mu when all or no events are seen need the large ones), a
 // symmetric proposal whatever the state. Returns the accepted shift (0 when rejected).
 HBM_HD double shift_scale(RngStream& rng) {
   const double u = rng.uniform();
-  return u < 1.0 / 3 ? 0.1 : (u < 2.0 / 3 ? 0.5 : 2.5);
+  return u < 0.3 ? 0.1 : (u < 0.6 ? 0.5 : (u < 0.85 ? 2.5 : 10.0));
 }
 
 // log binomial likelihood of y events of n at logit t.

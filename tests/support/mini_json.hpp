@@ -1,49 +1,7 @@
-// Minimal JSON reader for tests (recursive descent): null, booleans, numbers (also the
-// non-standard NaN / Infinity / -Infinity that Python's json module writes), strings (with
-// escapes, \u including surrogate pairs, to UTF-8), arrays and objects (key order kept).
-// Lookups throw std::runtime_error with the offending key/index, so a test fails clearly.
+// The tests read JSON with the project's reader (host/json_reader.hpp).
 #pragma once
-#include <cstddef>
-#include <string>
-#include <vector>
+#include "host/json_reader.hpp"
 
 namespace hbm::test {
-
-class Json {
- public:
-  enum class Type { Null, Bool, Number, String, Array, Object };
-
-  Json() = default;
-  static Json parse(const std::string& text);
-  static Json parse_file(const std::string& path);
-
-  Type type() const { return type_; }
-  bool is_null() const { return type_ == Type::Null; }
-  bool is_number() const { return type_ == Type::Number; }
-  bool is_string() const { return type_ == Type::String; }
-  bool is_array() const { return type_ == Type::Array; }
-  bool is_object() const { return type_ == Type::Object; }
-
-  // Object member (throws if not an object or the key is missing).
-  const Json& operator[](const std::string& key) const;
-  // Array element (throws if not an array or out of range).
-  const Json& operator[](std::size_t index) const;
-  bool contains(const std::string& key) const;
-  const std::vector<std::string>& keys() const { return keys_; }  // object keys, in file order
-
-  double num() const;
-  const std::string& str() const;
-  bool boolean() const;
-  std::size_t size() const;  // elements of an array / members of an object
-
- private:
-  friend class JsonParser;
-  Type type_ = Type::Null;
-  bool bool_ = false;
-  double num_ = 0.0;
-  std::string str_;
-  std::vector<Json> items_;         // array elements or object values
-  std::vector<std::string> keys_;   // object keys (parallel to items_)
-};
-
+using Json = hbm::Json;
 }  // namespace hbm::test

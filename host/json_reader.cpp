@@ -1,4 +1,4 @@
-#include "support/mini_json.hpp"
+#include "host/json_reader.hpp"
 
 #include <charconv>
 #include <fstream>
@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace hbm::test {
+namespace hbm {
 
 class JsonParser {
  public:
@@ -283,4 +283,4 @@ std::size_t Json::size() const {
   return items_.size();
 }
 
-}  // namespace hbm::test
+}  // namespace hbm
