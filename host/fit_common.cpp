@@ -109,7 +109,7 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
   for (const auto& s : r.studies) track(s.theta);
 }
 
-void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P) {
+void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P, const Prior& prior_tau) {
   auto warn = [&](const std::string& w) { r.warnings.push_back(w); };
   const int K = r.k;
   if (K == 1)
@@ -118,6 +118,17 @@ void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes
   else if (K < 5)
     warn("only " + std::to_string(K) + " studies: the posterior of tau and the prediction interval "
          "depend strongly on the tau prior; report a sensitivity analysis over priors");
+  // Prior-to-posterior contraction of tau, 1 - var(post) / var(prior): below 0.1 the data have
+  // barely narrowed the tau prior (K = 1 has its own warning above).
+  const ParamSummary* tau = r.find("tau");
+  const double psd = prior_sd(prior_tau);
+  if (K > 1 && tau && std::isfinite(psd) && psd > 0) {
+    const double contraction = 1.0 - (tau->sd * tau->sd) / (psd * psd);
+    if (contraction < 0.1)
+      warn("the data barely update tau (posterior sd " + format_number(tau->sd, 3) + " vs prior sd " +
+           format_number(psd, 3) + "): the heterogeneity and the prediction interval reflect the tau prior; "
+           "report a sensitivity analysis over priors");
+  }
   for (const auto& n : notes) warn(n);
   if (P > 0 && K <= P + 1)
     warn(std::to_string(P) + " regression coefficient(s) from " + std::to_string(K) +

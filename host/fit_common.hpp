@@ -36,8 +36,9 @@ void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double 
 // parameters (predictive counts excluded) and the study effects.
 void fill_diagnostics(OutcomeResult& r, const HmcRun& run);
 
-// Warnings about few studies, divergences, R-hat and ESS, and the data's notes.
-void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P);
+// Warnings about few studies, a tau posterior the data barely moved from its prior,
+// divergences, R-hat and ESS, and the data's notes.
+void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P, const Prior& prior_tau);
 
 // The new clinic's effect, draw by draw: fitted = mu + x_new' beta (beta in run outputs
 // 2..2+P) and theta_new = fitted + tau z, z from the Predictive stream of (seed, outcome stream,

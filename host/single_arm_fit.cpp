@@ -98,7 +98,7 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
   }
 
   // ---- warnings ----------------------------------------------------------------------
-  add_common_warnings(r, data.notes, P);
+  add_common_warnings(r, data.notes, P, opt.prior_tau);
   bool all_zero = true, all_full = true;
   for (const auto& s : data.studies) {
     all_zero = all_zero && s.events == 0;

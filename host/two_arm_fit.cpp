@@ -136,7 +136,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
   }
 
   // ---- warnings ----------------------------------------------------------------------
-  add_common_warnings(r, data.notes, P);
+  add_common_warnings(r, data.notes, P, opt.prior_tau);
   if (all_events == 0)
     r.warnings.push_back("no study has an event in either arm: the odds ratio is not identified by the data; its "
                          "posterior is set by the priors of mu, tau and the baselines, not by evidence");

@@ -85,6 +85,31 @@ inline double prior_log_normaliser(const Prior& p) {
   return 0.0;
 }
 
+// Standard deviation of a scale prior (infinite for half-Cauchy and half-t with nu <= 2): how
+// much the data must narrow tau before they, not the prior, decide it.
+inline double prior_sd(const Prior& p) {
+  const double pi = 3.14159265358979323846;
+  switch (p.kind) {
+    case PriorKind::Normal: return p.b;
+    case PriorKind::HalfNormal: return p.b * std::sqrt(1.0 - 2.0 / pi);
+    case PriorKind::HalfCauchy: return INFINITY;
+    case PriorKind::HalfT: {
+      const double nu = p.a;
+      if (nu <= 2.0) return INFINITY;
+      // E[t^2] = s^2 nu / (nu - 2); E[t] = 2 s sqrt(nu / pi) Gamma((nu+1)/2) / (Gamma(nu/2) (nu - 1)).
+      const double m1 = 2.0 * p.b * std::sqrt(nu / pi) *
+                        std::exp(std::lgamma(0.5 * (nu + 1.0)) - std::lgamma(0.5 * nu)) / (nu - 1.0);
+      return std::sqrt(p.b * p.b * nu / (nu - 2.0) - m1 * m1);
+    }
+    case PriorKind::Uniform: return p.b / std::sqrt(12.0);
+    case PriorKind::LogNormal: {
+      const double v = p.b * p.b;
+      return std::sqrt((std::exp(v) - 1.0) * std::exp(2.0 * p.a + v));
+    }
+  }
+  return INFINITY;
+}
+
 struct TauTransform {
   double tau;       // constrained value
   double dtau_ds;   // d tau / d s

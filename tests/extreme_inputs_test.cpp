@@ -114,7 +114,7 @@ INSTANTIATE_TEST_SUITE_P(
             ExtremeCase{"n_1e9", {300000000, 310000000, 295000000, 302000000},
                         {1000000000, 1000000000, 1000000000, 1000000000}, kHalfNormal1, "only 4 studies"},
             ExtremeCase{"tiny_tau_prior", {3, 8, 12, 5, 9, 15}, {40, 52, 61, 35, 70, 80},
-                        {hbm::PriorKind::HalfNormal, 0, 0.01}, ""},
+                        {hbm::PriorKind::HalfNormal, 0, 0.01}, "the data barely update tau"},
             // With the default target 0.8 this prior gives HMC divergences at this seed (the
             // non-centred funnel at large tau); hbmeta then says to raise --target-accept, which
             // is what this case does (HugeTauPriorWarnsWithTheRemedy checks the warning).
