@@ -574,3 +574,18 @@ TEST_F(CsvReader, TwoArmErrorsNameTheArm) {
             path() + ":2: row fills both the single-arm columns (events, total) and the two-arm columns (events_t, "
                      "total_t, events_c, total_c); fill one set and leave the other empty");
 }
+
+// 100,000 studies in one outcome (and a second outcome after them): read completely, in order,
+// with the right line numbers, quickly (the reader is linear; no timing is asserted here).
+TEST_F(CsvReader, ReadsOneHundredThousandStudies) {
+  std::string content = kHeader;
+  for (int i = 0; i < 100000; ++i) content += "big,s" + std::to_string(i) + "," + std::to_string(i % 50) + ",50\n";
+  content += "small,a,1,2\n";
+  const auto out = hbm::read_outcomes(write(content));
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out[0].studies.size(), 100000u);
+  EXPECT_EQ(out[0].studies[99999].name, "s99999");
+  EXPECT_EQ(out[0].studies[99999].events, 99999 % 50);
+  EXPECT_EQ(out[0].studies[99999].line, 100001);
+  EXPECT_EQ(out[1].studies[0].line, 100002);
+}
