@@ -1,5 +1,7 @@
 #include "host/fit_common.hpp"
 
+#include "host/diagnose_command.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -89,6 +91,11 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
     d.mean_accept_prob += run.accept_prob[idx];
   }
   d.mean_leapfrog_steps /= static_cast<double>(N);
+  if (d.sampler == "hmc" && run.draws > 1)
+    for (int c = 0; c < run.chains; ++c) {
+      const double e = ebfmi(&run.energy[static_cast<std::size_t>(c) * run.draws], run.draws);
+      if (std::isfinite(e) && !(e >= d.min_ebfmi)) d.min_ebfmi = e;
+    }
   d.mean_accept_prob /= static_cast<double>(N);
   d.warmup_divergences = run.warmup_divergences;
   d.step_size = run.step_size;
@@ -141,6 +148,9 @@ void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes
   else if (d.divergences > 0)
     warn(std::to_string(d.divergences) + " divergent transitions after warmup: the posterior may be "
          "biased; rerun with a smaller step size (--target-accept 0.9 or 0.95), or use a more informative tau prior");
+  if (d.min_ebfmi < 0.3)
+    warn("E-BFMI " + format_number(d.min_ebfmi, 3) + " < 0.3 in at least one chain: momentum resampling explores "
+         "the energy poorly (heavy tails or a funnel); the posterior may be incompletely explored");
   if (d.max_rhat > 1.01)
     warn("max R-hat " + format_number(d.max_rhat, 4) + " > 1.01: chains have not mixed; run longer (--draws, --warmup)");
   for (const char* name : {"mu", "tau"}) {

@@ -1,6 +1,7 @@
 // Everything hbmeta reports about one fitted outcome: what the writers (summary.json,
 // summary.csv, draws, stdout table) read. Built by host/single_arm_fit.cpp.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ struct RunDiagnostics {
   double step_size = 0, trajectory_length = 0;
   double mean_leapfrog_steps = 0, mean_accept_prob = 0;
   double max_rhat = 0, min_ess_bulk = 0, min_ess_tail = 0;
+  double min_ebfmi = NAN;     // HMC: smallest E-BFMI over the chains (Betancourt 2016); NaN for Gibbs
   int centred_studies = 0;    // study effects (theta or delta) in the centred parametrisation
   int centred_baselines = -1;  // two-arm random baselines: alpha_i centred; -1 = not applicable
 };

@@ -170,6 +170,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.value("step_size", d.step_size).value("trajectory_length", d.trajectory_length);
     j.value("mean_leapfrog_steps", d.mean_leapfrog_steps).value("mean_accept_prob", d.mean_accept_prob);
     j.value("max_rhat", d.max_rhat).value("min_ess_bulk", d.min_ess_bulk).value("min_ess_tail", d.min_ess_tail);
+    j.value("min_ebfmi", d.min_ebfmi);
     j.value("centred_studies", d.centred_studies);
     if (d.centred_baselines >= 0) j.value("centred_baselines", d.centred_baselines);
     j.end_object();

@@ -127,9 +127,9 @@ std::string text_report(const OutcomeResult& r) {
   else
     std::snprintf(diag, sizeof diag,
                   "  chains %d x %d draws | divergences %lld | step size %.3g | trajectory %.3g (%.1f steps) | "
-                  "centred studies %d/%d\n",
+                  "E-BFMI min %.2f | centred studies %d/%d\n",
                   r.chains, r.draws, d.divergences, d.step_size, d.trajectory_length, d.mean_leapfrog_steps,
-                  d.centred_studies, r.k);
+                  d.min_ebfmi, d.centred_studies, r.k);
   out += diag;
   out += comparison_table(r);
   for (const auto& w : r.warnings) out += "  warning: " + w + "\n";

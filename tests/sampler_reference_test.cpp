@@ -59,6 +59,9 @@ TEST_P(SamplerMatchesQuadrature, PosteriorSummariesWithinMcse) {
 
   EXPECT_EQ(r.diagnostics.divergences, 0);
   EXPECT_LT(r.diagnostics.max_rhat, 1.01);
+  // E-BFMI (HMC only; Gibbs has no energy): well above Betancourt's 0.3 on these posteriors.
+  if (rc.algorithm == hbm::Algorithm::Hmc) EXPECT_GT(r.diagnostics.min_ebfmi, 0.3);
+  else EXPECT_TRUE(std::isnan(r.diagnostics.min_ebfmi));
 
   auto check = [&](const char* param, const char* ref_key, bool has_mean, bool has_sd, double ref_sd) {
     const hbm::ParamSummary* s = r.find(param);
