@@ -15,6 +15,7 @@
 #include "host/interrupt.hpp"
 #include "host/json_reader.hpp"
 #include "host/output_writer.hpp"
+#include "host/progress.hpp"
 #include "host/prior_spec.hpp"
 #include "host/run_info.hpp"
 #include "host/outcome_fit.hpp"
@@ -310,9 +311,16 @@ int run_fit(int argc, char** argv) {
   ThreadPool pool(info.threads);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<OutcomeResult> results;
-  for (const auto& o : outcomes) {
+  // Progress on stderr for long runs, only on a terminal: chain-iterations of all outcomes.
+  Progress progress(static_cast<double>(outcomes.size()) * fo.sampler.chains * (fo.sampler.warmup + fo.sampler.draws),
+                    !quiet && Progress::stderr_is_terminal());
+  if (progress.enabled()) fo.sampler.progress = &progress;
+  for (std::size_t k = 0; k < outcomes.size(); ++k) {
+    const auto& o = outcomes[k];
     throw_if_interrupted();
+    progress.set_label("outcome " + std::to_string(k + 1) + "/" + std::to_string(outcomes.size()) + ": " + o.name);
     results.push_back(fit_outcome(o, fo, pool));
+    progress.clear_line();
     if (!quiet) std::cout << text_report(results.back()) << "\n" << std::flush;
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

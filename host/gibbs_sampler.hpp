@@ -18,6 +18,7 @@
 
 #include "host/hmc_sampler.hpp"
 #include "host/interrupt.hpp"
+#include "host/progress.hpp"
 #include "host/sampler_config.hpp"
 #include "host/thread_pool.hpp"
 #include "models/philox.hpp"
@@ -56,6 +57,7 @@ HmcRun sample_gibbs(Problem& prob, const SamplerConfig& cfg, std::uint32_t strea
       if (interrupt_requested()) return;  // the caller throws after the pool returns
       RngStream rng(cfg.seed, stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), RngPurpose::Gibbs);
       g.sweep(s.data(), scratch.data(), rng);
+      if (cfg.progress && (it & 15) == 15) cfg.progress->advance(16);
       bool finite = true;
       for (double v : s) finite = finite && std::isfinite(v);
       if (!finite) s = last_good;  // keep the chain on its last finite state, and count the event

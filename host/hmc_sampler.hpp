@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "host/interrupt.hpp"
+#include "host/progress.hpp"
 #include "host/sampler_config.hpp"
 #include "host/thread_pool.hpp"
 #include "host/warmup_adaptation.hpp"
@@ -190,6 +191,7 @@ HmcRun sample_hmc(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream,
         v1[c * D + j] = sd * p_buf[c * D + j];
       }
     }
+    if (cfg.progress) cfg.progress->advance(C);
     eps = step.update(acc);
     traj.update(C, D, x0, x1, v1, acc, h);
     traj.clamp(eps, cfg.max_steps * eps);
@@ -277,6 +279,7 @@ HmcRun sample_hmc(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream,
       out.energy[idx] = inf.energy;
       out.divergent[idx] = inf.divergent;
       out.n_steps[idx] = L;
+      if (cfg.progress && (t & 15) == 15) cfg.progress->advance(16);
     }
   });
   throw_if_interrupted();

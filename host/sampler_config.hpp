@@ -4,6 +4,8 @@
 
 namespace hbm {
 
+class Progress;  // host/progress.hpp
+
 // How study-level random effects are parametrised: chosen per study during warmup (the
 // default), or forced for every study.
 enum class Parametrisation { Auto, Centred, NonCentred };
@@ -21,6 +23,7 @@ struct SamplerConfig {
   double target_accept = 0.8;  // target for the harmonic mean of acceptance across chains
   std::uint64_t seed = 20251121;
   Parametrisation parametrisation = Parametrisation::Auto;
+  Progress* progress = nullptr;  // optional: told of every chain-iteration done (never changes results)
 };
 
 }  // namespace hbm

@@ -89,3 +89,23 @@ TEST(CliReliability, ReplayFromSummaryJsonGivesTheSameNumbers) {
   EXPECT_FALSE(fs::exists(dir / "d"));
   fs::remove_all(dir);
 }
+
+// A progress bar with an ETA on stderr when stderr is a terminal (run under script(1) for a
+// pseudo-terminal), and nothing on stderr when it is not.
+TEST(CliReliability, ProgressBarOnlyOnATerminal) {
+  const auto dir = hbm::test::fresh_temp_dir("progress");
+  const std::string fit = std::string(HBMETA_BINARY) + " fit " + kFixtures + "/reference/pritz1997.csv --force --draws 6000 --frequentist none --out ";
+  auto piped = run_hbmeta("fit " + kFixtures + "/reference/pritz1997.csv --out " + (dir / "a").string() +
+                          " --draws 6000 --frequentist none");
+  ASSERT_EQ(piped.status, 0) << piped.err;
+  EXPECT_TRUE(piped.err.empty()) << piped.err;
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script(1) not installed";
+  const fs::path log = dir / "tty.log";
+  const std::string cmd = "script -qec \"" + fit + (dir / "b").string() + "\" /dev/null > " + log.string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string tty = read_text(log);
+  EXPECT_NE(tty.find("ETA"), std::string::npos) << tty.substr(0, 400);
+  EXPECT_NE(tty.find("outcome 1/1: pritz1997"), std::string::npos);
+  EXPECT_NE(tty.find("pooled rate"), std::string::npos);  // the report still comes through
+  fs::remove_all(dir);
+}
