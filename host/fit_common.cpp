@@ -85,6 +85,10 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
   const std::size_t N = static_cast<std::size_t>(run.chains) * run.draws;
   RunDiagnostics& d = r.diagnostics;
   d.sampler = run.sampler;
+  r.sample_accept_prob = run.accept_prob;
+  r.sample_energy = run.energy;
+  r.sample_divergent = run.divergent;
+  r.sample_n_steps = run.n_steps;
   for (std::size_t idx = 0; idx < N; ++idx) {
     d.divergences += run.divergent[idx];
     d.mean_leapfrog_steps += run.n_steps[idx];

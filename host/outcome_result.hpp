@@ -58,6 +58,10 @@ struct OutcomeResult {
   bool has_regression = false;
   freq::RegressionResult regression;
 
+  // Per-draw sampler statistics (chain-major), for the NetCDF sample_stats group.
+  std::vector<double> sample_accept_prob, sample_energy;
+  std::vector<int> sample_divergent, sample_n_steps;
+
   // Draws for DIR/draws/NAME.csv: column names and chain-major columns (chains x draws each).
   int chains = 0, draws = 0;
   std::vector<std::string> draw_names;

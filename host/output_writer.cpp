@@ -10,6 +10,7 @@
 #include "host/input_error.hpp"
 #include "host/interrupt.hpp"
 #include "host/json_writer.hpp"
+#include "host/netcdf_writer.hpp"
 #include "host/prior_spec.hpp"
 #include "models/logistic.hpp"
 
@@ -283,6 +284,7 @@ void write_outputs(const std::string& dir, bool force, const RunInfo& info,
   fs::remove_all(tmp);
   try {
     fs::create_directories(tmp / "draws");
+    fs::create_directories(tmp / "netcdf");
     write_file(tmp / "summary.json", summary_json(info, results));
     write_file(tmp / "summary.csv", summary_csv(results));
     std::map<std::string, int> used;
@@ -290,6 +292,7 @@ void write_outputs(const std::string& dir, bool force, const RunInfo& info,
       std::string base = safe_file_name(r.name);
       if (used[base]++ > 0) base += "_" + std::to_string(used[base]);
       write_file(tmp / "draws" / (base + ".csv"), draws_csv(r));
+      write_netcdf((tmp / "netcdf" / (base + ".nc")).string(), r);
     }
     throw_if_interrupted();  // last chance to stop without touching the target
     if (fs::exists(target)) {

@@ -1,0 +1,98 @@
+// DIR/netcdf/NAME.nc round trip: written by `hbmeta fit`, read back by xarray (python3-xarray +
+// python3-netcdf4 under Debian's /usr/bin/python3, as ArviZ reads InferenceData), and compared with the draws CSV and the
+// input counts: groups, dimensions, variable names and values.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "support/cli_runner.hpp"
+#include "support/mini_json.hpp"
+
+namespace fs = std::filesystem;
+using hbm::test::Json;
+
+namespace {
+
+std::string capture(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+// Row `row` (0-based, after the header), column `name` of a CSV file.
+double csv_value(const std::string& csv, const std::string& name, std::size_t row) {
+  std::istringstream in(csv);
+  std::string line, f;
+  std::getline(in, line);
+  std::stringstream hs(line);
+  std::size_t col = 0, found = std::string::npos;
+  for (; std::getline(hs, f, ','); ++col)
+    if (f == name) found = col;
+  for (std::size_t r = 0; r <= row; ++r) std::getline(in, line);
+  std::stringstream ls(line);
+  for (std::size_t c = 0; c <= found; ++c) std::getline(ls, f, ',');
+  return std::stod(f);
+}
+
+}  // namespace
+
+TEST(NetCdf, XarrayReadsTheInferenceDataLayout) {
+  if (std::system("/usr/bin/python3 -c 'import xarray, netCDF4' >/dev/null 2>&1") != 0)
+    GTEST_FAIL() << "python3-xarray and python3-netcdf4 are needed (scripts/install_deps.sh installs them)";
+  const auto dir = hbm::test::fresh_temp_dir("netcdf");
+  for (const char* data : {"reference/bcg.csv", "reference/pritz1997.csv"}) {
+    auto r = hbm::test::run_hbmeta("fit " + std::string(HBMETA_FIXTURES) + "/" + data + " --out " +
+                                   (dir / "o").string() + " --force --chains 3 --warmup 100 --draws 50 --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  // pritz1997 is the last fit in dir/o.
+  const fs::path nc = dir / "o" / "netcdf" / "pritz1997.nc";
+  ASSERT_TRUE(fs::exists(nc));
+  const std::string script = std::string(HBMETA_SOURCE_DIR) + "/tests/support/netcdf_roundtrip.py";
+  const std::string json = capture("/usr/bin/python3 " + script + " " + nc.string() + " 2>&1");
+  const Json j = Json::parse(json);
+  EXPECT_EQ(j["posterior"]["dims"]["chain"].num(), 3);
+  EXPECT_EQ(j["posterior"]["dims"]["draw"].num(), 50);
+  EXPECT_EQ(j["posterior"]["dims"]["study"].num(), 14);
+  EXPECT_EQ(j["sample_stats"]["dims"]["draw"].num(), 50);
+  EXPECT_EQ(j["observed_data"]["dims"]["study"].num(), 14);
+  std::vector<std::string> post_vars;
+  for (std::size_t k = 0; k < j["posterior"]["vars"].size(); ++k) post_vars.push_back(j["posterior"]["vars"][k].str());
+  for (const char* v : {"mu", "tau", "theta", "theta_new", "p_pooled", "p_new"})
+    EXPECT_NE(std::find(post_vars.begin(), post_vars.end(), v), post_vars.end()) << v;
+  std::vector<std::string> stat_vars;
+  for (std::size_t k = 0; k < j["sample_stats"]["vars"].size(); ++k) stat_vars.push_back(j["sample_stats"]["vars"][k].str());
+  for (const char* v : {"diverging", "energy", "acceptance_rate", "n_steps"})
+    EXPECT_NE(std::find(stat_vars.begin(), stat_vars.end(), v), stat_vars.end()) << v;
+
+  // Values: the same numbers as the draws CSV (chain-major rows: chain 1 draws 1..50, chain 2, ...).
+  const std::string csv = hbm::test::read_text(dir / "o" / "draws" / "pritz1997.csv");
+  EXPECT_DOUBLE_EQ(j["mu_c0_d0"].num(), csv_value(csv, "mu", 0));
+  EXPECT_DOUBLE_EQ(j["mu_last"].num(), csv_value(csv, "mu", 3 * 50 - 1));
+  EXPECT_DOUBLE_EQ(j["theta_c1_d2_s3"].num(), csv_value(csv, "theta[4]", 50 + 2));
+  EXPECT_EQ(j["chain_coord"][2].num(), 2);
+  const Json& obs = j["observed"];
+  EXPECT_EQ(obs["events"].size(), 14u);
+  EXPECT_EQ(obs["total"].size(), 14u);
+
+  // Two-arm: the observed counts of both arms.
+  const std::string json2 = capture("/usr/bin/python3 " + script + " " + (dir / "o" / "netcdf" / "bcg.nc").string() + " 2>&1");
+  // bcg was replaced by the pritz1997 run (--force): only pritz1997's files remain.
+  EXPECT_FALSE(fs::exists(dir / "o" / "netcdf" / "bcg.nc")) << json2;
+  auto two = hbm::test::run_hbmeta("fit " + std::string(HBMETA_FIXTURES) + "/reference/bcg.csv --out " +
+                                   (dir / "b").string() + " --chains 2 --warmup 50 --draws 20 --quiet --sampler gibbs");
+  ASSERT_EQ(two.status, 0) << two.err;
+  const Json j2 = Json::parse(capture("/usr/bin/python3 " + script + " " + (dir / "b" / "netcdf" / "bcg.nc").string() + " 2>&1"));
+  EXPECT_EQ(j2["observed"]["events_t"][0].num(), 4);
+  EXPECT_EQ(j2["observed"]["total_c"][0].num(), 139);
+  EXPECT_EQ(j2["posterior"]["dims"]["study"].num(), 13);
+  fs::remove_all(dir);
+}
