@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "host/csv_reader.hpp"
 #include "host/diagnose_command.hpp"
+#include "host/html_report.hpp"
 #include "host/input_error.hpp"
 #include "host/interrupt.hpp"
 #include "host/json_reader.hpp"
@@ -33,6 +35,7 @@ const char* kUsage =
     "                 [--baseline independent|random] [--baseline-rate P0] [--force]\n"
     "                 (all options: hbmeta fit --help)\n"
     "       hbmeta diagnose DRAWS.csv... [--json] [--superchains K]\n"
+    "       hbmeta report DIR [--threshold T]     (DIR: an hbmeta fit output folder)\n"
     "       hbmeta --help | --version\n";
 
 std::string join_command(int argc, char** argv) {
@@ -189,6 +192,8 @@ int run_fit(int argc, char** argv) {
        "per-study theta columns in draws/NAME.csv: auto (when K <= 100), yes or no")
       ("replay", po::value<std::string>(), "re-run the fit recorded in DIR/summary.json (with --out, --force, --threads, --quiet)")
       ("force", "replace the output folder if it exists")
+      ("report", "also write DIR/report.html (plots, tables, diagnostics) and DIR/figures/*.svg")
+      ("threshold", po::value<double>(), "with --report: show P(rate, or OR, at a new clinic > T)")
       ("quiet", "print nothing on success");
   po::options_description hidden;
   hidden.add_options()("data", po::value<std::string>(), "input CSV");
@@ -324,10 +329,44 @@ int run_fit(int argc, char** argv) {
     if (!quiet) std::cout << text_report(results.back()) << "\n" << std::flush;
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_outputs(out_dir, vm.count("force") > 0, info, results);
+  const bool report = vm.count("report") > 0;
+  const double threshold = vm.count("threshold") ? vm["threshold"].as<double>() : NAN;
+  write_outputs(out_dir, vm.count("force") > 0, info, results, [&](const std::string& folder) {
+    if (report) write_html_report(folder, threshold);
+  });
   if (!quiet)
     std::cout << "outputs: " << out_dir << "/summary.json, " << out_dir << "/summary.csv, " << out_dir
-              << "/draws/ (" << info.seconds << " s)\n";
+              << "/draws/, " << out_dir << "/netcdf/" << (report ? ", " + out_dir + "/report.html" : std::string())
+              << " (" << info.seconds << " s)\n";
+  return 0;
+}
+
+// `hbmeta report DIR [--threshold T]`: the HTML report of an existing output folder.
+int run_report(int argc, char** argv) {
+  po::options_description opts("hbmeta report options");
+  opts.add_options()("help,h", "show this help")(
+      "threshold", po::value<double>(), "show P(rate, or OR, at a new clinic > T)");
+  po::options_description hidden;
+  hidden.add_options()("dir", po::value<std::string>(), "output folder");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string(e.what()) + "\n" + kUsage);
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: hbmeta report DIR [--threshold T]\n" << opts;
+    return 0;
+  }
+  if (!vm.count("dir")) throw InputError(std::string("report: missing the output folder\n") + kUsage);
+  const std::string dir = vm["dir"].as<std::string>();
+  write_html_report(dir, vm.count("threshold") ? vm["threshold"].as<double>() : NAN);
+  std::cout << "report: " << dir << "/report.html, figures in " << dir << "/figures/\n";
   return 0;
 }
 
@@ -350,6 +389,7 @@ int cli_main(int argc, char** argv) {
     }
     if (cmd == "fit") return run_fit(argc - 1, argv + 1);
     if (cmd == "diagnose") return run_diagnose(argc - 1, argv + 1);
+    if (cmd == "report") return run_report(argc - 1, argv + 1);
     std::cerr << "hbmeta: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
   } catch (const InputError& e) {

@@ -271,7 +271,8 @@ std::string draws_csv(const OutcomeResult& r) {
 }
 
 void write_outputs(const std::string& dir, bool force, const RunInfo& info,
-                   const std::vector<OutcomeResult>& results) {
+                   const std::vector<OutcomeResult>& results,
+                   const std::function<void(const std::string& folder)>& finish) {
   const fs::path target(dir);
   if (fs::exists(target) && !force)
     throw InputError(dir + ": output folder exists; choose another --out or pass --force to replace it");
@@ -294,6 +295,7 @@ void write_outputs(const std::string& dir, bool force, const RunInfo& info,
       write_file(tmp / "draws" / (base + ".csv"), draws_csv(r));
       write_netcdf((tmp / "netcdf" / (base + ".nc")).string(), r);
     }
+    if (finish) finish(tmp.string());
     throw_if_interrupted();  // last chance to stop without touching the target
     if (fs::exists(target)) {
       const fs::path old = parent / (target.filename().string() + ".hbmeta-old-" + std::to_string(::getpid()));

@@ -1,7 +1,8 @@
-// Writing a run's outputs: DIR/summary.json (the stable contract, see README), DIR/summary.csv
-// and DIR/draws/NAME.csv. Everything is written into a temporary sibling folder first and then
+// Writing a run's outputs: DIR/summary.json (the stable contract, see README), DIR/summary.csv,
+// DIR/draws/NAME.csv and DIR/netcdf/NAME.nc. Everything is written into a temporary sibling folder first and then
 // renamed into place, so a failed or interrupted run never leaves partial output behind.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,10 @@ std::string safe_file_name(const std::string& name);
 
 // Writes all outputs to `dir`. If `dir` exists it is replaced only when `force` is true;
 // otherwise throws InputError. On any failure nothing is left at `dir` that was not there before.
+// `finish` (optional) runs on the complete temporary folder before it is renamed into place
+// (the HTML report is written there, so it is part of the same atomic output).
 void write_outputs(const std::string& dir, bool force, const RunInfo& info,
-                   const std::vector<OutcomeResult>& results);
+                   const std::vector<OutcomeResult>& results,
+                   const std::function<void(const std::string& folder)>& finish = {});
 
 }  // namespace hbm

@@ -1,0 +1,52 @@
+#include "host/report_format.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace hbm::report {
+
+std::string fmt_sig(double x, int sig, int min_decimals) {
+  if (!std::isfinite(x)) return "NA";
+  if (x == 0) return min_decimals > 0 ? fmt_fixed(0.0, min_decimals) : "0";
+  const double a = std::fabs(x);
+  char buf[48];
+  if (a < 1e-4 || a >= 1e6) {
+    std::snprintf(buf, sizeof buf, "%.*e", std::max(0, sig - 1), x);
+    return buf;
+  }
+  int dec = sig - 1 - static_cast<int>(std::floor(std::log10(a)));
+  if (a < 10) dec = std::max(dec, min_decimals);
+  dec = std::min(std::max(dec, 0), 8);
+  std::snprintf(buf, sizeof buf, "%.*f", dec, x);
+  return buf;
+}
+
+std::string fmt_interval(double est, double lo, double hi) {
+  return fmt_sig(est, 2, 2) + " [" + fmt_sig(lo, 2, 2) + ", " + fmt_sig(hi, 2, 2) + "]";
+}
+
+std::string fmt_fixed(double x, int decimals) {
+  if (!std::isfinite(x)) return "NA";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, x);
+  std::string s = buf;
+  if (s.find_first_not_of("-0.") == std::string::npos && s[0] == '-') s.erase(0, 1);  // "-0.00" -> "0.00"
+  return s;
+}
+
+std::string fmt_plain(double x) {
+  if (!std::isfinite(x)) return "NA";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+std::string fmt_int(double x) {
+  if (!std::isfinite(x)) return "NA";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.0f", x);
+  return buf;
+}
+
+}  // namespace hbm::report
