@@ -255,14 +255,16 @@ std::string summary_csv(const std::vector<OutcomeResult>& results) {
   return out;
 }
 
+// posterior::as_draws_df's reserved columns, so that read.csv + as_draws_df in R (and pandas)
+// take the file as it is: .chain (1-based), .iteration within the chain, .draw over all chains.
 std::string draws_csv(const OutcomeResult& r) {
-  std::string out = "chain,draw";
+  std::string out = ".chain,.iteration,.draw";
   for (const auto& n : r.draw_names) out += "," + n;
   out += "\n";
   for (int c = 0; c < r.chains; ++c) {
     for (int t = 0; t < r.draws; ++t) {
       const std::size_t idx = static_cast<std::size_t>(c) * r.draws + t;
-      out += std::to_string(c + 1) + "," + std::to_string(t + 1);
+      out += std::to_string(c + 1) + "," + std::to_string(t + 1) + "," + std::to_string(idx + 1);
       for (const auto& col : r.draw_columns) out += "," + csv_number(col[idx]);
       out += "\n";
     }

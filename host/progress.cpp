@@ -44,7 +44,8 @@ void Progress::draw(bool force) {
   const auto now = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return;  // another thread is drawing
-  if (!force && now - last_draw_ < std::chrono::milliseconds(200)) return;
+  // The first call draws at once (a short run still shows its bar); later ones at most 5 per second.
+  if (!force && drawn_ && now - last_draw_ < std::chrono::milliseconds(200)) return;
   last_draw_ = now;
   const double frac = std::clamp(done_.load() / total_, 0.0, 1.0);
   const double elapsed = std::chrono::duration<double>(now - start_).count();

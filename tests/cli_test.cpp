@@ -69,7 +69,7 @@ TEST(Cli, WritesTheDocumentedOutputs) {
   const std::string csv = read_text(dir / "o" / "summary.csv");
   EXPECT_EQ(csv.rfind("outcome,method,parameter,study,mean,sd,q2.5,q5,q25,q50,q75,q95,q97.5,rhat,ess_bulk,ess_tail,mcse_mean\n", 0), 0u);
   const std::string draws = read_text(dir / "o" / "draws" / "rare.csv");
-  EXPECT_EQ(draws.rfind("chain,draw,mu,tau,theta_new,p_pooled,p_new,events_new,theta[1],", 0), 0u);
+  EXPECT_EQ(draws.rfind(".chain,.iteration,.draw,mu,tau,theta_new,p_pooled,p_new,events_new,theta[1],", 0), 0u);
   EXPECT_EQ(std::count(draws.begin(), draws.end(), '\n'), 1 + 4 * 100);
   // The folder is not overwritten without --force.
   auto again = run_hbmeta("fit " + kFixtures + "/rare_events.csv --out " + (dir / "o").string());

@@ -73,7 +73,7 @@ TEST(NetCdf, XarrayReadsTheInferenceDataLayout) {
   for (const char* v : {"diverging", "energy", "acceptance_rate", "n_steps"})
     EXPECT_NE(std::find(stat_vars.begin(), stat_vars.end(), v), stat_vars.end()) << v;
 
-  // Values: the same numbers as the draws CSV (chain-major rows: chain 1 draws 1..50, chain 2, ...).
+  // Values: the same numbers as the draws CSV (chain-major rows: chain 1 iterations 1..50, chain 2, ...).
   const std::string csv = hbm::test::read_text(dir / "o" / "draws" / "pritz1997.csv");
   EXPECT_DOUBLE_EQ(j["mu_c0_d0"].num(), csv_value(csv, "mu", 0));
   EXPECT_DOUBLE_EQ(j["mu_last"].num(), csv_value(csv, "mu", 3 * 50 - 1));
@@ -94,5 +94,38 @@ TEST(NetCdf, XarrayReadsTheInferenceDataLayout) {
   EXPECT_EQ(j2["observed"]["events_t"][0].num(), 4);
   EXPECT_EQ(j2["observed"]["total_c"][0].num(), 139);
   EXPECT_EQ(j2["posterior"]["dims"]["study"].num(), 13);
+  fs::remove_all(dir);
+}
+
+// The draws CSV reads as is in pandas: numeric columns .chain, .iteration, .draw and every
+// quantity, one row per draw, and the same values as the NetCDF file. And in R, where
+// read.csv + posterior::as_draws_df must see the chains (its reserved column names).
+TEST(NetCdf, DrawsCsvReadsInPandas) {
+  if (std::system("/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1") != 0)
+    GTEST_FAIL() << "python3-pandas is needed (installed with python3-xarray by scripts/install_deps.sh)";
+  const auto dir = hbm::test::fresh_temp_dir("pandas");
+  auto r = hbm::test::run_hbmeta("fit " + std::string(HBMETA_FIXTURES) + "/reference/hine1989.csv --out " +
+                                 (dir / "o").string() + " --chains 3 --warmup 100 --draws 40 --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string py =
+      "import pandas as pd, xarray as xr, json; d = pd.read_csv('" + (dir / "o" / "draws" / "hine1989.csv").string() +
+      "'); p = xr.open_dataset('" + (dir / "o" / "netcdf" / "hine1989.nc").string() +
+      "', group='posterior'); print(json.dumps({'rows': len(d), 'numeric': bool(all(str(t) in ('int64', 'float64') "
+      "for t in d.dtypes)), 'first': list(d.columns[:4]), 'same': bool((abs(d['tau'].values.reshape(3, 40) - "
+      "p['tau'].values) < 1e-12).all())}))";
+  const Json j = Json::parse(capture("/usr/bin/python3 -c \"" + py + "\" 2>&1"));
+  EXPECT_EQ(j["rows"].num(), 120);
+  EXPECT_TRUE(j["numeric"].boolean());
+  EXPECT_EQ(j["first"][0].str(), ".chain");
+  EXPECT_EQ(j["first"][3].str(), "mu");
+  EXPECT_TRUE(j["same"].boolean());
+  if (std::system("Rscript -e 'library(posterior)' >/dev/null 2>&1") == 0) {
+    const std::string r_out = capture("Rscript -e 'suppressMessages(library(posterior)); x <- as_draws_df(read.csv(\"" +
+                                      (dir / "o" / "draws" / "hine1989.csv").string() +
+                                      "\")); cat(nchains(x), niterations(x), variables(x)[1], \"\\n\")' 2>&1");
+    EXPECT_EQ(r_out, "3 40 mu \n");
+  } else {
+    std::printf("R with the posterior package not installed: the R half of this check was not run\n");
+  }
   fs::remove_all(dir);
 }

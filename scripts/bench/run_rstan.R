@@ -34,7 +34,7 @@
 # ESS (both samplers): rstan::ess_bulk -- rank-normalised, folded, split-chain bulk ESS of
 #   Vehtari, Gelman, Simpson, Carpenter & Buerkner (2021) -- on the iterations x chains
 #   matrix of post-warmup draws of mu and tau. For hbmeta the matrix is read from
-#   OUTDIR/draws/<outcome>.csv (columns chain, draw, mu, tau, ...), so both samplers are
+#   OUTDIR/draws/<outcome>.csv (columns .chain, .iteration, .draw, mu, tau, ...), so both samplers are
 #   scored by the same estimator; hbmeta's own summary.json ESS is reported alongside.
 #
 # Output: one CSV line, no header, columns
@@ -137,7 +137,8 @@ if (mode == "compile") {
   stopifnot(length(s$outcomes) == 1L)
   name <- names(s$outcomes)[1]; o <- s$outcomes[[1]]
   df <- read.csv(file.path(outdirs[1], "draws", paste0(name, ".csv")), check.names = FALSE)
-  mu <- draws_matrix(df$chain, df$mu); tau <- draws_matrix(df$chain, df$tau)
+  ch <- if (".chain" %in% names(df)) df[[".chain"]] else df$chain  # hbmeta >= 0.1 writes .chain
+  mu <- draws_matrix(ch, df$mu); tau <- draws_matrix(ch, df$tau)
   div <- o$diagnostics$divergences
   emit(label, o$k, sampler, ncol(mu), f3(median(wall)), f3(median(internal)),
        f1(ess_bulk(mu)), f1(ess_bulk(tau)),
