@@ -41,14 +41,8 @@ bool launch(const View& view, const std::vector<int>& dims, const std::vector<in
             const std::vector<std::uint32_t>& stream, GibbsBatchState& st, std::uint64_t seed,
             std::uint32_t first_iteration, int iterations, std::string& error) {
   const int outcomes = static_cast<int>(dims.size());
-  std::vector<int> s_offset(outcomes), w_offset(outcomes);
   std::size_t sn = 0, wn = 0;
-  for (int o = 0; o < outcomes; ++o) {
-    s_offset[o] = static_cast<int>(sn);
-    w_offset[o] = static_cast<int>(wn);
-    sn += static_cast<std::size_t>(st.chains) * dims[o];
-    wn += static_cast<std::size_t>(st.chains) * scratch_dims[o];
-  }
+  const std::vector<int> s_offset = block_offsets(dims, st.chains, &sn), w_offset = block_offsets(scratch_dims, st.chains, &wn);
   if (st.s.size() != sn) {
     error = "Gibbs batch state size does not match the outcomes' dimensions";
     return false;

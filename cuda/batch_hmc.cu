@@ -57,14 +57,8 @@ bool launch(const View& view, const std::vector<int>& dims, const std::vector<st
             BatchState& st, std::uint64_t seed, std::uint32_t first_iteration, int iterations, BatchStepOutput& out,
             std::string& error) {
   const int outcomes = static_cast<int>(dims.size());
-  std::vector<int> q_offset(outcomes), metric_offset(outcomes);
   std::size_t qn = 0, mn = 0;
-  for (int o = 0; o < outcomes; ++o) {
-    q_offset[o] = static_cast<int>(qn);
-    metric_offset[o] = static_cast<int>(mn);
-    qn += static_cast<std::size_t>(st.chains) * dims[o];
-    mn += dims[o];
-  }
+  const std::vector<int> q_offset = block_offsets(dims, st.chains, &qn), metric_offset = block_offsets(dims, 1, &mn);
   if (st.q.size() != qn || st.inv_metric.size() != mn || st.eps.size() != static_cast<std::size_t>(outcomes) ||
       st.n_steps.size() != static_cast<std::size_t>(outcomes)) {
     error = "batch state sizes do not match the outcomes' dimensions";

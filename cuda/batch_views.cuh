@@ -48,6 +48,19 @@ class DeviceArray {
   T* ptr_ = nullptr;
 };
 
+// Start of each outcome's block in an array laid out outcome after outcome, block o holding
+// per * sizes[o] values; *total receives the array's length.
+inline std::vector<int> block_offsets(const std::vector<int>& sizes, int per, std::size_t* total) {
+  std::vector<int> off(sizes.size());
+  std::size_t n = 0;
+  for (std::size_t o = 0; o < sizes.size(); ++o) {
+    off[o] = static_cast<int>(n);
+    n += static_cast<std::size_t>(per) * sizes[o];
+  }
+  *total = n;
+  return off;
+}
+
 // Per-outcome model views over the batch's study arrays.
 struct SingleArmView {
   const int* offset;

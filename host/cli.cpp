@@ -71,6 +71,25 @@ std::vector<std::string> split_list(const std::string& text, const char* option)
   return out;
 }
 
+// Parses `argv` with the visible options plus one positional argument `positional`; option
+// errors become InputError with the usage text.
+po::variables_map parse_command(int argc, char** argv, const po::options_description& opts, const char* positional) {
+  po::options_description hidden;
+  hidden.add_options()(positional, po::value<std::string>(), positional);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add(positional, 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string(e.what()) + "\n" + kUsage);
+  }
+  return vm;
+}
+
 template <class T>
 T at_least(const po::variables_map& vm, const char* name, T lo, const char* form) {
   const T v = vm[name].as<T>();
@@ -195,20 +214,7 @@ int run_fit(int argc, char** argv) {
       ("report", "also write DIR/report.html (plots, tables, diagnostics) and DIR/figures/*.svg")
       ("threshold", po::value<double>(), "with --report: show P(rate, or OR, at a new clinic > T)")
       ("quiet", "print nothing on success");
-  po::options_description hidden;
-  hidden.add_options()("data", po::value<std::string>(), "input CSV");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("data", 1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string(e.what()) + "\n" + kUsage);
-  }
+  const po::variables_map vm = parse_command(argc, argv, opts, "data");
   if (vm.count("help")) {
     std::cout << kUsage << "\n" << opts;
     return 0;
@@ -346,19 +352,7 @@ int run_report(int argc, char** argv) {
   po::options_description opts("hbmeta report options");
   opts.add_options()("help,h", "show this help")(
       "threshold", po::value<double>(), "show P(rate, or OR, at a new clinic > T)");
-  po::options_description hidden;
-  hidden.add_options()("dir", po::value<std::string>(), "output folder");
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("dir", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError(std::string(e.what()) + "\n" + kUsage);
-  }
+  const po::variables_map vm = parse_command(argc, argv, opts, "dir");
   if (vm.count("help")) {
     std::cout << "usage: hbmeta report DIR [--threshold T]\n" << opts;
     return 0;

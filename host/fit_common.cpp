@@ -1,6 +1,8 @@
 #include "host/fit_common.hpp"
 
 #include "host/diagnose_command.hpp"
+#include "host/input_error.hpp"
+#include "models/gibbs_updates.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +15,14 @@ std::string format_number(double x, int precision) {
   o.precision(precision);
   o << x;
   return o.str();
+}
+
+void check_sampler_supports(const OutcomeData& data, const SamplerConfig& cfg) {
+  const int P = data.P();
+  if (cfg.algorithm == Algorithm::Gibbs && P + 1 > kGibbsMaxCoefficients)
+    throw InputError("--sampler gibbs: outcome '" + data.name + "' has " + std::to_string(P) +
+                     " regression coefficients; the Gibbs sampler takes at most " +
+                     std::to_string(kGibbsMaxCoefficients - 1) + " (use --sampler hmc)");
 }
 
 NewClinicDraws new_clinic_draws(const HmcRun& run, const std::vector<double>& x_new, const SamplerConfig& cfg,

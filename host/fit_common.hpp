@@ -21,6 +21,9 @@ HmcRun run_sampler(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream
   return cfg.algorithm == Algorithm::Gibbs ? sample_gibbs(prob, cfg, stream, pool) : sample_hmc(prob, cfg, stream, pool);
 }
 
+// Throws InputError when the Gibbs sampler is asked for more coefficients than it takes.
+void check_sampler_supports(const OutcomeData& data, const SamplerConfig& cfg);
+
 // Named chain-major draw columns (chains x draws each), summarised in parallel into
 // r.parameters and kept as draw columns for DIR/draws/NAME.csv, in the order added.
 void add_parameters(OutcomeResult& r, std::vector<std::pair<std::string, std::vector<double>>> columns,

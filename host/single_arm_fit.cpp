@@ -3,7 +3,6 @@
 
 #include "host/covariate_design.hpp"
 #include "host/fit_common.hpp"
-#include "host/input_error.hpp"
 #include "host/outcome_fit.hpp"
 #include "host/single_arm_problem.hpp"
 #include "models/binomial_rng.hpp"
@@ -20,10 +19,7 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
     y.push_back(static_cast<double>(s.events));
     n.push_back(static_cast<double>(s.total));
   }
-  if (opt.sampler.algorithm == Algorithm::Gibbs && P + 1 > kGibbsMaxCoefficients)
-    throw InputError("--sampler gibbs: outcome '" + data.name + "' has " + std::to_string(P) +
-                     " regression coefficients; the Gibbs sampler takes at most " +
-                     std::to_string(kGibbsMaxCoefficients - 1) + " (use --sampler hmc)");
+  check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
   const std::vector<double> x_new = new_clinic_row(data, opt, &r.new_clinic);
   SingleArmProblem prob(y, n, data.x, P, opt.prior_mu, opt.prior_tau, coefficient_priors(data, opt));

@@ -4,7 +4,6 @@
 
 #include "host/covariate_design.hpp"
 #include "host/fit_common.hpp"
-#include "host/input_error.hpp"
 #include "host/outcome_fit.hpp"
 #include "host/two_arm_problem.hpp"
 #include "models/logistic.hpp"
@@ -45,10 +44,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
   pr.alpha = opt.prior_baseline;
   pr.sigma_alpha = opt.prior_baseline_sd;
 
-  if (opt.sampler.algorithm == Algorithm::Gibbs && P + 1 > kGibbsMaxCoefficients)
-    throw InputError("--sampler gibbs: outcome '" + data.name + "' has " + std::to_string(P) +
-                     " regression coefficients; the Gibbs sampler takes at most " +
-                     std::to_string(kGibbsMaxCoefficients - 1) + " (use --sampler hmc)");
+  check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
   const std::vector<double> x_new = new_clinic_row(data, opt, &r.new_clinic);
   TwoArmProblem prob(std::move(d), std::move(pr));
