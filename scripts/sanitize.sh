@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the test suite with AddressSanitizer + UndefinedBehaviorSanitizer (g++, CPU only) into
+# build-asan/ and runs it with ctest: any memory error, leak or undefined behaviour fails the
+# test it happens in. Extra arguments go to ctest (e.g. -R CsvReader). See docs/fuzzing.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install_deps.sh
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHBMETA_SANITIZE=ON -DHBMETA_ENABLE_CUDA=OFF >/dev/null
+cmake --build build-asan -j"$(nproc)"
+
+# The long statistical tests are left out: they run the same samplers, readers and writers as
+# the fast tests (which do run here), only for many more iterations and replications, and under
+# ASan/UBSan (2-5x slower) they would take most of CI's time budget. The normal build in
+# scripts/test.sh runs them all.
+long_tests='Calibration|SamplerMatchesQuadrature|TwoArmMatchesStan|ExtremeInputs|ExtremeData|PolyaGamma|CliReliability'
+
+cd build-asan
+export ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+ctest --output-on-failure -j"$(nproc)" --timeout 900 -E "$long_tests" "$@"
