@@ -68,12 +68,23 @@ std::string os_reason(int err) {
 }
 
 // ---- reading the bytes ---------------------------------------------------------------------
+//
+// The file is read as a stream, one physical line at a time, and each line's bytes are checked
+// as soon as it is complete: memory stays bounded by the line-length limit (plus one row) and
+// nothing past the first bad line is read, whatever the input is (a pipe that never ends, a
+// 1 GB line, binary junk).
 
-std::string read_whole_file(const std::string& path) {
+// A physical line is read up to this many bytes; a longer one is an error, and the extra bytes
+// let the UTF-8 check of a sequence that starts just before the limit see all of its bytes.
+constexpr std::size_t kLineReadCap = kMaxLineBytes + 4;
+
+const char* const kNotAFile = "; give the path of the CSV file itself";
+
+int open_input(const std::string& path) {
   if (path.empty()) throw InputError("(empty path): cannot open: no input file name was given");
   int fd;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     const int err = errno;
@@ -93,41 +104,116 @@ std::string read_whole_file(const std::string& path) {
     if (err == ENOTDIR)
       fail_open(path, "cannot open: a part of the path before the file name is not a directory");
     if (err == EISDIR)
-      fail_open(path, "cannot open: it is a directory, not a file; give the path of the CSV "
-                      "file itself");
+      fail_open(path, std::string("cannot open: it is a directory, not a file") + kNotAFile);
+    if (err == ENXIO)  // a socket, or a device without a driver
+      fail_open(path, std::string("cannot open: it is a socket or device, not a file") + kNotAFile);
     fail_open(path, "cannot open: " + os_reason(err));
   }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-    fail_open(path, "cannot open: it is a directory, not a file; give the path of the CSV "
-                    "file itself");
-
-  std::string data;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-    data.reserve(static_cast<std::size_t>(st.st_size));
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t got = ::read(fd, buf, sizeof buf);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      if (err == EISDIR)
-        fail_open(path, "cannot open: it is a directory, not a file; give the path of the CSV "
-                        "file itself");
-      fail_open(path, "cannot read: " + os_reason(err));
+  if (::fstat(fd, &st) == 0) {
+    const char* what = nullptr;
+    if (S_ISDIR(st.st_mode)) what = "it is a directory, not a file";
+    else if (S_ISCHR(st.st_mode))
+      what = "it is a character device (such as /dev/zero or a terminal), not a file";
+    else if (S_ISBLK(st.st_mode)) what = "it is a block device (a disk), not a file";
+    else if (S_ISSOCK(st.st_mode)) what = "it is a socket, not a file";
+    if (what) {
+      ::close(fd);
+      // Pipes (a FIFO, /dev/stdin from a pipe, <(command)) are read like files.
+      fail_open(path, std::string("cannot open: ") + what + kNotAFile +
+                          (S_ISCHR(st.st_mode) ? " (a pipe such as <(command) also works)" : ""));
     }
-    if (got == 0) break;
-    data.append(buf, static_cast<std::size_t>(got));
   }
-  return data;
+  return fd;
 }
 
-// ---- encoding checks, before any parsing ------------------------------------------------------
+// Buffered reading of a file descriptor, in fixed-size chunks.
+class InputStream {
+ public:
+  InputStream(const std::string& path, int fd) : path_(path), fd_(fd), buf_(kChunk) {}
+  ~InputStream() { ::close(fd_); }
+  InputStream(const InputStream&) = delete;
+  InputStream& operator=(const InputStream&) = delete;
+
+  // Buffers at least k bytes unless the file ends first; returns how many are buffered.
+  std::size_t fill(std::size_t k) {
+    while (available() < k && read_more()) {
+    }
+    return available();
+  }
+  const char* data() const { return buf_.data() + pos_; }
+  std::size_t available() const { return len_ - pos_; }
+  void skip(std::size_t k) { pos_ += k; }
+
+  // The next physical line, without its line ending (LF, CRLF or a lone CR), in `line`; false
+  // when no byte is left. `terminated` says whether it had a line ending (the last line need
+  // not). A line longer than kLineReadCap is cut there (the caller rejects it): the rest of
+  // it is never read.
+  bool next_line(std::string& line, bool& terminated) {
+    line.clear();
+    terminated = false;
+    if (fill(1) == 0) return false;
+    for (;;) {
+      if (available() == 0 && !read_more()) return true;  // last line, without a line ending
+      const char* b = data();
+      const std::size_t n = available();
+      std::size_t k = 0;
+      while (k < n && b[k] != '\n' && b[k] != '\r') ++k;
+      const std::size_t room = kLineReadCap - line.size();
+      if (k >= room) {
+        line.append(b, room);
+        pos_ += room;
+        return true;
+      }
+      line.append(b, k);
+      pos_ += k;
+      if (k < n) {
+        const char c = b[k];
+        ++pos_;
+        if (c == '\r' && fill(1) > 0 && *data() == '\n') ++pos_;
+        terminated = true;
+        return true;
+      }
+    }
+  }
+
+ private:
+  static constexpr std::size_t kChunk = std::size_t{1} << 16;
+
+  bool read_more() {
+    if (eof_) return false;
+    if (pos_ > 0) {  // keep the unread bytes at the front
+      std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
+      len_ -= pos_;
+      pos_ = 0;
+    }
+    if (len_ == buf_.size()) return true;  // full already (fill() never asks for more)
+    for (;;) {
+      const ssize_t got = ::read(fd_, buf_.data() + len_, buf_.size() - len_);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        const int err = errno;
+        if (err == EISDIR)
+          fail_open(path_, std::string("cannot open: it is a directory, not a file") + kNotAFile);
+        fail_open(path_, "cannot read: " + os_reason(err));
+      }
+      if (got == 0) {
+        eof_ = true;
+        return false;
+      }
+      len_ += static_cast<std::size_t>(got);
+      return true;
+    }
+  }
+
+  const std::string& path_;
+  int fd_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, len_ = 0;
+  bool eof_ = false;
+};
+
+// ---- encoding checks, line by line as the file is read ----------------------------------------
 
 // Length of the valid UTF-8 sequence at s[i] (a non-ASCII lead byte), or 0 if invalid.
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
@@ -157,25 +243,18 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return len;
 }
 
-// Rejects NUL bytes, invalid UTF-8 and over-long physical lines, naming the line.
-void check_bytes(const std::string& path, std::string_view s) {
-  long line = 1;
-  std::size_t line_start = 0;
+// Rejects NUL bytes, invalid UTF-8 and an over-long physical line (s: the line without its
+// line ending, cut at kLineReadCap bytes), whichever comes first in the line.
+void check_line(const std::string& path, long line, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const char c = s[i];
-    if (c == '\n' || c == '\r') {
-      i += (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? 2 : 1;
-      ++line;
-      line_start = i;
-      continue;
-    }
-    if (i - line_start >= kMaxLineBytes)
+    if (i >= kMaxLineBytes)
       fail(path, line,
            "line is longer than 1 MiB (1048576 bytes); hbmeta expects one short row per study, "
            "so this is probably not the right file (or not a text file)");
     if (c == '\0')
       fail(path, line,
-           "contains a NUL byte (byte " + std::to_string(i - line_start + 1) +
+           "contains a NUL byte (byte " + std::to_string(i + 1) +
                " of the line); this is a binary or UTF-16 file, not a UTF-8 CSV file; save it "
                "as \"CSV UTF-8 (comma delimited)\"");
     if (static_cast<unsigned char>(c) < 0x80) {
@@ -186,7 +265,7 @@ void check_bytes(const std::string& path, std::string_view s) {
     if (len == 0)
       fail(path, line,
            "invalid UTF-8 (byte " + hex_byte(static_cast<unsigned char>(c)) + " at byte " +
-               std::to_string(i - line_start + 1) +
+               std::to_string(i + 1) +
                " of the line); the file is probably in a legacy encoding such as Latin-1 or "
                "Windows-1252; save it as \"CSV UTF-8 (comma delimited)\"");
     i += len;
@@ -202,57 +281,76 @@ using RowFn = std::function<void(std::vector<std::string>& fields, long line)>;
 CsvTable read_csv_impl(const std::string& path,
                        const std::function<void(const CsvTable&)>& on_header,
                        const RowFn& on_row) {
-  const std::string data = read_whole_file(path);
-  std::string_view s = data;
+  InputStream in(path, open_input(path));
 
-  if (s.size() >= 2 && ((s[0] == '\xFF' && s[1] == '\xFE') || (s[0] == '\xFE' && s[1] == '\xFF')))
-    fail(path, 1,
-         "file is UTF-16 encoded; save it as UTF-8 instead (in Excel: Save As, \"CSV UTF-8 "
-         "(comma delimited)\")");
+  if (in.fill(2) >= 2) {
+    const char* b = in.data();
+    if ((b[0] == '\xFF' && b[1] == '\xFE') || (b[0] == '\xFE' && b[1] == '\xFF'))
+      fail(path, 1,
+           "file is UTF-16 encoded; save it as UTF-8 instead (in Excel: Save As, \"CSV UTF-8 "
+           "(comma delimited)\")");
+  }
   bool had_bom = false;
-  while (s.substr(0, 3) == "\xEF\xBB\xBF") {  // some tools write the BOM twice
-    s.remove_prefix(3);
+  while (in.fill(3) >= 3 && std::memcmp(in.data(), "\xEF\xBB\xBF", 3) == 0) {  // some tools write it twice
+    in.skip(3);
     had_bom = true;
   }
-  if (s.empty())
+  if (in.fill(1) == 0)
     fail(path, 1,
          std::string(had_bom ? "file is empty (only a byte-order mark)" : "file is empty") +
              "; expected a header line such as " + std::string(kRequiredColumns) +
              " followed by one row per study");
-  check_bytes(path, s);
 
   CsvTable table;
   table.path = path;
   bool have_header = false;
 
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  long line = 1;
-  std::size_t line_start = 0;
+  long line = 0;        // physical line number of `s`
+  std::string s;        // the current physical line, without its line ending
+  bool terminated = false;
+  const auto next_line = [&]() {
+    if (!in.next_line(s, terminated)) return false;
+    ++line;
+    check_line(path, line, s);
+    return true;
+  };
 
-  while (i < n) {
+  while (next_line()) {
     const long record_line = line;
     std::vector<std::string> fields;
     bool any_quoted = false;
+    std::size_t record_bytes = 0;  // bytes of the record's earlier lines (quoted line breaks)
+    std::size_t i = 0;
     for (;;) {  // one field per iteration
       std::size_t j = i;
-      while (j < n && is_blank(s[j])) ++j;
-      if (j < n && s[j] == '"') {
+      while (j < s.size() && is_blank(s[j])) ++j;
+      if (j < s.size() && s[j] == '"') {
         any_quoted = true;
         const long quote_line = line;
-        const std::size_t quote_byte = j - line_start + 1;
+        const std::size_t quote_byte = j + 1;
+        const auto unterminated = [&](const std::string& how) {
+          fail(path, quote_line,
+               "unterminated quoted field: the opening quote at byte " + std::to_string(quote_byte) +
+                   " of field " + std::to_string(fields.size() + 1) + how +
+                   "; add the closing quote (a quote character inside a quoted field is written "
+                   "as two quotes \"\")");
+        };
         i = j + 1;
         std::string field;
         for (;;) {
-          if (i >= n)
-            fail(path, quote_line,
-                 "unterminated quoted field: the opening quote at byte " +
-                     std::to_string(quote_byte) + " of field " + std::to_string(fields.size() + 1) +
-                     " is never closed; add the closing quote (a quote character inside a "
-                     "quoted field is written as two quotes \"\")");
-          const char c = s[i];
-          if (c == '"') {
-            if (i + 1 < n && s[i + 1] == '"') {
+          if (i >= s.size()) {  // a line break inside the quotes: the field goes on
+            if (!terminated) unterminated(" is never closed");
+            record_bytes += s.size() + 1;
+            if (record_bytes > kMaxLineBytes)
+              unterminated(" is not closed within 1 MiB (it is still open at the end of line " +
+                           std::to_string(line) + ")");
+            field += '\n';
+            if (!next_line()) unterminated(" is never closed");
+            i = 0;
+            continue;
+          }
+          if (s[i] == '"') {
+            if (i + 1 < s.size() && s[i + 1] == '"') {
               field += '"';
               i += 2;
               continue;
@@ -260,41 +358,28 @@ CsvTable read_csv_impl(const std::string& path,
             ++i;
             break;
           }
-          if (c == '\r' || c == '\n') {
-            field += '\n';
-            i += (c == '\r' && i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
-            ++line;
-            line_start = i;
-            continue;
-          }
-          field += c;
-          ++i;
+          const std::size_t q = std::min(s.find('"', i), s.size());
+          field.append(s, i, q - i);
+          i = q;
         }
-        while (i < n && is_blank(s[i])) ++i;
-        if (i < n && s[i] != ',' && s[i] != '\r' && s[i] != '\n')
+        while (i < s.size() && is_blank(s[i])) ++i;
+        if (i < s.size() && s[i] != ',')
           fail(path, line,
                "unexpected text after the closing quote of field " +
-                   std::to_string(fields.size() + 1) + " (at byte " +
-                   std::to_string(i - line_start + 1) +
+                   std::to_string(fields.size() + 1) + " (at byte " + std::to_string(i + 1) +
                    " of the line); a quote character inside a quoted field must be written as "
                    "two quotes \"\"");
         fields.push_back(std::move(field));
       } else {
-        std::size_t k = i;
-        while (k < n && s[k] != ',' && s[k] != '\r' && s[k] != '\n') ++k;
-        fields.push_back(trim(s.substr(i, k - i)));
+        const std::size_t k = std::min(s.find(',', i), s.size());
+        fields.push_back(trim(std::string_view(s).substr(i, k - i)));
         i = k;
       }
-      if (i < n && s[i] == ',') {
+      if (i < s.size() && s[i] == ',') {
         ++i;
         continue;
       }
-      if (i < n) {  // end of the record: consume its line ending
-        i += (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
-        ++line;
-        line_start = i;
-      }
-      break;
+      break;  // end of the record
     }
 
     if (!any_quoted && fields.size() == 1 && fields[0].empty()) continue;  // blank line
@@ -400,29 +485,111 @@ bool has_group_separators(std::string_view s) {
 
 bool is_total_column(const std::string& c) { return c.rfind("total", 0) == 0; }
 
+constexpr std::string_view kMaxCount = "9223372036854775807";
+
+// Decimal digits (no sign) as a count, or false when above kMaxCount.
+bool digits_to_count(std::string_view d, long long* out) {
+  while (d.size() > 1 && d[0] == '0') d.remove_prefix(1);
+  if (d.size() > kMaxCount.size() || (d.size() == kMaxCount.size() && d > kMaxCount)) return false;
+  long long x = 0;
+  for (char c : d) x = x * 10 + (c - '0');
+  *out = x;
+  return true;
+}
+
+// The value of a scientific-notation literal (number_shape() == kScientific) as the digits of a
+// whole number: "1e10" -> "10000000000". Empty when it is not a whole number; `too_large` when
+// it is one above kMaxCount (1e400).
+std::string scientific_as_digits(std::string_view s, bool* too_large) {
+  *too_large = false;
+  std::string mant;
+  std::size_t i = 0;
+  bool after_point = false;
+  long frac_digits = 0;  // digits after the decimal point
+  for (; i < s.size() && s[i] != 'e' && s[i] != 'E'; ++i) {
+    if (s[i] == '.') {
+      after_point = true;
+      continue;
+    }
+    mant += s[i];
+    if (after_point) ++frac_digits;
+  }
+  ++i;  // the 'e'
+  bool neg = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+  std::string_view ed = s.substr(i);
+  while (ed.size() > 1 && ed[0] == '0') ed.remove_prefix(1);
+  mant.erase(0, std::min(mant.find_first_not_of('0'), mant.size()));
+  if (mant.empty()) return "0";  // 0e5, 0.0e-3
+  if (ed.size() > 6) {           // |exponent| >= 10^6
+    if (neg) return "";
+    *too_large = true;
+    return "";
+  }
+  long e = std::stol(std::string(ed));
+  e = (neg ? -e : e) - frac_digits;
+  while (e < 0 && !mant.empty() && mant.back() == '0') mant.pop_back(), ++e;
+  if (e < 0) return "";
+  if (mant.size() + static_cast<std::size_t>(e) > kMaxCount.size()) {
+    *too_large = true;
+    return "";
+  }
+  mant.append(static_cast<std::size_t>(e), '0');
+  long long x;
+  if (!digits_to_count(mant, &x)) {
+    *too_large = true;
+    return "";
+  }
+  return mant;
+}
+
+// Spaces that spreadsheets put in or around numbers and that look like ordinary spaces (so are
+// not trimmed): no-break space U+00A0, figure space U+2007, thin space U+2009, narrow no-break
+// space U+202F. Returns the text without them and says whether there were any.
+std::string without_unicode_spaces(const std::string& v, bool* found) {
+  static const char* const kSpaces[] = {"\xC2\xA0", "\xE2\x80\x87", "\xE2\x80\x89", "\xE2\x80\xAF"};
+  std::string out;
+  *found = false;
+  for (std::size_t i = 0; i < v.size();) {
+    bool hit = false;
+    for (const char* sp : kSpaces) {
+      const std::size_t n = std::strlen(sp);
+      if (v.compare(i, n, sp) == 0) {
+        hit = true;
+        i += n;
+        break;
+      }
+    }
+    if (hit) {
+      *found = true;
+      continue;
+    }
+    out += v[i++];
+  }
+  return out;
+}
+
 long long parse_count(const std::string& path, long line, const std::string& column,
                       const std::string& raw) {
   const std::string v = trim(raw);
   const std::string what = column + " (" + shown(v) + ")";
+  const std::string at_most = std::string(kMaxCount);
   if (v.empty())
     fail(path, line,
          column + " is empty; enter a whole number (" +
              (is_total_column(column) ? "1 or more" : "0 or more") + ")");
   if (all_digits(v)) {
-    std::size_t b = 0;
-    while (b + 1 < v.size() && v[b] == '0') ++b;
-    const std::string_view d = std::string_view(v).substr(b);
-    constexpr std::string_view kMax = "9223372036854775807";
-    if (d.size() > kMax.size() || (d.size() == kMax.size() && d > kMax))
-      fail(path, line, what + " is too large; counts must be at most " + std::string(kMax));
-    long long x = 0;
-    for (char c : d) x = x * 10 + (c - '0');
+    long long x;
+    if (!digits_to_count(v, &x)) fail(path, line, what + " is too large; counts must be at most " + at_most);
     return x;
   }
   if (is_missing_marker(v))
     fail(path, line,
          what + " is a missing-value marker; hbmeta needs the observed count for every study: "
                 "fill it in or delete the row");
+  if (v[0] == '-' && v.size() > 1 && v.find_first_not_of("0.", 1) == std::string::npos &&
+      v.find('0', 1) != std::string::npos)  // -0, -00, -0.0: zero with a sign
+    fail(path, line, what + " is zero written with a '-' sign; write counts as plain digits: 0 instead of " + v);
   if (v[0] == '-' && (all_digits(v.substr(1)) || number_shape(v.substr(1)) != NumberShape::kNone))
     fail(path, line, what + " is negative; counts must be 0 or more");
   if (v[0] == '+' && all_digits(v.substr(1)))
@@ -443,12 +610,49 @@ long long parse_count(const std::string& path, long line, const std::string& col
            what + " is not a whole number; counts must be whole numbers written as plain "
                   "digits, e.g. 12");
     }
-    case NumberShape::kScientific:
+    case NumberShape::kScientific: {
+      bool too_large = false;
+      const std::string digits = scientific_as_digits(v, &too_large);
+      if (too_large)
+        fail(path, line,
+             what + " is in scientific notation and too large; counts must be whole numbers of at most " +
+                 at_most + ", written as plain digits");
+      if (digits.empty())
+        fail(path, line,
+             what + " is in scientific notation and not a whole number; counts must be whole numbers "
+                    "written as plain digits, e.g. 12");
       fail(path, line,
-           what + " is in scientific notation; write counts out as plain digits, e.g. 1000 "
-                  "instead of 1e3");
+           what + " is in scientific notation; write counts out as plain digits: " + shown(digits) +
+               " instead of " + v);
+    }
     case NumberShape::kNone:
       break;
+  }
+  if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') &&
+      v.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos) {
+    std::string_view hex = std::string_view(v).substr(2);
+    while (hex.size() > 1 && hex[0] == '0') hex.remove_prefix(1);
+    if (hex.size() > 16 || (hex.size() == 16 && hex[0] > '7'))
+      fail(path, line,
+           what + " is a hexadecimal number, and too large; write counts as plain decimal digits, at most " +
+               at_most);
+    const unsigned long long x = std::stoull(std::string(hex), nullptr, 16);
+    fail(path, line,
+         what + " is a hexadecimal number; write counts as plain decimal digits: " + std::to_string(x) +
+             " instead of " + v);
+  }
+  bool unicode_space = false;
+  const std::string bare = without_unicode_spaces(v, &unicode_space);
+  if (unicode_space && all_digits(trim(bare))) {
+    const std::string digits = trim(bare);
+    std::size_t first = v.find_first_of("0123456789"), last = v.find_last_of("0123456789");
+    const bool inside = v.substr(first, last - first + 1).find_first_not_of("0123456789") != std::string::npos;
+    fail(path, line,
+         what + (inside ? " has digit-group separators that are special spaces (such as the no-break space "
+                          "U+00A0); write counts as plain digits: "
+                        : " has a special space (such as the no-break space U+00A0) before or after the "
+                          "digits; write counts as plain digits: ") +
+             shown(digits) + " instead of " + v);
   }
   if (has_group_separators(v))
     fail(path, line,
@@ -476,6 +680,7 @@ namespace {
 // Count columns of the two input layouts.
 constexpr const char* kSingleColumns[2] = {"events", "total"};
 constexpr const char* kTwoArmColumns[4] = {"events_t", "total_t", "events_c", "total_c"};
+constexpr std::string_view kKnownColumns = "outcome, study, events, total, events_t, total_t, events_c, total_c";
 
 
 // A covariate value as a number, when the whole (trimmed) text is one finite decimal number
@@ -547,9 +752,10 @@ void build_design(OutcomeData& o, const std::string& path) {
 
 }  // namespace
 
-std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vector<std::string>& covariates) {
+std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vector<std::string>& covariates,
+                                       const std::vector<std::string>& ignore_columns, bool with_dataset) {
   // Column indices; header.size() = absent.
-  std::size_t c_outcome = 0, c_study = 0, c_single[2], c_two[4];
+  std::size_t c_outcome = 0, c_study = 0, c_single[2], c_two[4], c_dataset = 0;
   std::vector<std::size_t> c_cov(covariates.size());
   bool has_single = false, has_two = false;
   std::size_t ncols = 0;
@@ -562,6 +768,7 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
     };
     c_outcome = find("outcome");
     c_study = find("study");
+    c_dataset = find("dataset");
     for (int r = 0; r < 2; ++r) c_single[r] = find(kSingleColumns[r]);
     for (int r = 0; r < 4; ++r) c_two[r] = find(kTwoArmColumns[r]);
     has_single = c_single[0] != ncols || c_single[1] != ncols;
@@ -587,7 +794,7 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
                         (has_two ? " (single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c "
                                    "(two-arm outcomes)"
                                  : "") +
-                        " (in any order, lowercase, extra columns are ignored); found: " +
+                        " (in any order, lowercase; other columns only with --covariates or --ignore-columns); found: " +
                         join(table.header, ",", 20);
       if (!renames.empty())
         msg += "; column names are case-sensitive: rename " + join(renames, ", ", renames.size());
@@ -608,6 +815,48 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
         fail(path, table.header_line,
              "--covariates names column '" + covariates[k] + "', which is not in the header; found: " +
                  join(table.header, ",", 20) + " (names are case-sensitive)");
+    }
+    const auto known = [&](const std::string& name) {
+      return name == "outcome" || name == "study" || (with_dataset && name == "dataset") ||
+             std::find(std::begin(kSingleColumns), std::end(kSingleColumns), name) != std::end(kSingleColumns) ||
+             std::find(std::begin(kTwoArmColumns), std::end(kTwoArmColumns), name) != std::end(kTwoArmColumns);
+    };
+    for (const auto& name : ignore_columns) {
+      if (known(name))
+        fail(path, table.header_line,
+             "--ignore-columns names column '" + name + "', which hbmeta reads (" + std::string(kKnownColumns) +
+                 "); only other columns can be left out");
+      if (find(name) == ncols)
+        fail(path, table.header_line,
+             "--ignore-columns names column '" + name + "', which is not in the header; found: " +
+                 join(table.header, ",", 20) + " (names are case-sensitive)");
+    }
+    // Every other column must be asked for: a column that is neither read, used as a covariate
+    // nor explicitly ignored is usually a misspelt name or the wrong file.
+    std::vector<std::string> unknown;
+    for (const auto& h : table.header)
+      if (!known(h) && std::find(covariates.begin(), covariates.end(), h) == covariates.end() &&
+          std::find(ignore_columns.begin(), ignore_columns.end(), h) == ignore_columns.end())
+        unknown.push_back(h);
+    if (!with_dataset && std::find(unknown.begin(), unknown.end(), "dataset") != unknown.end())
+      fail(path, table.header_line,
+           "column 'dataset' holds many datasets in one file, which hbmeta batch fits (hbmeta batch " + path +
+               "); hbmeta fit analyses one dataset: select its rows, or name the column in --ignore-columns dataset "
+               "if it is not a dataset label");
+    if (!unknown.empty()) {
+      const bool one = unknown.size() == 1;
+      std::vector<std::string> quoted;
+      for (const auto& u : unknown) quoted.push_back("'" + u + "'");
+      std::string list;  // as an option value: a,b (shell-quoted when it needs to be)
+      for (const auto& u : unknown) list += (list.empty() ? "" : ",") + u;
+      if (list.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,=-") !=
+          std::string::npos)
+        list = "'" + list + "'";
+      fail(path, table.header_line,
+           std::string(one ? "unknown column " : "unknown columns ") + join(quoted, ", ", 10) +
+               "; known columns are " + std::string(kKnownColumns) + "; use " + (one ? "it" : "them") +
+               " with --covariates " + list + ", or leave " + (one ? "it" : "them") + " out with --ignore-columns " +
+               list);
     }
   };
 
@@ -688,10 +937,18 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
       sc.covariate_text.push_back(val);
     }
 
-    auto [oit, new_outcome] = outcome_index.emplace(outcome, out.size());
+    std::string dataset;
+    if (with_dataset && c_dataset != ncols) {
+      dataset = row[c_dataset];
+      if (trim(dataset).empty()) fail(path, line, "dataset is empty; every row of a batch file needs a dataset name");
+    }
+    const std::string label = with_dataset ? "outcome '" + outcome + "' of dataset '" + dataset + "'"
+                                           : "outcome '" + outcome + "'";
+    auto [oit, new_outcome] = outcome_index.emplace(with_dataset ? dataset + '\0' + outcome : outcome, out.size());
     if (new_outcome) {
       OutcomeData o;
       o.name = outcome;
+      o.dataset = dataset;
       o.kind = kind;
       o.first_line = line;
       for (const auto& c : covariates) o.covariates.push_back(Covariate{c, false, {}, false});
@@ -702,14 +959,14 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
     if (out[o].kind != kind) {
       const char* names[2] = {"single-arm (events, total)", "two-arm (events_t, total_t, events_c, total_c)"};
       fail(path, line,
-           "outcome '" + outcome + "' has " + names[static_cast<int>(kind)] + " counts here but " +
+           label + " has " + names[static_cast<int>(kind)] + " counts here but " +
                names[static_cast<int>(out[o].kind)] + " counts on line " + std::to_string(out[o].first_line) +
                "; all rows of an outcome must use the same layout (give the other rows their own outcome name)");
     }
     auto [sit, new_study] = study_lines[o].emplace(study, line);
     if (!new_study)
       fail(path, line,
-           "study '" + study + "' appears twice in outcome '" + outcome + "' (first on line " +
+           "study '" + study + "' appears twice in " + label + " (first on line " +
                std::to_string(sit->second) +
                "); give each study a unique name within an outcome, or delete the duplicate row");
     sc.name = std::move(study);

@@ -27,7 +27,10 @@ struct CsvTable {
 //    field contents are kept verbatim (spaces around the quotes are ignored), line breaks
 //    inside quotes become "\n"; a bare quote inside an unquoted field is kept literally;
 //  * the file must be UTF-8 (BOM optional): NUL bytes, UTF-16, invalid UTF-8 and physical
-//    lines longer than 1 MiB are rejected with the line they occur on.
+//    lines longer than 1 MiB are rejected with the line they occur on;
+//  * the file is read as a stream, line by line, so memory stays bounded and reading stops at
+//    the first bad line (a pipe or FIFO works; a directory or device is rejected);
+//  * a quoted field may span lines, but not more than 1 MiB of them.
 CsvTable read_csv(const std::string& path);
 
 // One study's counts. Single-arm: events of total. Two-arm: events/total are the treatment
@@ -55,6 +58,7 @@ struct Covariate {
 
 struct OutcomeData {
   std::string name;
+  std::string dataset;  // `hbmeta batch` files (with_dataset): the row's dataset column; else empty
   std::vector<StudyCounts> studies;  // in file order
   OutcomeKind kind = OutcomeKind::SingleArm;
   long first_line = 0;
@@ -68,9 +72,10 @@ struct OutcomeData {
 // Reads outcomes from hbmeta's long CSV. Required columns: outcome, study, and per row either
 // the single-arm counts events, total or the two-arm counts events_t, total_t, events_c,
 // total_c (a file may have both sets of columns; each row fills one set, and all rows of an
-// outcome use the same one). Any order; extra columns are ignored unless named in
+// outcome use the same one). Any order; every other column must be named either in
 // `covariates` (meta-regression moderators; numeric, or categorical when any value is not a
-// number). Column names are matched exactly after trimming: they must be lowercase ("Events"
+// number) or in `ignore_columns` (left out): an unknown column is an error (file:1), and so is
+// an ignored column that is missing or is one of the columns above. Column names are matched exactly after trimming: they must be lowercase ("Events"
 // is not accepted, but the error message suggests the rename). Counts are plain digits only
 // (no sign, decimal point, exponent or separators), 0 <= events <= total, 1 <= total <=
 // 9223372036854775807. Names are compared exactly (case-sensitive, quoted spaces kept).
@@ -78,6 +83,15 @@ struct OutcomeData {
 // columns, non-integer / negative / overflowing counts, events > total, total = 0, empty
 // outcome or study name, duplicate study within an outcome, an outcome mixing layouts, empty
 // or missing covariate values, a file without data rows.
-std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vector<std::string>& covariates = {});
+//
+// with_dataset (`hbmeta batch`): the file may also have a `dataset` column, and the unit of
+// analysis is (dataset, outcome): rows are grouped by both (study names need only be unique
+// within one dataset's outcome), each OutcomeData has its `dataset` set (non-empty), and the
+// order is that of first appearance of the pair. Without the column every outcome is its own
+// dataset (`dataset` empty). Without it (`hbmeta fit`) a `dataset` column that is not
+// named in --covariates / --ignore-columns is an error that points at `hbmeta batch`.
+std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vector<std::string>& covariates = {},
+                                       const std::vector<std::string>& ignore_columns = {},
+                                       bool with_dataset = false);
 
 }  // namespace hbm

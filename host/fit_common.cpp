@@ -2,6 +2,7 @@
 
 #include "host/diagnose_command.hpp"
 #include "host/input_error.hpp"
+#include "host/nested_rhat.hpp"
 #include "models/gibbs_updates.hpp"
 
 #include <algorithm>
@@ -66,25 +67,24 @@ void add_parameters(OutcomeResult& r, std::vector<std::pair<std::string, std::ve
 void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double (*natural)(double),
                          const FitOptions& opt, ThreadPool& pool) {
   const int K = static_cast<int>(r.studies.size());
-  const std::size_t N = static_cast<std::size_t>(run.chains) * run.draws;
-  const auto C = static_cast<std::size_t>(run.chains), S = static_cast<std::size_t>(run.draws);
+  const auto C = static_cast<std::size_t>(run.chains);
   std::vector<std::vector<double>> effect(K);
   // Independent per study: one pool task each, writing its own slot, so the result does not
-  // depend on the thread count.
+  // depend on the thread count. The batched engine may keep every study_thin-th draw only.
   pool.parallel_for(K, [&](int i) {
-    std::vector<double> th(N), nat(N);
-    for (std::size_t idx = 0; idx < N; ++idx) {
-      th[idx] = run.outputs[idx * run.n_outputs + first + i];
-      nat[idx] = natural(th[idx]);
-    }
+    int S = 0;
+    std::vector<double> th = run.study_column(first, i, &S), nat(th.size());
+    for (std::size_t idx = 0; idx < th.size(); ++idx) nat[idx] = natural(th[idx]);
     StudyResult& sr = r.studies[i];
     sr.centred = run.centred[0][i] != 0;
-    sr.theta = summarise(ChainDraws{th.data(), C, S});
-    sr.natural = summarise(ChainDraws{nat.data(), C, S});
+    sr.theta = summarise(ChainDraws{th.data(), C, static_cast<std::size_t>(S)});
+    sr.natural = summarise(ChainDraws{nat.data(), C, static_cast<std::size_t>(S)});
     effect[i] = std::move(th);
   });
-  const bool study_draws = opt.study_draws == FitOptions::StudyDraws::Yes ||
-                           (opt.study_draws == FitOptions::StudyDraws::Auto && K <= kStudyDrawsAutoLimit);
+  // Draw columns must all have every draw: thinned study draws stay out of the draws file.
+  const bool every_draw = run.n_study == 0 || run.study_thin == 1;
+  const bool study_draws = every_draw && (opt.study_draws == FitOptions::StudyDraws::Yes ||
+                                          (opt.study_draws == FitOptions::StudyDraws::Auto && K <= kStudyDrawsAutoLimit));
   for (int i = 0; i < K && study_draws; ++i) {
     r.draw_names.push_back("theta[" + std::to_string(i + 1) + "]");
     r.draw_columns.push_back(std::move(effect[i]));
@@ -122,6 +122,7 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
   d.min_ess_tail = INFINITY;
   auto track = [&](const ParamSummary& s) {
     if (std::isfinite(s.rhat)) d.max_rhat = std::max(d.max_rhat, s.rhat);
+    if (std::isfinite(s.rhat_nested) && !(s.rhat_nested <= d.max_rhat_nested)) d.max_rhat_nested = s.rhat_nested;
     if (std::isfinite(s.ess_bulk)) d.min_ess_bulk = std::min(d.min_ess_bulk, s.ess_bulk);
     if (std::isfinite(s.ess_tail)) d.min_ess_tail = std::min(d.min_ess_tail, s.ess_tail);
   };
@@ -165,8 +166,17 @@ void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes
   if (d.min_ebfmi < 0.3)
     warn("E-BFMI " + format_number(d.min_ebfmi, 3) + " < 0.3 in at least one chain: momentum resampling explores "
          "the energy poorly (heavy tails or a funnel); the posterior may be incompletely explored");
-  if (d.max_rhat > 1.01)
+  // Many short chains: split R-hat of chains this short flags autocorrelation, not a failure to
+  // mix, so the warning uses the nested R-hat (host/nested_rhat.hpp) there, and says so.
+  if (rhat_warning_uses_nested(static_cast<std::size_t>(r.chains), static_cast<std::size_t>(r.draws))) {
+    if (d.max_rhat_nested > 1.01)
+      warn("max nested R-hat " + format_number(d.max_rhat_nested, 4) + " > 1.01 (" +
+           std::to_string(default_superchains(static_cast<std::size_t>(r.chains))) +
+           " superchains; nested R-hat is used for the R-hat check with " + std::to_string(r.chains) +
+           " chains of " + std::to_string(r.draws) + " draws): chains have not mixed; run longer (--draws, --warmup)");
+  } else if (d.max_rhat > 1.01) {
     warn("max R-hat " + format_number(d.max_rhat, 4) + " > 1.01: chains have not mixed; run longer (--draws, --warmup)");
+  }
   for (const char* name : {"mu", "tau"}) {
     const ParamSummary* s = r.find(name);
     if (s && s->ess_bulk < 400)

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/batched_run.hpp"
 #include "host/fit_options.hpp"
 #include "host/gibbs_sampler.hpp"
 #include "host/hmc_sampler.hpp"
@@ -19,6 +20,22 @@ namespace hbm {
 template <class Problem>
 HmcRun run_sampler(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream, ThreadPool& pool) {
   return cfg.algorithm == Algorithm::Gibbs ? sample_gibbs(prob, cfg, stream, pool) : sample_hmc(prob, cfg, stream, pool);
+}
+
+// The run for one outcome: precomputed (opt.precomputed), or from the batched engine (on the GPU,
+// or on the CPU when opt.batched), or from the CPU samplers.
+template <class Problem>
+HmcRun run_fit_sampler(Problem& prob, const FitOptions& opt, const std::string& name, std::uint32_t stream,
+                       ThreadPool& pool) {
+  if (opt.precomputed) {
+    const auto it = opt.precomputed->find(name);
+    if (it != opt.precomputed->end()) return it->second;
+  }
+  if (opt.device == Device::Cuda || opt.batched) {
+    const std::vector<Problem*> probs{&prob};
+    return std::move(run_batched(probs, {stream}, opt.sampler, opt.device, pool, opt.study_draw_cap)[0]);
+  }
+  return run_sampler(prob, opt.sampler, stream, pool);
 }
 
 // Throws InputError when the Gibbs sampler is asked for more coefficients than it takes.

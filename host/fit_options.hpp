@@ -1,11 +1,13 @@
 // Everything `hbmeta fit` can be asked, for both models: priors, sampler settings, predictions
 // for a new clinic, meta-regression and the classical estimators shown beside the posterior.
 #pragma once
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "host/sampler_config.hpp"
+#include "host/sampler_run.hpp"
 #include "models/priors.hpp"
 #include "models/two_arm.hpp"
 
@@ -38,6 +40,18 @@ struct FitOptions {
   // Per-study effect columns in DIR/draws/NAME.csv: chains x draws x K values, so by default
   // only up to kStudyDrawsAutoLimit studies (2,000 studies would be ~600 MB of text).
   enum class StudyDraws { Auto, Yes, No } study_draws = StudyDraws::Auto;
+
+  // Where the chains run. On the CPU the per-outcome samplers run by default
+  // (host/hmc_sampler.hpp, host/gibbs_sampler.hpp); `batched` runs the batched engine
+  // (host/batch_engine.hpp) instead, as the GPU always does.
+  Device device = Device::Cpu;
+  bool batched = false;
+  // The batched engine keeps at most this many draws per study effect (thinning evenly), so
+  // memory does not grow as chains x draws x studies; 0 keeps them all.
+  double study_draw_cap = 200000;
+  // Runs already made for these outcomes (by name), e.g. all outcomes in one GPU launch
+  // (prefit_batched in host/outcome_fit.hpp); fit_* uses them instead of sampling again.
+  const std::map<std::string, HmcRun>* precomputed = nullptr;
 };
 
 inline constexpr int kStudyDrawsAutoLimit = 100;

@@ -631,6 +631,12 @@ RegressionResult fit_problem(const Problem& pr, Tau2Method method, const RmaOpti
 
   // Pseudo R^2 against the intercept-only model with the same estimator.
   r.R2 = kNaN;
+  if (has_int && p > 1 && method == Tau2Method::FE && k > p) {
+    // metafor's FE models: max(0, 100 * adjusted R^2 of lm(yi ~ X, weights = 1/vi)), i.e.
+    // 1 - (QE / QE_0) (k-1)/(k-p) with QE_0 the Q of the intercept-only model
+    const double q0 = Projector(MatrixXd::Ones(k, 1), pr.v.cwiseInverse()).quad(pr.ymc);
+    r.R2 = q0 > 0 ? std::max(0.0, 100 * (1 - r.QE / q0 * (k - 1.0) / (k - p))) : 0.0;
+  }
   if (has_int && p > 1 && method != Tau2Method::FE) {
     Problem pr0 = pr;
     pr0.X = MatrixXd::Ones(k, 1);
@@ -714,17 +720,25 @@ Tau2Interval qprofile(const Problem& pr, double tau2_hat, double level, double v
 
 RegressionResult rma_regression(const EffectData& data, const Eigen::MatrixXd& X, Tau2Method method,
                                 const RmaOptions& options) {
+  const std::string name = method_name(method) + (options.knha ? "_knha" : "");
   try {
     std::string note;
     bool x_ok = true;
     const Problem pr = make_problem(data, X, note, x_ok);
-    if (!x_ok) return nan_regression(pr.k, static_cast<int>(X.cols()), note);
-    if (pr.k == 0) return nan_regression(0, pr.p, note.empty() ? "no studies" : note + "; no studies left");
+    if (!x_ok || pr.k == 0) {
+      RegressionResult bad = !x_ok ? nan_regression(pr.k, static_cast<int>(X.cols()), note)
+                                   : nan_regression(0, pr.p, note.empty() ? "no studies" : note + "; no studies left");
+      bad.method = name;
+      return bad;
+    }
     RegressionResult r = fit_problem(pr, method, options, nullptr);
     if (!note.empty()) r.note = r.note.empty() ? note : note + "; " + r.note;
+    r.method = name;
     return r;
   } catch (const std::exception& e) {
-    return nan_regression(0, static_cast<int>(X.cols()), std::string("internal error: ") + e.what());
+    RegressionResult r = nan_regression(0, static_cast<int>(X.cols()), std::string("internal error: ") + e.what());
+    r.method = name;
+    return r;
   }
 }
 

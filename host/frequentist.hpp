@@ -9,6 +9,7 @@
 // events, non-convergence, ...). Values that do not exist are NaN and `note` says why.
 // Method notes, conventions and the validation against metafor: docs/frequentist.md.
 #pragma once
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,8 @@ EffectData escalc_rr(const TwoArmCounts& counts, bool drop_double_zero = false,
 
 enum class Tau2Method { FE, DL, REML, ML, PM, SJ, HS, EB };
 
+inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
+
 // "FE", "DL", ... (metafor's method names).
 std::string method_name(Tau2Method m);
 
@@ -62,8 +65,14 @@ struct MethodResult {
   double tau2 = 0, tau = 0;
   double se_tau2 = 0;                  // metafor's se.tau2 (NaN where metafor has none)
   double tau2_ci_lb = 0, tau2_ci_ub = 0;  // Q-profile interval (rma random-effects methods only)
-  double I2 = 0, H2 = 0;               // metafor's definitions (see docs/frequentist.md)
-  double Q = 0, Q_p = 0;               // Cochran's Q (Peto's own Q for Peto) and its p-value
+  double I2 = 0, H2 = 0;               // metafor's definitions (see docs/frequentist.md; GLMMs:
+                                       // from the GLMM tau^2 and rma.glmm's typical variance vt)
+  double Q = 0, Q_p = 0;               // Cochran's Q (Peto's own Q for Peto) and its p-value;
+                                       // GLMMs: metafor's Wald-type test QE.Wld / QEp.Wld
+  double Q_lrt = kNoValue, Q_lrt_p = kNoValue;  // GLMMs: metafor's likelihood-ratio test QE.LRT / QEp.LRT
+                                       // (common-effect vs saturated model, df k - 1); NaN otherwise
+  double tau2_lrt = kNoValue, tau2_lrt_p = kNoValue;  // GLMMs: 2 (loglik - loglik at tau^2 = 0), p-value of the
+                                        // boundary mixture 0.5 chi^2_0 + 0.5 chi^2_1; NaN otherwise
   double pi_lb = 0, pi_ub = 0;         // prediction interval for a new study's true effect
   double sigma2 = 0;                   // UM.RS only: variance of the random study intercepts
   double loglik = 0;                   // GLMMs: maximised log-likelihood (binomial, relative to the
@@ -110,6 +119,7 @@ Tau2Interval tau2_ci_qprofile(const EffectData& data, double tau2_hat, double le
 // tau^2 estimators (residual heterogeneity) and inference options as rma(). X is k x p and
 // should contain the intercept column if wanted (intercept-only X reproduces rma()).
 struct RegressionResult {
+  std::string method;  // "REML", "REML_knha", ... (metafor's method name, "_knha" for Knapp-Hartung)
   Eigen::VectorXd beta, se, zval, pval, ci_lb, ci_ub;
   Eigen::MatrixXd vcov;
   double tau2 = 0, se_tau2 = 0;

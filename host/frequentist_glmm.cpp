@@ -431,6 +431,65 @@ double dl_start(const EffectData& es, double& tau0) {
   return std::isfinite(dl.estimate) ? dl.estimate : 0.0;
 }
 
+// ------------------------------------------------------------ heterogeneity (rma.glmm) ----
+
+// rma.glmm's "typical" within-study variance vt = (k.yi - 1) / tr(P) from escalc's sampling
+// variances (1/2 added to studies / tables with a zero cell, double-zero tables dropped), the
+// denominator of its I^2 = 100 tau^2 / (vt + tau^2) and H^2 = tau^2 / vt + 1.
+double typical_variance(const EffectData& es) {
+  double sw = 0, sw2 = 0;
+  int k = 0;
+  for (std::size_t i = 0; i < std::min(es.yi.size(), es.vi.size()); ++i) {
+    if (!std::isfinite(es.yi[i]) || !std::isfinite(es.vi[i]) || !(es.vi[i] > 0)) continue;
+    const double w = 1 / es.vi[i];
+    sw += w;
+    sw2 += w * w;
+    ++k;
+  }
+  return k >= 2 ? (k - 1) / (sw - sw2 / sw) : kNaN;
+}
+
+// Cochran's Q of uncorrected effects y_i with variances v_i (only finite pairs).
+double cochran_q(const std::vector<double>& y, const std::vector<double>& v) {
+  double sw = 0, swy = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    sw += 1 / v[i];
+    swy += y[i] / v[i];
+  }
+  if (y.size() < 2) return 0.0;
+  const double mean = swy / sw;
+  double q = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) q += (y[i] - mean) * (y[i] - mean) / v[i];
+  return q;
+}
+
+// Fills I2, H2 and the heterogeneity tests of a GLMM result as rma.glmm does:
+//  * Q / Q_p: QE.Wld, the Wald test of the study-specific effects of the saturated model;
+//  * Q_lrt / Q_lrt_p: QE.LRT = -2 (ll_FE - ll_QE), common-effect model vs saturated model;
+//  * tau2_lrt / tau2_lrt_p: 2 (loglik - ll_FE), the likelihood-ratio test of tau^2 = 0 within the
+//    GLMM (not reported by metafor; p from the 50:50 mixture of chi^2_0 and chi^2_1).
+// df = k - 1; with k = 1 the tests are NaN (metafor: NA).
+void set_heterogeneity(MethodResult& m, double vt, double wald, double ll_fe, double ll_qe) {
+  if (m.k <= 1) {
+    m.I2 = 0;
+    m.H2 = 1;
+    m.Q = m.Q_p = m.Q_lrt = m.Q_lrt_p = m.tau2_lrt = m.tau2_lrt_p = kNaN;
+    append_note(m.note, "no heterogeneity test with k = 1");
+    return;
+  }
+  if (std::isfinite(vt) && std::isfinite(m.tau2)) {
+    m.I2 = 100 * m.tau2 / (vt + m.tau2);
+    m.H2 = m.tau2 / vt + 1;
+  }
+  const int df = m.k - 1;
+  m.Q = std::isfinite(wald) ? std::max(0.0, wald) : kNaN;
+  m.Q_p = detail::pchisq_upper(m.Q, df);
+  m.Q_lrt = std::isfinite(ll_fe) && std::isfinite(ll_qe) ? std::max(0.0, -2 * (ll_fe - ll_qe)) : kNaN;
+  m.Q_lrt_p = detail::pchisq_upper(m.Q_lrt, df);
+  m.tau2_lrt = std::isfinite(ll_fe) && std::isfinite(m.loglik) ? std::max(0.0, 2 * (m.loglik - ll_fe)) : kNaN;
+  m.tau2_lrt_p = std::isnan(m.tau2_lrt) ? kNaN : m.tau2_lrt > 0 ? 0.5 * detail::pchisq_upper(m.tau2_lrt, 1) : 1.0;
+}
+
 // ------------------------------------------------------------------------------ models ---
 
 // Single-arm logit-normal model; parameters (mu, tau).
@@ -606,6 +665,135 @@ struct RsModel {
   }
 };
 
+// UM.RS's saturated model for the heterogeneity tests (rma.glmm: glmer with the random study
+// intercepts b0 + sigma w_i and one log OR theta_i per table; Laplace, as every UM.RS fit). The
+// theta_i are profiled out table by table, so the outer problem is (b0, sigma). A table whose
+// treatment arm has no events (or only events) sends its theta_i to -+infinity, where that arm
+// fits exactly: its contribution is the limit (the control arm alone), and it drops out of the
+// Wald test (its coefficient's variance is infinite), as the glmer fit tends to.
+struct RsSaturated {
+  const RsModel& base;
+  GHRule laplace = gh_rule(1);
+  std::vector<int> free;             // tables with 0 < events_t < total_t
+  std::vector<bool> is_free;
+  mutable std::vector<double> th, modes;
+
+  explicit RsSaturated(const RsModel& b) : base(b) {
+    const int k = base.t.k();
+    is_free.assign(k, false);
+    th.assign(k, 0.0);
+    modes.assign(k, 0.0);
+    for (int i = 0; i < k; ++i) {
+      const double a = base.t.a[i], n1 = base.t.n1[i], c = base.t.c[i], n2 = base.t.n2[i];
+      if (a > 0 && a < n1) {
+        is_free[i] = true;
+        free.push_back(i);
+        th[i] = std::log((a + 0.5) / (n1 - a + 0.5)) - std::log((c + 0.5) / (n2 - c + 0.5));
+      }
+    }
+  }
+  double study(int i, double th_i, double b0, double sigma) const {
+    std::array<Obs, 2> o = base.obs[i];
+    o[0].off = b0 + th_i;
+    o[1].off = b0;
+    if (!is_free[i]) return study_agq(&o[1], 1, sigma, laplace, modes[i]);
+    return study_agq(o.data(), 2, sigma, laplace, modes[i]);
+  }
+  double profile(int i, double b0, double sigma) const {
+    if (!is_free[i]) return study(i, 0.0, b0, sigma);
+    double x = th[i];
+    const double h = 1e-4;
+    double fx = study(i, x, b0, sigma);
+    for (int it = 0; it < 100; ++it) {
+      const double fp = study(i, x + h, b0, sigma), fm = study(i, x - h, b0, sigma);
+      const double d1 = (fp - fm) / (2 * h), d2 = (fp - 2 * fx + fm) / (h * h);
+      double step = d2 < 0 ? -d1 / d2 : (d1 > 0 ? 1.0 : -1.0);
+      step = std::clamp(step, -5.0, 5.0);
+      double t = 1.0, fn = fx;
+      for (int bt = 0; bt < 60; ++bt) {
+        fn = study(i, x + t * step, b0, sigma);
+        if (fn >= fx - 1e-13 * (1 + std::fabs(fx))) break;
+        t *= 0.5;
+      }
+      x += t * step;
+      fx = fn;
+      if (std::fabs(t * step) < 1e-10) break;
+    }
+    th[i] = x;
+    return fx;
+  }
+  double loglik(double b0, double sigma) const {
+    double ll = 0;
+    for (int i = 0; i < base.t.k(); ++i) ll += profile(i, b0, sigma);
+    return ll;
+  }
+  // Not profiled: x = (theta_i of the free tables..., b0, sigma).
+  double full(const VectorXd& x) const {
+    const int nf = static_cast<int>(free.size());
+    const double b0 = x(nf), sigma = x(nf + 1);
+    double ll = 0;
+    for (int i = 0; i < base.t.k(); ++i) ll += is_free[i] ? 0.0 : study(i, 0.0, b0, sigma);
+    for (int j = 0; j < nf; ++j) ll += study(free[j], x(j), b0, sigma);
+    return ll;
+  }
+};
+
+// Fills the heterogeneity statistics of a UM.RS fit: ll_FE from the same model with tau = 0,
+// ll_QE and the Wald test from RsSaturated.
+void rs_heterogeneity(MethodResult& m, const RsModel& model, const TwoArmCounts& counts, double b0, double sigma) {
+  const double vt = typical_variance(escalc_or(counts, true));
+  if (model.t.k() <= 1) {
+    set_heterogeneity(m, vt, kNaN, kNaN, kNaN);
+    return;
+  }
+  Fn f_fe = [&](const VectorXd& x) { return model.loglik(x); };
+  const MlFit fe = fit_ml(f_fe, (VectorXd(4) << m.estimate, b0, std::max(sigma, 0.25), 0.0).finished(), {2, 3},
+                          {false, false, false, true});
+  const RsSaturated sat(model);
+  Fn f_qe = [&](const VectorXd& x) { return sat.loglik(x(0), x(1)); };
+  const MlFit qe = fit_ml(f_qe, (VectorXd(2) << b0, std::max(sigma, 0.25)).finished(), {1}, {false, false});
+  double wald = kNaN;
+  const int nf = static_cast<int>(sat.free.size());
+  if (qe.x.allFinite() && std::isfinite(qe.loglik)) {
+    if (nf < 2) {
+      wald = 0;
+    } else {
+      sat.loglik(qe.x(0), qe.x(1));  // theta_i at the optimum
+      VectorXd x(nf + 2);
+      for (int j = 0; j < nf; ++j) x(j) = sat.th[sat.free[j]];
+      x(nf) = qe.x(0);
+      x(nf + 1) = qe.x(1);
+      const bool sigma0 = qe.fixed0.size() > 1 && qe.fixed0[1];
+      const int d = sigma0 ? nf + 1 : nf + 2;  // sigma fixed at 0: information of the rest
+      Fn ff = [&](const VectorXd& z) {
+        VectorXd full = x;
+        full.head(d) = z;
+        return sat.full(full);
+      };
+      const VectorXd z = x.head(d);
+      VectorXd g;
+      MatrixXd H;
+      fd_derivatives(ff, z, ff(z), 1e-4, g, H);
+      Eigen::LDLT<MatrixXd> ldlt(-H);
+      if (ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > 0).all()) {
+        const MatrixXd V = ldlt.solve(MatrixXd::Identity(d, d)).topLeftCorner(nf, nf);
+        MatrixXd C = MatrixXd::Zero(nf - 1, nf);
+        for (int j = 0; j < nf - 1; ++j) {
+          C(j, j) = 1;
+          C(j, nf - 1) = -1;
+        }
+        const VectorXd c = C * x.head(nf);
+        wald = c.dot((C * V * C.transpose()).ldlt().solve(c));
+      } else {
+        append_note(m.note, "cannot invert the Hessian of the saturated model: no Wald test");
+      }
+    }
+  } else {
+    append_note(m.note, "saturated model for the heterogeneity tests failed");
+  }
+  set_heterogeneity(m, vt, wald, fe.loglik, qe.loglik);
+}
+
 }  // namespace
 
 // ----------------------------------------------------------------------- single arm ------
@@ -637,6 +825,20 @@ MethodResult glmm_single_arm(const std::vector<long long>& events, const std::ve
       return m;
     }
     finish(m, fit, 0, fit.x(1), level);
+    // heterogeneity: the common-effect model is the binomial with the pooled rate E/N; the
+    // saturated model fits every study exactly (log-likelihood 0 on this scale); the Wald test
+    // of the saturated glm is Cochran's Q of the uncorrected logits of studies with 0 < x < n
+    double ll_fe = 0;
+    std::vector<double> y, v;
+    const double eta_fe = std::log(static_cast<double>(model.events) / static_cast<double>(model.non_events));
+    for (const Obs& o : model.obs) {
+      ll_fe += bin_term(o, eta_fe).ll;
+      if (o.y > 0 && o.y < o.n) {
+        y.push_back(o.eta_hat);
+        v.push_back(1 / o.y + 1 / (o.n - o.y));
+      }
+    }
+    set_heterogeneity(m, typical_variance(escalc_plo(events, totals)), cochran_q(y, v), ll_fe, 0.0);
     return m;
   } catch (const std::exception& e) {
     append_note(m.note, std::string("internal error: ") + e.what());
@@ -674,6 +876,24 @@ MethodResult glmm_um_fs(const TwoArmCounts& counts, int nAGQ, double level) {
     }
     // the information of the profile likelihood is the (theta, tau) block of the full one
     finish(m, fit, 0, fit.x(1), level);
+    // heterogeneity: common-effect model = this model at tau = 0 (glm with study intercepts);
+    // the saturated model fits every table exactly (0); Wald = Cochran's Q of the uncorrected
+    // log ORs of tables without a zero cell (the others' coefficients diverge in the glm)
+    double ll_fe = kNaN;
+    if (k > 1) {
+      Fn f0 = [&](const VectorXd& x) { return model.loglik(x(0), 0.0); };
+      const OptResult fe = maximize(f0, (VectorXd(1) << m.estimate).finished());
+      ll_fe = fe.f;
+    }
+    std::vector<double> y, v;
+    for (int i = 0; i < k; ++i) {
+      const double a = model.t.a[i], b = model.t.n1[i] - a, c = model.t.c[i], d = model.t.n2[i] - c;
+      if (a > 0 && b > 0 && c > 0 && d > 0) {
+        y.push_back(std::log(a * d / (b * c)));
+        v.push_back(1 / a + 1 / b + 1 / c + 1 / d);
+      }
+    }
+    set_heterogeneity(m, typical_variance(escalc_or(counts, true)), cochran_q(y, v), ll_fe, 0.0);
     return m;
   } catch (const std::exception& e) {
     append_note(m.note, std::string("internal error: ") + e.what());
@@ -714,6 +934,7 @@ MethodResult glmm_um_rs(const TwoArmCounts& counts, double level) {
     }
     finish(m, fit, 0, fit.x(3), level);
     m.sigma2 = fit.x(2) * fit.x(2);
+    rs_heterogeneity(m, model, counts, fit.x(1), fit.x(2));
     return m;
   } catch (const std::exception& e) {
     append_note(m.note, std::string("internal error: ") + e.what());

@@ -23,6 +23,7 @@
 
 #include "host/interrupt.hpp"
 #include "host/progress.hpp"
+#include "host/sampler_run.hpp"
 #include "host/sampler_config.hpp"
 #include "host/thread_pool.hpp"
 #include "host/warmup_adaptation.hpp"
@@ -36,33 +37,9 @@ struct EffectBlock {
   std::vector<std::uint8_t> centred;  // one flag per study (1 = centred)
 };
 
-// Sampling-phase output (of the HMC sampler, and of the Gibbs sampler in the same form).
-// Per-draw arrays are chain-major: index c * draws + t.
-struct HmcRun {
-  const char* sampler = "hmc";  // "hmc" or "gibbs"
-  int chains = 0, draws = 0, n_outputs = 0;
-  std::vector<double> outputs;  // (c * draws + t) * n_outputs + r: the problem's outputs()
-  std::vector<double> accept_prob, energy;
-  std::vector<int> divergent, n_steps;
-  int warmup_divergences = 0;
-  double step_size = 0, trajectory_length = 0;
-  std::vector<double> inv_metric;
-  std::vector<std::vector<std::uint8_t>> centred;  // per block: final per-study parametrisation
-
-  // Column r of the outputs, chain-major.
-  std::vector<double> column(int r) const {
-    const std::size_t N = static_cast<std::size_t>(chains) * draws;
-    std::vector<double> v(N);
-    for (std::size_t idx = 0; idx < N; ++idx) v[idx] = outputs[idx * n_outputs + r];
-    return v;
-  }
-};
-
 namespace sampler_detail {
 
-// A study's coordinate is centred when its posterior variance is below this fraction of the
-// squared lower range (10% quantile) of the block's scale.
-constexpr double kCentreRatio = 0.25;
+using hbm::kCentreRatio;  // models/adaptation.hpp
 
 // Running mean and variance (Welford), for the metric and centring decisions of a window.
 struct Welford {
@@ -77,10 +54,7 @@ struct Welford {
 };
 
 // Stan's regularisation of a window's variance estimate towards 1e-3.
-inline double regularised_var(const Welford& w) {
-  const double n = w.n;
-  return (n / (n + 5.0)) * w.var() + 1e-3 * (5.0 / (n + 5.0));
-}
+inline double regularised_var(const Welford& w) { return regularised_variance(w.n, w.var()); }
 
 inline std::uint8_t choose_centring(Parametrisation p, bool data_says_centred) {
   switch (p) {

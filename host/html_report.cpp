@@ -13,7 +13,9 @@
 #include "host/input_error.hpp"
 #include "host/prior_spec.hpp"
 #include "host/report_data.hpp"
+#include "host/report_format.hpp"
 #include "host/report_plots.hpp"
+#include "host/report_stats.hpp"
 #include "host/report_tables.hpp"
 #include "host/svg_plot.hpp"
 
@@ -66,6 +68,29 @@ std::string figure(Built& b, const std::string& file, const svg::Canvas& c, cons
          "</code>)</figcaption>\n</figure>\n";
 }
 
+// The predictive plot's caption, with the threshold probability and, where the threshold lies far
+// outside the predictive distribution, where it is.
+std::string predictive_caption(const OutcomeData& o, double threshold) {
+  std::string c = "Predictive density of the " + report::new_clinic_quantity(o) + " (kernel density of theta_new)";
+  const report::PredictiveAxis ax = report::predictive_axis(o, threshold);
+  if (!std::isnan(threshold)) {
+    const report::Exceedance e = report::exceedance(o.d.natural_new, threshold);
+    c += "; P(" + report::new_clinic_quantity(o) + " > " + report::fmt_plain(threshold) +
+         ") = " + report::fmt_prob(e.prob()) + " (" + std::to_string(e.above) + " of " + std::to_string(e.n) +
+         " draws)";
+    if (ax.threshold_side > 0)
+      c += "; the threshold lies far above the predictive distribution, so the axis is not stretched to it: "
+           "the arrow at the right edge points towards it";
+    else if (ax.threshold_side < 0)
+      c += "; the threshold lies far below the predictive distribution, so the axis is not stretched to it: "
+           "the arrow at the left edge points towards it";
+    else
+      c += ", the region above the threshold shaded";
+  }
+  if (!o.two_arm && ax.log) c += "; a rare rate, so on a log axis (the density per unit log rate)";
+  return c + "; dashed: the pooled value, for comparison.";
+}
+
 std::string outcome_section(Built& b, const RunData& run, const OutcomeData& o, const Prior& prior_mu,
                             const Prior& prior_tau, double threshold) {
   const std::string& base = o.file_base;
@@ -89,21 +114,30 @@ std::string outcome_section(Built& b, const RunData& run, const OutcomeData& o, 
   h += "<h3>Posterior and prior</h3>\n<div class=\"grid\">\n";
   h += figure(b, base + "_mu_density.svg", report::mu_density_plot(o, prior_mu),
               "Kernel density of the mu draws (Gaussian kernel, Silverman bandwidth), carried to the " +
-                  std::string(o.two_arm ? "odds-ratio scale" : "rate scale") + "; dashed: the prior.");
+                  std::string(o.two_arm                             ? "odds-ratio scale"
+                              : report::rare_rate_axis(o, o.d.mu) ? "rate scale (a rare rate: log axis)"
+                                                                  : "rate scale") +
+                  "; dashed: the prior.");
   h += figure(b, base + "_tau_density.svg", report::tau_density_plot(o, prior_tau),
               "Kernel density of the tau draws, reflected at 0; dashed: the prior.");
   h += "</div>\n<h3>A new clinic</h3>\n<div class=\"grid\">\n";
-  h += figure(b, base + "_predictive.svg", report::predictive_plot(o, threshold),
-              "Predictive density of the " + report::new_clinic_quantity(o) + " (kernel density of theta_new)" +
-                  (std::isnan(threshold) ? "" : ", the region above the threshold shaded") +
-                  "; dashed: the pooled value, for comparison.");
+  h += figure(b, base + "_predictive.svg", report::predictive_plot(o, threshold), predictive_caption(o, threshold));
   h += report::new_clinic_html(o, run, threshold) + "</div>\n";
   h += "<h3>Convergence</h3>\n<div class=\"grid\">\n";
-  h += figure(b, base + "_trace_mu.svg", report::trace_plot(o, false), "Traces of mu.");
-  h += figure(b, base + "_trace_tau.svg", report::trace_plot(o, true), "Traces of tau.");
+  const std::string traces = report::shown_chains_label(report::shown_chains(o.d.chains, 4), o.d.chains);
+  const std::string ranks =
+      report::shown_chains_label(report::shown_chains(o.d.chains, o.d.chains <= 8 ? 8 : 4), o.d.chains);
+  const std::string spread = " (" + std::string("evenly spaced over the run, the same every time") + ")";
+  h += figure(b, base + "_trace_mu.svg", report::trace_plot(o, false),
+              "Traces of mu" + (traces.empty() ? "" : ", " + traces + spread) + ".");
+  h += figure(b, base + "_trace_tau.svg", report::trace_plot(o, true),
+              "Traces of tau" + (traces.empty() ? "" : ", " + traces) + ".");
   h += figure(b, base + "_rank_mu.svg", report::rank_plot(o, false),
-              "Rank histograms of mu: flat for chains that sample the same distribution.");
-  h += figure(b, base + "_rank_tau.svg", report::rank_plot(o, true), "Rank histograms of tau.");
+              "Rank histograms of mu" + (ranks.empty() ? "" : ", " + ranks) + ", " +
+                  std::to_string(report::rank_bins(o.d.draws)) +
+                  " bins: flat for chains that sample the same distribution.");
+  h += figure(b, base + "_rank_tau.svg", report::rank_plot(o, true),
+              "Rank histograms of tau" + (ranks.empty() ? "" : ", " + ranks) + ".");
   h += "</div>\n";
 
   h += "<h3>Posterior summary</h3>\n" + report::posterior_table(o);

@@ -77,4 +77,8 @@ int default_superchains(std::size_t chains) {
   return static_cast<int>(chains);
 }
 
+bool rhat_warning_uses_nested(std::size_t chains, std::size_t draws_per_chain) {
+  return chains >= 64 && draws_per_chain < 100;
+}
+
 }  // namespace hbm

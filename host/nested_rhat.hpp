@@ -50,4 +50,10 @@ double rhat_nested(const ChainDraws& x, int superchains);
 // 1/N_eff at stationarity, which exceeds 0.01 for chains shorter than ~100 effective draws.
 int default_superchains(std::size_t chains);
 
+// The many-short-chains regime (the GPU's: e.g. 2048 chains of 20 draws), where the split R-hat
+// of each chain's two short halves is dominated by within-chain autocorrelation and so flags
+// well-mixed runs: chains >= 64 and draws per chain < 100. There hbmeta fit bases its R-hat
+// warning (and the report its flags) on the nested R-hat instead.
+bool rhat_warning_uses_nested(std::size_t chains, std::size_t draws_per_chain);
+
 }  // namespace hbm

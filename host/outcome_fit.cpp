@@ -1,5 +1,12 @@
 #include "host/outcome_fit.hpp"
 
+#include <memory>
+
+#include "host/batched_run.hpp"
+#include "host/fit_common.hpp"
+#include "host/single_arm_problem.hpp"
+#include "host/two_arm_problem.hpp"
+
 namespace hbm {
 
 std::uint32_t outcome_stream(const std::string& name) {
@@ -13,6 +20,37 @@ std::uint32_t outcome_stream(const std::string& name) {
 
 OutcomeResult fit_outcome(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool) {
   return data.kind == OutcomeKind::TwoArm ? fit_two_arm(data, opt, pool) : fit_single_arm(data, opt, pool);
+}
+
+std::map<std::string, HmcRun> prefit_batched(const std::vector<OutcomeData>& outcomes, const FitOptions& opt,
+                                             ThreadPool& pool) {
+  std::vector<std::unique_ptr<SingleArmProblem>> single;
+  std::vector<std::unique_ptr<TwoArmProblem>> two;
+  std::vector<std::string> single_names, two_names;
+  std::vector<std::uint32_t> single_streams, two_streams;
+  for (const auto& o : outcomes) {
+    check_sampler_supports(o, opt.sampler);
+    if (o.kind == OutcomeKind::TwoArm) {
+      two.push_back(std::make_unique<TwoArmProblem>(two_arm_problem(o, opt)));
+      two_names.push_back(o.name);
+      two_streams.push_back(outcome_stream(o.name));
+    } else {
+      single.push_back(std::make_unique<SingleArmProblem>(single_arm_problem(o, opt)));
+      single_names.push_back(o.name);
+      single_streams.push_back(outcome_stream(o.name));
+    }
+  }
+  std::map<std::string, HmcRun> runs;
+  auto run_all = [&](auto& problems, const std::vector<std::string>& names, const std::vector<std::uint32_t>& streams) {
+    if (problems.empty()) return;
+    std::vector<typename std::decay_t<decltype(problems)>::value_type::element_type*> ptrs;
+    for (auto& p : problems) ptrs.push_back(p.get());
+    std::vector<HmcRun> r = run_batched(ptrs, streams, opt.sampler, opt.device, pool, opt.study_draw_cap);
+    for (std::size_t k = 0; k < r.size(); ++k) runs[names[k]] = std::move(r[k]);
+  };
+  run_all(single, single_names, single_streams);
+  run_all(two, two_names, two_streams);
+  return runs;
 }
 
 }  // namespace hbm

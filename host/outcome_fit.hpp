@@ -3,7 +3,9 @@
 // warnings and the classical estimators beside them.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "host/csv_reader.hpp"
 #include "host/fit_options.hpp"
@@ -18,8 +20,19 @@ std::uint32_t outcome_stream(const std::string& name);
 
 OutcomeResult fit_outcome(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool);
 
+// Samples every outcome with the batched engine, all outcomes of one model (single-arm;
+// two-arm) in the same launches, on opt.device: the runs for opt.precomputed.
+std::map<std::string, HmcRun> prefit_batched(const std::vector<OutcomeData>& outcomes, const FitOptions& opt,
+                                             ThreadPool& pool);
+
 // The two models (host/single_arm_fit.cpp, host/two_arm_fit.cpp).
 OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool);
 OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool);
+
+// The problems the fits sample (with the data and priors of the options).
+class SingleArmProblem;
+class TwoArmProblem;
+SingleArmProblem single_arm_problem(const OutcomeData& data, const FitOptions& opt);
+TwoArmProblem two_arm_problem(const OutcomeData& data, const FitOptions& opt);
 
 }  // namespace hbm

@@ -33,6 +33,7 @@ struct RunDiagnostics {
   double step_size = 0, trajectory_length = 0;
   double mean_leapfrog_steps = 0, mean_accept_prob = 0;
   double max_rhat = 0, min_ess_bulk = 0, min_ess_tail = 0;
+  double max_rhat_nested = NAN;  // max nested R-hat over the same quantities as max_rhat
   double min_ebfmi = NAN;     // HMC: smallest E-BFMI over the chains (Betancourt 2016); NaN for Gibbs
   int centred_studies = 0;    // study effects (theta or delta) in the centred parametrisation
   int centred_baselines = -1;  // two-arm random baselines: alpha_i centred; -1 = not applicable
@@ -57,6 +58,9 @@ struct OutcomeResult {
   // With covariates: the classical meta-regression (REML, as metafor::rma(yi, vi, mods=X)).
   bool has_regression = false;
   freq::RegressionResult regression;
+  // With covariates and --frequentist all: the same with Knapp-Hartung (method "REML_knha");
+  // method empty when not computed.
+  freq::RegressionResult regression_knha;
 
   // Per-draw sampler statistics (chain-major), for the NetCDF sample_stats group.
   std::vector<double> sample_accept_prob, sample_energy;

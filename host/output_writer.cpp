@@ -24,6 +24,7 @@ void write_summary(JsonWriter& j, const std::string& key, const ParamSummary& s)
   j.value("mean", s.mean).value("sd", s.sd);
   for (std::size_t k = 0; k < kQuantileLevels.size(); ++k) j.value(kQuantileNames[k], s.q[k]);
   j.value("rhat", s.rhat).value("ess_bulk", s.ess_bulk).value("ess_tail", s.ess_tail).value("mcse_mean", s.mcse_mean);
+  j.value("rhat_nested", s.rhat_nested).value("mcse_q5", s.mcse_q5).value("mcse_q95", s.mcse_q95);
   j.end_object();
 }
 
@@ -44,6 +45,7 @@ std::string csv_number(double v) {
 ParamSummary na_summary() {
   ParamSummary s;
   s.mean = s.sd = s.rhat = s.ess_bulk = s.ess_tail = s.mcse_mean = NAN;
+  s.rhat_nested = s.mcse_q5 = s.mcse_q95 = NAN;
   s.q.fill(NAN);
   return s;
 }
@@ -171,6 +173,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.value("step_size", d.step_size).value("trajectory_length", d.trajectory_length);
     j.value("mean_leapfrog_steps", d.mean_leapfrog_steps).value("mean_accept_prob", d.mean_accept_prob);
     j.value("max_rhat", d.max_rhat).value("min_ess_bulk", d.min_ess_bulk).value("min_ess_tail", d.min_ess_tail);
+    j.value("max_rhat_nested", d.max_rhat_nested);
     j.value("min_ebfmi", d.min_ebfmi);
     j.value("centred_studies", d.centred_studies);
     if (d.centred_baselines >= 0) j.value("centred_baselines", d.centred_baselines);
@@ -181,16 +184,20 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
       j.value("estimate", m.estimate).value("se", m.se).value("ci_lb", m.ci_lb).value("ci_ub", m.ci_ub);
       j.value("tau2", m.tau2).value("tau", m.tau).value("tau2_ci_lb", m.tau2_ci_lb).value("tau2_ci_ub", m.tau2_ci_ub);
       j.value("I2", m.I2).value("H2", m.H2).value("Q", m.Q).value("Q_p", m.Q_p);
+      if (m.name.rfind("GLMM", 0) == 0)  // rma.glmm's likelihood-ratio tests (docs/frequentist.md)
+        j.value("Q_lrt", m.Q_lrt).value("Q_lrt_p", m.Q_lrt_p).value("tau2_lrt", m.tau2_lrt).value("tau2_lrt_p", m.tau2_lrt_p);
       j.value("pi_lb", m.pi_lb).value("pi_ub", m.pi_ub).value("k", m.k);
       j.value("note", m.note);
       j.end_object();
     }
     j.end_object();
-    if (r.has_regression) {
-      // Classical meta-regression (REML), coefficient by coefficient: intercept, then the covariates.
-      const freq::RegressionResult& g = r.regression;
-      j.begin_object("frequentist_regression");
-      j.value("method", "REML");
+    // Classical meta-regression (REML; with --frequentist all also REML_knha), coefficient by
+    // coefficient: intercept, then the covariates.
+    for (const freq::RegressionResult* gp : {&r.regression, &r.regression_knha}) {
+      if (!r.has_regression || gp->method.empty()) continue;
+      const freq::RegressionResult& g = *gp;
+      j.begin_object(gp == &r.regression ? "frequentist_regression" : "frequentist_regression_knha");
+      j.value("method", g.method);
       j.begin_array("coefficients");
       for (int c = 0; c < g.beta.size(); ++c) {
         j.begin_object();
@@ -202,6 +209,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
       j.end_array();
       j.value("tau2", g.tau2).value("I2", g.I2).value("H2", g.H2).value("R2", g.R2);
       j.value("QE", g.QE).value("QE_p", g.QE_p).value("QM", g.QM).value("QM_p", g.QM_p).value("k", g.k);
+      if (g.df > 0) j.value("df", g.df);  // Knapp-Hartung: t(df) intervals, QM ~ F(p - 1, df)
       j.value("note", g.note);
       j.end_object();
     }
@@ -240,15 +248,16 @@ std::string summary_csv(const std::vector<OutcomeResult>& results) {
       for (const auto& fs : frequentist_rows(m, r.kind)) row(r.name, m.name, fs.first, "", fs.second);
     }
     // Classical meta-regression coefficients: estimate, se and 95% CI in the same columns.
-    if (r.has_regression) {
-      const freq::RegressionResult& g = r.regression;
+    for (const freq::RegressionResult* gp : {&r.regression, &r.regression_knha}) {
+      if (!r.has_regression || gp->method.empty()) continue;
+      const freq::RegressionResult& g = *gp;
       for (int c = 0; c < g.beta.size(); ++c) {
         ParamSummary b = na_summary();
         b.mean = g.beta[c];
         b.sd = g.se[c];
         b.q[0] = g.ci_lb[c];
         b.q[6] = g.ci_ub[c];
-        row(r.name, "REML_regression", c == 0 ? std::string("mu") : "beta[" + r.covariates[c - 1] + "]", "", b);
+        row(r.name, g.method + "_regression", c == 0 ? std::string("mu") : "beta[" + r.covariates[c - 1] + "]", "", b);
       }
     }
   }
@@ -272,9 +281,9 @@ std::string draws_csv(const OutcomeResult& r) {
   return out;
 }
 
-void write_outputs(const std::string& dir, bool force, const RunInfo& info,
-                   const std::vector<OutcomeResult>& results,
-                   const std::function<void(const std::string& folder)>& finish) {
+// A folder written in full or not at all: filled in a temporary sibling, then renamed into place
+// (an existing one replaced only with force); on any error or interrupt the temporary is removed.
+void write_folder_atomically(const std::string& dir, bool force, const std::function<void(const fs::path& tmp)>& fill) {
   const fs::path target(dir);
   if (fs::exists(target) && !force)
     throw InputError(dir + ": output folder exists; choose another --out or pass --force to replace it");
@@ -282,23 +291,12 @@ void write_outputs(const std::string& dir, bool force, const RunInfo& info,
   if (parent.empty()) parent = ".";
   if (!fs::is_directory(parent))
     throw InputError(dir + ": parent folder " + parent.string() + " does not exist; create it first");
-  const std::string tag = ".hbmeta-tmp-" + std::to_string(::getpid());
-  const fs::path tmp = parent / (target.filename().string() + tag);
+  const fs::path tmp = parent / (target.filename().string() + ".hbmeta-tmp-" + std::to_string(::getpid()));
   fs::remove_all(tmp);
   try {
-    fs::create_directories(tmp / "draws");
-    fs::create_directories(tmp / "netcdf");
-    write_file(tmp / "summary.json", summary_json(info, results));
-    write_file(tmp / "summary.csv", summary_csv(results));
-    std::map<std::string, int> used;
-    for (const auto& r : results) {
-      std::string base = safe_file_name(r.name);
-      if (used[base]++ > 0) base += "_" + std::to_string(used[base]);
-      write_file(tmp / "draws" / (base + ".csv"), draws_csv(r));
-      write_netcdf((tmp / "netcdf" / (base + ".nc")).string(), r);
-    }
-    if (finish) finish(tmp.string());
-    throw_if_interrupted();  // last chance to stop without touching the target
+    fs::create_directories(tmp);
+    fill(tmp);
+    throw_if_interrupted();
     if (fs::exists(target)) {
       const fs::path old = parent / (target.filename().string() + ".hbmeta-old-" + std::to_string(::getpid()));
       fs::rename(target, old);
@@ -312,6 +310,26 @@ void write_outputs(const std::string& dir, bool force, const RunInfo& info,
     fs::remove_all(tmp, ec);
     throw;
   }
+}
+
+void write_outputs(const std::string& dir, bool force, const RunInfo& info,
+                   const std::vector<OutcomeResult>& results,
+                   const std::function<void(const std::string& folder)>& finish) {
+  write_folder_atomically(dir, force, [&](const fs::path& tmp) {
+    fs::create_directories(tmp / "draws");
+    fs::create_directories(tmp / "netcdf");
+    write_file(tmp / "summary.json", summary_json(info, results));
+    write_file(tmp / "summary.csv", summary_csv(results));
+    std::map<std::string, int> used;
+    for (const auto& r : results) {
+      std::string base = safe_file_name(r.name);
+      if (used[base]++ > 0) base += "_" + std::to_string(used[base]);
+      write_file(tmp / "draws" / (base + ".csv"), draws_csv(r));
+      write_netcdf((tmp / "netcdf" / (base + ".nc")).string(), r);
+    }
+    write_netcdf_combined((tmp / "posterior.nc").string(), results);  // every outcome in one file
+    if (finish) finish(tmp.string());
+  });
 }
 
 }  // namespace hbm

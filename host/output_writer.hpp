@@ -2,6 +2,7 @@
 // DIR/draws/NAME.csv and DIR/netcdf/NAME.nc. Everything is written into a temporary sibling folder first and then
 // renamed into place, so a failed or interrupted run never leaves partial output behind.
 #pragma once
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -22,6 +23,12 @@ std::string safe_file_name(const std::string& name);
 // otherwise throws InputError. On any failure nothing is left at `dir` that was not there before.
 // `finish` (optional) runs on the complete temporary folder before it is renamed into place
 // (the HTML report is written there, so it is part of the same atomic output).
+// Writes a folder atomically: `fill` writes into a temporary sibling folder, which then
+// replaces `dir` (only with `force` when it exists). On failure or interrupt nothing is left
+// behind and an existing folder is untouched.
+void write_folder_atomically(const std::string& dir, bool force,
+                             const std::function<void(const std::filesystem::path& tmp)>& fill);
+
 void write_outputs(const std::string& dir, bool force, const RunInfo& info,
                    const std::vector<OutcomeResult>& results,
                    const std::function<void(const std::string& folder)>& finish = {});

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "host/nested_rhat.hpp"
+
 namespace hbm {
 
 double quantile_sorted(const std::vector<double>& s, double prob) {
@@ -22,6 +24,9 @@ ParamSummary summarise(const ChainDraws& x) {
   r.ess_bulk = d.ess_bulk;
   r.ess_tail = d.ess_tail;
   r.mcse_mean = d.mcse_mean;
+  r.mcse_q5 = d.mcse_q05;
+  r.mcse_q95 = d.mcse_q95;
+  r.rhat_nested = x.chains > 0 ? rhat_nested(x, default_superchains(x.chains)) : NAN;
   if (v.size() != N) {  // draws the diagnostics could not use (e.g. non-finite): sort here
     v.assign(x.data, x.data + N);
     std::sort(v.begin(), v.end());

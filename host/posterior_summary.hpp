@@ -16,6 +16,11 @@ struct ParamSummary {
   double mean = 0, sd = 0;
   std::array<double, 7> q{};
   double rhat = 0, ess_bulk = 0, ess_tail = 0, mcse_mean = 0;
+  // Nested R-hat (host/nested_rhat.hpp) with default_superchains(chains) superchains of
+  // consecutive chains; NaN where it is undefined (one chain, constant draws).
+  double rhat_nested = 0;
+  // MCSE of the 5% and 95% quantiles (posterior::mcse_quantile), NaN where undefined.
+  double mcse_q5 = 0, mcse_q95 = 0;
 };
 
 // Type-7 quantile of already sorted values.

@@ -73,6 +73,10 @@ Summ summ(const Json& s) {
   r.rhat = num(s, "rhat");
   r.ess_bulk = num(s, "ess_bulk");
   r.ess_tail = num(s, "ess_tail");
+  r.rhat_nested = num(s, "rhat_nested");
+  r.mcse_mean = num(s, "mcse_mean");
+  r.mcse_q5 = num(s, "mcse_q5");
+  r.mcse_q95 = num(s, "mcse_q95");
   return r;
 }
 

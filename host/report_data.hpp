@@ -13,6 +13,7 @@ namespace hbm::report {
 // One posterior summary S of summary.json; NaN where the file has null or lacks the field.
 struct Summ {
   double mean = NAN, sd = NAN, q025 = NAN, q50 = NAN, q975 = NAN, rhat = NAN, ess_bulk = NAN, ess_tail = NAN;
+  double rhat_nested = NAN, mcse_mean = NAN, mcse_q5 = NAN, mcse_q95 = NAN;
 };
 
 struct StudyRow {

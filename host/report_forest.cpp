@@ -169,7 +169,7 @@ svg::Canvas forest_plot(const OutcomeData& o) {
   c.text(col2, top - 8, "Posterior [95% CrI]", "start", 12, "font-weight=\"bold\"");
 
   // Grid and reference lines behind the marks.
-  const std::vector<double> ticks = o.two_arm ? svg::log_ticks(x.d0, x.d1) : svg::linear_ticks(x.d0, x.d1, 8);
+  const std::vector<double> ticks = o.two_arm ? svg::log_ticks(x.d0, x.d1) : svg::fitting_linear_ticks(x, 8);
   svg::x_axis(c, x, ticks, axis_y, o.two_arm ? "odds ratio (log scale)" : "rate (events / total)", true, top - 4);
   if (o.two_arm && on_axis(x, 1.0)) c.line(x(1.0), top - 4, x(1.0), axis_y, "#555555", 1.2);
   if (on_axis(x, pooled.est))

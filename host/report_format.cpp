@@ -49,4 +49,12 @@ std::string fmt_int(double x) {
   return buf;
 }
 
+std::string fmt_prob(double p) {
+  if (!std::isfinite(p)) return "NA";
+  int dec = 3;
+  if (p > 0 && p < 1e-3) dec = static_cast<int>(std::ceil(-std::log10(p))) + 1;
+  if (p < 1 && p > 1 - 1e-3) dec = static_cast<int>(std::ceil(-std::log10(1 - p))) + 1;
+  return fmt_fixed(p, std::min(dec, 8));
+}
+
 }  // namespace hbm::report

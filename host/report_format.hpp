@@ -15,6 +15,10 @@ std::string fmt_interval(double est, double lo, double hi);
 // Fixed decimals ("%.*f"), "NA" when non-finite.
 std::string fmt_fixed(double x, int decimals);
 
+// A probability from draws: 3 decimals ("0.624", "0.000", "1.000"), and as many more as show
+// the first significant digit of p or 1 - p when that is below 0.001 ("0.00013", "0.99987").
+std::string fmt_prob(double p);
+
 // Shortest natural form, up to 6 significant digits ("%g": "0.5", "1.25", "2e-05").
 std::string fmt_plain(double x);
 

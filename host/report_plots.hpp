@@ -19,7 +19,8 @@ namespace hbm::report {
 svg::Canvas forest_plot(const OutcomeData& o);
 
 // Posterior density of the pooled rate (two-arm: pooled OR, on a log axis) from the mu draws,
-// with the prior of mu carried to the same scale.
+// with the prior of mu carried to the same scale. A rare rate (rare_rate_axis) is also drawn on
+// a log axis, as the density per unit log rate: on a linear axis its posterior is a spike at 0.
 svg::Canvas mu_density_plot(const OutcomeData& o, const Prior& prior_mu);
 
 // Posterior density of tau (KDE reflected at 0) with its prior.
@@ -29,11 +30,28 @@ svg::Canvas tau_density_plot(const OutcomeData& o, const Prior& prior_tau);
 // it is shaded and P(new > threshold) printed.
 svg::Canvas predictive_plot(const OutcomeData& o, double threshold);
 
-// Traces of chains 1..4 of mu (tau when of_tau).
+// The predictive plot's x axis: the central 99% of the predictive draws, padded; stretched to
+// show the threshold when it lies within a quarter of that width beyond it. A threshold farther
+// out is not shown on the axis (threshold_side -1: below it, +1: above it): the plot marks it
+// with an arrow at that edge instead, and the caption says so.
+struct PredictiveAxis {
+  double lo = 0, hi = 1;
+  int threshold_side = 0;
+  bool log = false;  // a log axis: odds ratios, and rare rates (rare_rate_axis)
+};
+PredictiveAxis predictive_axis(const OutcomeData& o, double threshold);
+
+// Traces of mu (tau when of_tau) of up to 4 chains (shown_chains: spread over the run when there
+// are more), named in the title.
 svg::Canvas trace_plot(const OutcomeData& o, bool of_tau);
 
-// Rank histograms (20 bins, ranks of all chains pooled) of chains 1..8, as overlaid step lines.
+// Rank histograms (rank_bins(draws) bins, ranks of all chains pooled), as overlaid step lines: of
+// every chain when there are at most 8, else of 4 spread over the run, named in the title.
 svg::Canvas rank_plot(const OutcomeData& o, bool of_tau);
+
+// A rate mostly below 5% (the 90% quantile of invlogit(draws) < 0.05; never for odds ratios):
+// its density plots use a log rate axis.
+bool rare_rate_axis(const OutcomeData& o, const std::vector<double>& model_draws);
 
 // P(value > threshold) from the draws: how many of how many.
 struct Exceedance {

@@ -95,7 +95,7 @@ std::vector<double> kde(const std::vector<double>& x, const std::vector<double>&
 }
 
 std::vector<std::vector<int>> rank_histograms(const std::vector<double>& values, std::size_t chains, std::size_t draws,
-                                              int bins, std::size_t max_chains) {
+                                              int bins, const std::vector<std::size_t>& which) {
   const std::size_t n = chains * draws;
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
@@ -108,15 +108,43 @@ std::vector<std::vector<int>> rank_histograms(const std::vector<double>& values,
     for (std::size_t k = i; k <= j; ++k) rank[order[k]] = avg;
     i = j + 1;
   }
-  const std::size_t shown = std::min(chains, max_chains);
-  std::vector<std::vector<int>> counts(shown, std::vector<int>(bins, 0));
-  for (std::size_t c = 0; c < shown; ++c)
+  std::vector<std::vector<int>> counts(which.size(), std::vector<int>(bins, 0));
+  for (std::size_t w = 0; w < which.size(); ++w) {
+    const std::size_t c = which[w];
+    if (c >= chains) continue;
     for (std::size_t t = 0; t < draws; ++t) {
       const double r = rank[c * draws + t];
       const int b = std::min(bins - 1, static_cast<int>((r - 1.0) * bins / static_cast<double>(n)));
-      ++counts[c][b];
+      ++counts[w][b];
     }
+  }
   return counts;
+}
+
+std::vector<std::vector<int>> rank_histograms(const std::vector<double>& values, std::size_t chains, std::size_t draws,
+                                              int bins, std::size_t max_chains) {
+  std::vector<std::size_t> first(std::min(chains, max_chains));
+  std::iota(first.begin(), first.end(), std::size_t{0});
+  return rank_histograms(values, chains, draws, bins, first);
+}
+
+int rank_bins(std::size_t draws) { return static_cast<int>(std::clamp<std::size_t>(draws / 10, 5, 20)); }
+
+std::vector<std::size_t> shown_chains(std::size_t chains, std::size_t max_shown) {
+  std::vector<std::size_t> v;
+  if (chains <= max_shown) {
+    for (std::size_t c = 0; c < chains; ++c) v.push_back(c);
+    return v;
+  }
+  for (std::size_t i = 0; i < max_shown; ++i) v.push_back(i * chains / max_shown);
+  return v;
+}
+
+std::string shown_chains_label(const std::vector<std::size_t>& shown, std::size_t chains) {
+  if (shown.size() >= chains) return "";
+  std::string s = "chains ";
+  for (std::size_t i = 0; i < shown.size(); ++i) s += (i ? ", " : "") + std::to_string(shown[i] + 1);
+  return s + " of " + std::to_string(chains);
 }
 
 double prior_density(const Prior& p, double x) {

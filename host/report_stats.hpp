@@ -42,6 +42,22 @@ std::vector<double> kde(const std::vector<double>& x, const std::vector<double>&
 // values is chain-major ([c * draws + t]); returns counts[chain][bin] for the first max_chains chains.
 std::vector<std::vector<int>> rank_histograms(const std::vector<double>& values, std::size_t chains, std::size_t draws,
                                               int bins = 20, std::size_t max_chains = 8);
+// The same for the chains listed (0-based indices), in that order.
+std::vector<std::vector<int>> rank_histograms(const std::vector<double>& values, std::size_t chains, std::size_t draws,
+                                              int bins, const std::vector<std::size_t>& which);
+
+// Bins of a rank histogram for chains of `draws` draws: draws / 10 clamped to [5, 20], so that
+// each bin expects about 10 draws of a chain where the chains allow it (20 bins from 200 draws
+// on; 5 bins for chains of 50 draws or fewer, where more bins would be mostly noise).
+int rank_bins(std::size_t draws);
+
+// The chains the convergence plots show: all of them when there are at most max_shown, else
+// max_shown chains spread evenly over the run, chain floor(i * chains / max_shown) for
+// i = 0 .. max_shown - 1 (fixed and deterministic: 2048 chains, 4 shown -> 0, 512, 1024, 1536).
+std::vector<std::size_t> shown_chains(std::size_t chains, std::size_t max_shown);
+
+// "chains 1, 513, 1025, 1537 of 2048" (1-based), or "" when every chain is shown.
+std::string shown_chains_label(const std::vector<std::size_t>& shown, std::size_t chains);
 
 // Normalised prior density at x (0 outside the support).
 double prior_density(const Prior& p, double x);

@@ -1,10 +1,12 @@
 #include "host/report_tables.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
 
 #include "host/input_error.hpp"
+#include "host/nested_rhat.hpp"
 #include "host/prior_spec.hpp"
 #include "host/report_format.hpp"
 #include "host/report_plots.hpp"
@@ -163,7 +165,7 @@ std::string threshold_html(const OutcomeData& o, double threshold) {
   if (std::isnan(threshold)) return "";
   const Exceedance e = exceedance(o.d.natural_new, threshold);
   return "<p class=\"threshold\">" +
-         esc("P(" + new_clinic_quantity(o) + " > " + fmt_plain(threshold) + ") = " + fmt_fixed(e.prob(), 3) + " (" +
+         esc("P(" + new_clinic_quantity(o) + " > " + fmt_plain(threshold) + ") = " + fmt_prob(e.prob()) + " (" +
              std::to_string(e.above) + " of " + std::to_string(e.n) + " draws)") +
          "</p>\n";
 }
@@ -183,7 +185,11 @@ std::string new_clinic_html(const OutcomeData& o, const RunData& run, double thr
   if (!std::isnan(threshold)) {
     const Exceedance e = exceedance(o.d.natural_new, threshold);
     h += "<p>The probability that a new clinic's " + q + " exceeds " + esc(fmt_plain(threshold)) + " is <b>" +
-         fmt_fixed(e.prob(), 3) + "</b> (shaded).</p>\n";
+         fmt_prob(e.prob()) + "</b>" +
+         (predictive_axis(o, threshold).threshold_side == 0
+              ? " (shaded)."
+              : ": the threshold lies far outside the predictive distribution (the arrow at the plot's edge).") +
+         "</p>\n";
   }
   const Summ* events = o.param("events_new");
   if (events && !run.new_clinic_size.empty() && run.new_clinic_size != "0")
@@ -198,16 +204,39 @@ std::string new_clinic_html(const OutcomeData& o, const RunData& run, double thr
 }
 
 std::string posterior_table(const OutcomeData& o) {
-  std::string h =
-      "<table class=\"num\">\n" +
-      row({"parameter", "meaning", "mean", "sd", "2.5%", "50%", "97.5%", "R-hat", "ESS bulk", "ESS tail"}, "th");
+  // The nested R-hat column when summary.json has it; which R-hat is flagged follows hbmeta's
+  // own warning (host/nested_rhat.hpp: nested R-hat for many short chains).
+  bool nested = false;
+  for (const auto& [key, s] : o.params) nested |= std::isfinite(s.rhat_nested);
+  const bool use_nested = nested && rhat_warning_uses_nested(o.d.chains, o.d.draws);
+  std::vector<std::string> head = {"parameter", "meaning", "mean", "sd", "2.5%", "50%", "97.5%", "R-hat"};
+  if (nested) head.push_back("nested R-hat");
+  for (const char* h : {"ESS bulk", "ESS tail", "MCSE mean"}) head.push_back(h);
+  std::string h = "<table class=\"num\">\n" + row(head, "th");
   // Flagged with the limits of hbmeta's own warnings (R-hat 1.01, ESS 400).
   auto flag = [](const std::string& text, bool bad) { return bad ? "<span class=\"bad\">" + text + "</span>" : text; };
-  for (const auto& [key, s] : o.params)
-    h += row({"<code>" + esc(key) + "</code>", esc(meaning(o, key)), fmt_sig(s.mean), fmt_sig(s.sd), fmt_sig(s.q025),
-              fmt_sig(s.q50), fmt_sig(s.q975), flag(fmt_fixed(s.rhat, 3), s.rhat > 1.01),
-              flag(fmt_int(s.ess_bulk), s.ess_bulk < 400), flag(fmt_int(s.ess_tail), s.ess_tail < 400)});
-  return h + "</table>\n";
+  for (const auto& [key, s] : o.params) {
+    std::vector<std::string> cells = {"<code>" + esc(key) + "</code>", esc(meaning(o, key)), fmt_sig(s.mean),
+                                      fmt_sig(s.sd), fmt_sig(s.q025), fmt_sig(s.q50), fmt_sig(s.q975),
+                                      flag(fmt_fixed(s.rhat, 3), !use_nested && s.rhat > 1.01)};
+    if (nested) cells.push_back(flag(fmt_fixed(s.rhat_nested, 3), use_nested && s.rhat_nested > 1.01));
+    cells.push_back(flag(fmt_int(s.ess_bulk), s.ess_bulk < 400));
+    cells.push_back(flag(fmt_int(s.ess_tail), s.ess_tail < 400));
+    cells.push_back(fmt_sig(s.mcse_mean, 2));
+    h += row(cells);
+  }
+  h += "</table>\n";
+  if (nested)
+    h += "<p>R-hat: rank-normalised split R-hat; nested R-hat: Margossian et al. (2024) with " +
+         std::to_string(default_superchains(o.d.chains)) + " superchains of " +
+         std::to_string(o.d.chains / std::max<std::size_t>(1, default_superchains(o.d.chains))) +
+         " consecutive chains. " +
+         (use_nested ? "With " + std::to_string(o.d.chains) + " chains of " + std::to_string(o.d.draws) +
+                           " draws the R-hat check uses the nested R-hat (split R-hat of chains this short reflects "
+                           "their autocorrelation more than their mixing)."
+                     : std::string("The R-hat check uses the split R-hat.")) +
+         "</p>\n";
+  return h;
 }
 
 std::string comparison_table(const OutcomeData& o) {
@@ -239,20 +268,24 @@ std::string diagnostics_html(const OutcomeData& o) {
                                                            {"mean_leapfrog_steps", "mean leapfrog steps"},
                                                            {"mean_accept_prob", "mean acceptance probability"},
                                                            {"max_rhat", "max R-hat"},
+                                                           {"max_rhat_nested", "max nested R-hat"},
                                                            {"min_ess_bulk", "min bulk ESS"},
                                                            {"min_ess_tail", "min tail ESS"},
                                                            {"min_ebfmi", "min E-BFMI"},
                                                            {"centred_studies", "studies in centred parametrisation"}};
   std::string h = "<table class=\"kv\">\n";
+  // Many short chains: the R-hat check (and so the flag) is on the nested R-hat.
+  const bool use_nested = rhat_warning_uses_nested(o.d.chains, o.d.draws);
   for (const auto& [key, value] : o.diagnostics) {
     const auto it = label.find(key);
     const double v = std::atof(value.c_str());
     // The same limits hbmeta's own warnings use: R-hat 1.01, ESS 400, E-BFMI 0.3, any divergence.
-    const bool bad = !value.empty() && ((key == "max_rhat" && v > 1.01) || (key.rfind("min_ess", 0) == 0 && v < 400) ||
+    const std::string checked_rhat = use_nested ? "max_rhat_nested" : "max_rhat";
+    const bool bad = !value.empty() && ((key == checked_rhat && v > 1.01) || (key.rfind("min_ess", 0) == 0 && v < 400) ||
                                         (key == "min_ebfmi" && v < 0.3) || (key == "divergences" && v > 0));
     std::string shown = value.empty() ? "NA" : value;
     // R-hat with 3 decimals, so that a flagged 1.011 does not read as 1.01.
-    if (key == "max_rhat") shown = value.empty() ? "NA" : fmt_fixed(v, 3);
+    if (key == "max_rhat" || key == "max_rhat_nested") shown = value.empty() ? "NA" : fmt_fixed(v, 3);
     if (key == "min_ebfmi" || key == "mean_accept_prob" || key == "step_size")
       shown = value.empty() ? "NA" : fmt_sig(v, 3);
     if (key.rfind("min_ess", 0) == 0) shown = value.empty() ? "NA" : fmt_int(v);

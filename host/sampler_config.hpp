@@ -14,6 +14,9 @@ enum class Parametrisation { Auto, Centred, NonCentred };
 // augmentation (host/gibbs_sampler.hpp).
 enum class Algorithm { Hmc, Gibbs };
 
+// Where the chains run: CPU threads or a CUDA device.
+enum class Device { Cpu, Cuda };
+
 struct SamplerConfig {
   Algorithm algorithm = Algorithm::Hmc;
   int chains = 16;

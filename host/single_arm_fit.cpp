@@ -12,19 +12,23 @@
 
 namespace hbm {
 
-OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool) {
-  const int K = static_cast<int>(data.studies.size()), P = data.P();
+SingleArmProblem single_arm_problem(const OutcomeData& data, const FitOptions& opt) {
   std::vector<double> y, n;
   for (const auto& s : data.studies) {
     y.push_back(static_cast<double>(s.events));
     n.push_back(static_cast<double>(s.total));
   }
+  return SingleArmProblem(y, n, data.x, data.P(), opt.prior_mu, opt.prior_tau, coefficient_priors(data, opt));
+}
+
+OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool) {
+  const int K = static_cast<int>(data.studies.size()), P = data.P();
   check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
   const std::vector<double> x_new = new_clinic_row(data, opt, &r.new_clinic);
-  SingleArmProblem prob(y, n, data.x, P, opt.prior_mu, opt.prior_tau, coefficient_priors(data, opt));
+  SingleArmProblem prob = single_arm_problem(data, opt);
   const std::uint32_t stream = outcome_stream(data.name);
-  const HmcRun run = run_sampler(prob, opt.sampler, stream, pool);
+  const HmcRun run = run_fit_sampler(prob, opt, data.name, stream, pool);
 
   const int C = run.chains, S = run.draws;
   const std::size_t N = static_cast<std::size_t>(C) * S;
@@ -90,6 +94,9 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
       r.has_regression = true;
       r.regression =
           freq::rma_regression(freq::escalc_plo(events, totals), design_with_intercept(data), freq::Tau2Method::REML);
+      if (opt.frequentist == FrequentistLevel::All)
+        r.regression_knha = freq::rma_regression(freq::escalc_plo(events, totals), design_with_intercept(data),
+                                                 freq::Tau2Method::REML, freq::RmaOptions{true});
     }
   }
 

@@ -43,8 +43,8 @@ class SingleArmProblem {
     model_.prior_beta = prior_beta_.empty() ? nullptr : prior_beta_.data();
     model_.centred = block_.centred.data();
   }
-  double effect_loc(const double* q, int, int i) const { return model_.linear_predictor(q, i); }
-  double effect_scale(const double* q, int) const { return model_.tau(q); }
+  double effect_loc(const double* q, int b, int i) const { return model_.effect_loc(q, b, i); }
+  double effect_scale(const double* q, int b) const { return model_.effect_scale(q, b); }
   bool initial_centred(int, int i) const { return e_[i].v < sampler_detail::kCentreRatio * init_.tau * init_.tau; }
 
   void initial_point(RngStream& rng, double* q) const {
@@ -77,15 +77,9 @@ class SingleArmProblem {
     return m;
   }
 
-  int n_outputs() const { return 2 + model_.P + K_; }
-  void outputs(const double* q, double* out) const {
-    const int P = model_.P;
-    const double tau = model_.tau(q);
-    out[0] = q[0];
-    out[1] = tau;
-    for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
-    for (int i = 0; i < K_; ++i) out[2 + P + i] = model_.theta(q, i, tau);
-  }
+  int n_hyper() const { return model_.n_hyper(); }
+  int n_outputs() const { return model_.n_outputs(); }
+  void outputs(const double* q, double* out) const { model_.outputs(q, out); }
 
   // ---- Gibbs (host/gibbs_sampler.hpp): state = outputs = [mu, tau, beta, theta] ----------
   SingleArmGibbs gibbs() const {

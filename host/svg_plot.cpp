@@ -180,14 +180,36 @@ std::string tick_label(double x) {
   return buf;
 }
 
+bool tick_labels_collide(const Scale& s, const std::vector<double>& ticks, double font, double gap) {
+  for (std::size_t i = 1; i < ticks.size(); ++i) {
+    const double room = std::fabs(s(ticks[i]) - s(ticks[i - 1]));
+    const double need = 0.5 * (text_width(tick_label(ticks[i]), font) + text_width(tick_label(ticks[i - 1]), font)) + gap;
+    if (room < need) return true;
+  }
+  return false;
+}
+
+std::vector<double> fitting_linear_ticks(const Scale& s, int n_max, double font, double gap) {
+  for (int n = std::max(2, n_max); n >= 2; --n) {
+    std::vector<double> t = linear_ticks(s.d0, s.d1, n);
+    if (!tick_labels_collide(s, t, font, gap)) return t;
+  }
+  return linear_ticks(s.d0, s.d1, 2);
+}
+
 void x_axis(Canvas& c, const Scale& s, const std::vector<double>& ticks, double y_px, const std::string& label,
             bool grid, double grid_top) {
   c.line(std::min(s.r0, s.r1), y_px, std::max(s.r0, s.r1), y_px, "#333333");
+  double last_right = -INFINITY;  // right edge of the last label drawn (ticks ascend on screen)
   for (double t : ticks) {
     const double x = s(t);
     if (grid) c.line(x, grid_top, x, y_px, "#e6e6e6", 1.0);
     c.line(x, y_px, x, y_px + 5, "#333333");
-    c.text(x, y_px + 18, tick_label(t), "middle", 11, "fill=\"#333333\"");
+    const std::string text = tick_label(t);
+    const double half = 0.5 * text_width(text, 11);
+    if (x - half < last_right + 4) continue;
+    c.text(x, y_px + 18, text, "middle", 11, "fill=\"#333333\"");
+    last_right = x + half;
   }
   c.text((s.r0 + s.r1) / 2, y_px + 36, label, "middle", 12);
 }

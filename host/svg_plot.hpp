@@ -78,7 +78,17 @@ std::vector<double> log_ticks(double lo, double hi);
 // Tick label: short, no exponent for the usual ranges ("0.05", "2", "1e-04" only when tiny).
 std::string tick_label(double x);
 
+// Whether two neighbouring tick labels of the x axis (centred on their ticks, font px, widths
+// by text_width) would come closer than gap px, i.e. collide on the page.
+bool tick_labels_collide(const Scale& s, const std::vector<double>& ticks, double font = 11, double gap = 6);
+// Linear ticks for s's data range whose labels fit: linear_ticks(d0, d1, n) for n = n_max,
+// n_max - 1, ... down to 2, the first whose labels do not collide (narrow plots and long labels
+// such as "0.0025" get fewer, coarser ticks); linear_ticks(d0, d1, 2) if none does.
+std::vector<double> fitting_linear_ticks(const Scale& s, int n_max = 6, double font = 11, double gap = 6);
+
 // Axes: tick marks, tick labels and the axis label. x axis below y_px; y axis left of x_px.
+// The x axis leaves out a tick's label (not its mark) that would collide with the previous one
+// drawn, a last guard for ticks that were not chosen by fitting_linear_ticks (log axes).
 void x_axis(Canvas& c, const Scale& s, const std::vector<double>& ticks, double y_px, const std::string& label,
             bool grid_to = false, double grid_top = 0);
 void y_axis(Canvas& c, const Scale& s, const std::vector<double>& ticks, double x_px, const std::string& label);

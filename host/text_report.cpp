@@ -30,48 +30,61 @@ std::string interval(double lo, double hi) {
   return "[" + num(lo) + ", " + num(hi) + "]";
 }
 
-// Posterior beside each classical estimator, on the rate scale (and tau on the logit scale).
-std::string comparison_table(const OutcomeResult& r) {
-  if (r.frequentist.empty()) return "";
+// One block of the comparison table: the posterior and each classical estimator on one scale,
+// `f` mapping the model scale (logit rate or log OR) to it (identity for the model scale).
+// Columns: pooled (posterior median / estimate), 95% CI or CrI, tau (model scale), 95% PI for a
+// new clinic. The row format is fixed (tests parse it): "  %-22s %7s %-18s %7s  %-18s".
+std::string comparison_block(const OutcomeResult& r, const char* title, double (*f)(double), const char* pooled_key,
+                             const char* new_key) {
   std::string out;
   char buf[320];
-  std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "method (rate scale)", "pooled", "95% CI / CrI", "tau",
+  std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", title, "pooled", "95% CI / CrI", "tau",
                 "95% PI, new clinic");
   out += buf;
-  const bool two = r.kind == OutcomeKind::TwoArm;
-  double (*nat)(double) = two ? static_cast<double (*)(double)>(std::exp) : static_cast<double (*)(double)>(inv_logit);
-  if (two) {
-    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "method (odds ratio)", "pooled", "95% CI / CrI",
-                  "tau", "95% PI, new clinic");
-    out = buf;
-  }
-  const ParamSummary *pp = r.find(two ? "or_pooled" : "p_pooled"), *tau = r.find("tau"),
-                     *pn = r.find(two ? "or_new" : "p_new");
+  const ParamSummary *pp = r.find(pooled_key), *tau = r.find("tau"), *pn = r.find(new_key);
   if (pp && tau && pn) {
     std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "Bayesian (posterior)", num(pp->q[3]).c_str(),
                   interval(pp->q[0], pp->q[6]).c_str(), num(tau->q[3]).c_str(), interval(pn->q[0], pn->q[6]).c_str());
     out += buf;
   }
-  std::string notes;
   for (const auto& m : r.frequentist) {
-    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", m.name.c_str(), num(nat(m.estimate)).c_str(),
-                  interval(nat(m.ci_lb), nat(m.ci_ub)).c_str(), num(m.tau).c_str(),
-                  interval(nat(m.pi_lb), nat(m.pi_ub)).c_str());
+    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", m.name.c_str(), num(f(m.estimate)).c_str(),
+                  interval(f(m.ci_lb), f(m.ci_ub)).c_str(), num(m.tau).c_str(),
+                  interval(f(m.pi_lb), f(m.pi_ub)).c_str());
     out += buf;
-    if (!m.note.empty()) notes += "  note (" + m.name + "): " + m.note + "\n";
   }
-  if (r.has_regression && r.k > 0) {
-    const freq::RegressionResult& g = r.regression;
-    out += "  classical meta-regression (REML): ";
+  return out;
+}
+
+double identity(double x) { return x; }
+
+// Posterior beside each classical estimator, on the natural scale (rate or odds ratio) and on
+// the model scale (logit rate or log odds ratio); tau is always on the model scale.
+std::string comparison_table(const OutcomeResult& r) {
+  if (r.frequentist.empty()) return "";
+  const bool two = r.kind == OutcomeKind::TwoArm;
+  double (*nat)(double) = two ? static_cast<double (*)(double)>(std::exp) : static_cast<double (*)(double)>(inv_logit);
+  std::string out = comparison_block(r, two ? "method (odds ratio)" : "method (rate scale)", nat,
+                                     two ? "or_pooled" : "p_pooled", two ? "or_new" : "p_new");
+  out += comparison_block(r, two ? "method (log odds ratio)" : "method (logit scale)", identity, "mu", "theta_new");
+  std::string notes;
+  for (const auto& m : r.frequentist)
+    if (!m.note.empty()) notes += "  note (" + m.name + "): " + m.note + "\n";
+  for (const freq::RegressionResult* gp : {&r.regression, &r.regression_knha}) {
+    if (!r.has_regression || r.k <= 0 || gp->method.empty()) continue;
+    const freq::RegressionResult& g = *gp;
+    out += "  classical meta-regression (" + g.method + "): ";
     for (int c = 0; c < g.beta.size(); ++c)
       out += std::string(c ? ", " : "") + (c == 0 ? std::string("intercept") : r.covariates[c - 1]) + " " +
              num(g.beta[c]) + " " + interval(g.ci_lb[c], g.ci_ub[c]);
     out += "; tau " + num(std::sqrt(g.tau2)) + "\n";
-    if (!g.note.empty()) notes += "  note (REML regression): " + g.note + "\n";
+    if (!g.note.empty()) notes += "  note (" + g.method + " regression): " + g.note + "\n";
   }
   return out +
-         (two ? "  (Bayesian: posterior medians; pooled = exp(mu), the typical clinic's odds ratio, treatment vs control)\n"
-              : "  (Bayesian: posterior medians; pooled = inverse-logit of mu, the typical clinic's rate)\n") +
+         (two ? "  (Bayesian: posterior medians; pooled = exp(mu), the typical clinic's odds ratio, treatment vs control;"
+                " log-odds-ratio block: mu and theta_new)\n"
+              : "  (Bayesian: posterior medians; pooled = inverse-logit of mu, the typical clinic's rate;"
+                " logit block: mu and theta_new)\n") +
          notes;
 }
 

@@ -16,26 +16,16 @@ double exp_of(double x) { return std::exp(x); }
 
 }  // namespace
 
-OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool) {
-  const int K = static_cast<int>(data.studies.size()), P = data.P();
+TwoArmProblem two_arm_problem(const OutcomeData& data, const FitOptions& opt) {
   TwoArmData d;
-  freq::TwoArmCounts counts;
-  int double_zero = 0;
-  long long all_events = 0;
   for (const auto& s : data.studies) {
     d.yt.push_back(static_cast<double>(s.events));
     d.nt.push_back(static_cast<double>(s.total));
     d.yc.push_back(static_cast<double>(s.events_c));
     d.nc.push_back(static_cast<double>(s.total_c));
-    counts.et.push_back(s.events);
-    counts.nt.push_back(s.total);
-    counts.ec.push_back(s.events_c);
-    counts.nc.push_back(s.total_c);
-    double_zero += (s.events == 0 && s.events_c == 0) || (s.events == s.total && s.events_c == s.total_c);
-    all_events += s.events + s.events_c;
   }
   d.x = data.x;
-  d.P = P;
+  d.P = data.P();
   TwoArmPriors pr;
   pr.mu = opt.prior_mu;
   pr.tau = opt.prior_tau;
@@ -43,13 +33,29 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
   pr.baseline = opt.baseline;
   pr.alpha = opt.prior_baseline;
   pr.sigma_alpha = opt.prior_baseline_sd;
+  return TwoArmProblem(std::move(d), std::move(pr));
+}
+
+OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool) {
+  const int K = static_cast<int>(data.studies.size()), P = data.P();
+  freq::TwoArmCounts counts;
+  int double_zero = 0;
+  long long all_events = 0;
+  for (const auto& s : data.studies) {
+    counts.et.push_back(s.events);
+    counts.nt.push_back(s.total);
+    counts.ec.push_back(s.events_c);
+    counts.nc.push_back(s.total_c);
+    double_zero += (s.events == 0 && s.events_c == 0) || (s.events == s.total && s.events_c == s.total_c);
+    all_events += s.events + s.events_c;
+  }
 
   check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
   const std::vector<double> x_new = new_clinic_row(data, opt, &r.new_clinic);
-  TwoArmProblem prob(std::move(d), std::move(pr));
+  TwoArmProblem prob = two_arm_problem(data, opt);
   const std::uint32_t stream = outcome_stream(data.name);
-  const HmcRun run = run_sampler(prob, opt.sampler, stream, pool);
+  const HmcRun run = run_fit_sampler(prob, opt, data.name, stream, pool);
   const bool rnd = opt.baseline == BaselineModel::Random;
 
   const int C = run.chains, S = run.draws;
@@ -128,6 +134,9 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
     if (P > 0) {
       r.has_regression = true;
       r.regression = freq::rma_regression(freq::escalc_or(counts), design_with_intercept(data), freq::Tau2Method::REML);
+      if (opt.frequentist == FrequentistLevel::All)
+        r.regression_knha = freq::rma_regression(freq::escalc_or(counts), design_with_intercept(data),
+                                                 freq::Tau2Method::REML, freq::RmaOptions{true});
     }
   }
 

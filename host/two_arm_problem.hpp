@@ -76,10 +76,8 @@ class TwoArmProblem {
     model_.centred = blocks_[0].centred.data();
     model_.centred_alpha = model_.random_baseline() ? blocks_[1].centred.data() : nullptr;
   }
-  double effect_loc(const double* q, int b, int i) const {
-    return b == 0 ? model_.linear_predictor(q, i) : model_.mu_alpha(q);
-  }
-  double effect_scale(const double* q, int b) const { return b == 0 ? model_.tau(q) : model_.sigma_alpha(q); }
+  double effect_loc(const double* q, int b, int i) const { return model_.effect_loc(q, b, i); }
+  double effect_scale(const double* q, int b) const { return model_.effect_scale(q, b); }
   bool initial_centred(int b, int i) const {
     if (b == 0) return e_[i].v < sampler_detail::kCentreRatio * init_.tau * init_.tau;
     return a_[i].v < sampler_detail::kCentreRatio * sigma_a0_ * sigma_a0_;
@@ -133,21 +131,10 @@ class TwoArmProblem {
     return m;
   }
 
-  // Outputs before the study effects: mu, tau, beta..., [mu_alpha, sigma_alpha].
-  int n_hyper() const { return 2 + model_.P + (model_.random_baseline() ? 2 : 0); }
-  int n_outputs() const { return n_hyper() + K_; }
-  void outputs(const double* q, double* out) const {
-    const int P = model_.P, H = n_hyper();
-    const double tau = model_.tau(q);
-    out[0] = q[0];
-    out[1] = tau;
-    for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
-    if (model_.random_baseline()) {
-      out[2 + P] = q[2 + P];
-      out[3 + P] = model_.sigma_alpha(q);
-    }
-    for (int i = 0; i < K_; ++i) out[H + i] = model_.delta(q, i, tau);
-  }
+  // Outputs: mu, tau, beta..., [mu_alpha, sigma_alpha] (the hyperparameters), delta_1..K.
+  int n_hyper() const { return model_.n_hyper(); }
+  int n_outputs() const { return model_.n_outputs(); }
+  void outputs(const double* q, double* out) const { model_.outputs(q, out); }
 
   // ---- Gibbs (host/gibbs_sampler.hpp): state = [mu, tau, beta, (mu_a, sigma_a), alpha, delta] ----
   TwoArmGibbs gibbs() const {

@@ -7,48 +7,46 @@
 //  - jittered trajectories: iteration t integrates for h_t * T, h_t from the base-2 Halton
 //    sequence, which keeps the chains from falling into periodic orbits.
 // All reductions run in chain order, so the adaptation is deterministic for any thread count.
+// The scalar updates themselves are models/adaptation.hpp, shared with the batched engine.
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
-namespace hbm {
+#include "models/adaptation.hpp"
 
-// Base-2 van der Corput / Halton point for index i >= 1, in (0, 1).
-double halton_base2(std::uint64_t i);
+namespace hbm {
 
 class StepSizeAdapter {
  public:
-  explicit StepSizeAdapter(double target = 0.8) : target_(target) {}
-  void restart(double eps);
+  explicit StepSizeAdapter(double target = 0.8) { da_.target = target; }
+  void restart(double eps) { da_.restart(eps); }
   // Feed the acceptance probabilities of all chains for one iteration; returns the next step size.
   double update(const std::vector<double>& accept_probs);
-  double current() const { return eps_; }
-  double averaged() const;  // the dual-averaging iterate average: the step size to sample with
+  double current() const { return da_.eps; }
+  double averaged() const { return da_.averaged(); }  // the step size to sample with
 
  private:
-  double target_, eps_ = 0.1, mu_ = 0, h_bar_ = 0, log_eps_bar_ = 0;
-  int t_ = 0;
+  DualAveraging da_;
 };
 
 class TrajectoryAdapter {
  public:
-  TrajectoryAdapter(double T0, double learning_rate = 0.025) : log_T_(std::log(T0)), lr_(learning_rate) {}
+  TrajectoryAdapter(double T0, double learning_rate = 0.025) {
+    adam_.log_T = std::log(T0);
+    adam_.lr = learning_rate;
+  }
   // chains x dim arrays, row-major, in preconditioned coordinates (q / sqrt(inv_metric)):
   // start positions, proposals, and the proposals' velocities. `jitter` is this iteration's h_t.
   void update(int chains, int dim, const std::vector<double>& x0, const std::vector<double>& x1,
               const std::vector<double>& v1, const std::vector<double>& accept_probs, double jitter);
-  double T() const;
-  void clamp(double lo, double hi);
-  void start_averaging() { avg_sum_ = 0; avg_n_ = 0; }
-  double averaged_T() const;
+  double T() const { return adam_.T(); }
+  void clamp(double lo, double hi) { adam_.clamp(lo, hi); }
+  void start_averaging() { adam_.start_averaging(); }
+  double averaged_T() const { return adam_.averaged_T(); }
 
  private:
-  double log_T_, lr_;
-  double v_ = 0;  // Adam second moment (beta1 = 0)
-  int t_ = 0;
-  double avg_sum_ = 0;
-  int avg_n_ = 0;
+  ChEESAdam adam_;
 };
 
 }  // namespace hbm

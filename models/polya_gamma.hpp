@@ -10,14 +10,33 @@
 //    alternating series of J*(1, c/2), so the draw is exact; acceptance rate above 0.99 for all c).
 //
 //  * b > kPolyaGammaExactMax (any real b >= 1): the series itself. Its first M terms are drawn
-//    exactly (M Gamma(b) draws, M = 10 + 20 ceil(|c| / (2 pi))); the remainder R = sum_{k > M} is
-//    replaced by a gamma variable with R's exact mean and variance (from the closed-form mean
-//    and variance of PG(b, c) minus those of the head). So the draw has exactly the mean and
-//    variance of PG(b, c), and its law differs from PG(b, c) only through the shape of R: a
-//    component whose share of the variance, sum_{k>M} w_k^2 / sum_k w_k^2 (the same for every
-//    b), is 2e-5 at c = 0 and below 5.2e-5 for every c up to 1000 (computed), and which
-//    is itself a sum of many independent gammas, so nearly normal; the gamma that replaces it
-//    shares its first two moments and its positive skew. tests/polya_gamma_test.cpp checks moments over b = 1..1e9 and c = 0..40,
+//    exactly (M Gamma(b) draws), M = 10 + 20 ceil(|c| / (2 pi)) up to a cap of kSeriesMaxTerms =
+//    20000 terms; the remainder R = sum_{k > M} is replaced by a moment-matched gamma variable
+//    (from the closed-form cumulants of PG(b, c) minus those of the head), so every draw has
+//    exactly the mean and variance of PG(b, c), and its law differs from PG(b, c) only through
+//    the shape of R, a sum of infinitely many independent small gammas (nearly normal).
+//    What is approximated, exactly (computed by tests/polya_gamma_test.cpp,
+//    PolyaGamma.SeriesRemainderShareOfTheVariance): R's share of the variance,
+//    sum_{k>M} w_k^2 / sum_k w_k^2 (the same for every b), is
+//      - 2.04e-5 at c = 0; at most 5.2e-5 for |c| <= 552.9 (first exceeded just below
+//        c = 2 pi 88, where ceil() last steps M); at most 5.29e-5 for every |c| <= 2 pi 999 =
+//        6276.9, the range where the cap does not bind (the supremum over that range is the
+//        limit 5.2875e-5 = (4/pi) int_20^inf du / (1 + u^2)^2, approached at c = 2 pi n);
+//      - beyond |c| = 6276.9 (cap binding) the share grows: 5.29e-5 at 6283.5, 7.3e-5 at 7000,
+//        2.1e-4 at 1e4, 0.12 at 1e5, 0.84 at 1e6, -> 1. There R is replaced by a *shifted* gamma
+//        matching R's first three cumulants (the shift b (sum w - (sum w^2)^2 / sum w^3) is >= 0 by
+//        Cauchy-Schwarz, so draws stay positive), so the draw has PG(b, c)'s exact mean,
+//        variance and third cumulant, and its fourth cumulant is too low by at most R's own
+//        (the shifted gamma's kappa_4 = 6 b (sum w^3)^2 / sum w^2 <= R's 6 b sum w^4, again
+//        Cauchy-Schwarz): the excess kurtosis is off by at most PG's own excess kurtosis,
+//        6 sum w^4 / (b (sum w^2)^2) = 30 / (b |c|) (to 4 digits for |c| >= 100, computed)
+//        <= 4.8e-3 / b there (for b > 16, as binomial totals are: <= 3e-4). In
+//        that range PG(b, c) is nearly degenerate: sd / mean = sqrt(2 / (b |c|)) < 0.018 / sqrt(b).
+//      For |c| large enough that c^5 (c > ~1e61) or c^3 (c > ~5e102) overflow, the third
+//      cumulant or variance underflow to 0 and the remainder falls back to the two-moment
+//      gamma, resp. to its mean: the law is then a point mass to double precision.
+//    Cost: at most 20000 gamma draws per call (|c| < 6277 needs 10 + 20 ceil(|c| / 2 pi)).
+//    tests/polya_gamma_test.cpp checks moments over b = 1..1e9 and c = -100..1e5,
 //    and Kolmogorov-Smirnov distances against the exact CDF for both methods.
 #pragma once
 #include <cmath>
@@ -28,6 +47,8 @@
 namespace hbm {
 
 inline constexpr double kPolyaGammaExactMax = 16;
+// Most series terms polya_gamma_series draws exactly; reached for |c| > 2 pi 999 = 6276.9.
+inline constexpr int kSeriesMaxTerms = 20000;
 
 namespace pg_detail {
 
@@ -113,6 +134,14 @@ HBM_HD double polya_gamma_variance(double b, double c) {
   const double sech = 1.0 / std::cosh(0.5 * c);
   return b * (2.0 * std::tanh(0.5 * c) - c * sech * sech) / (4.0 * c * c * c);
 }
+// Third cumulant of PG(b, c) for |c| >= 100: 3 b / (2 c^5). (The exact closed form is
+// b (3 T - 3 s sech^2 s - 2 s^2 T sech^2 s) / (2 c^5), s = c / 2, T = tanh s; for |c| >= 100 the
+// terms in sech^2 and 1 - T are below c^2 e^-|c| < 4e-40 relative, so far below double precision.)
+HBM_HD double polya_gamma_third_cumulant_large_c(double b, double c) {
+  c = std::fabs(c);
+  const double c2 = c * c;
+  return 1.5 * b / (c2 * c2 * c);
+}
 
 // One exact PG(1, c) draw.
 HBM_HD double polya_gamma_1(double c, RngStream& rng) {
@@ -143,29 +172,50 @@ HBM_HD double polya_gamma_1(double c, RngStream& rng) {
   }
 }
 
-// PG(b, c) by the truncated series with a moment-matched gamma remainder (any real b >= 1).
+// PG(b, c) by the truncated series with a moment-matched (gamma, or beyond the term cap
+// shifted-gamma) remainder, any real b >= 1; see the top of this file for the error statement.
 HBM_HD double polya_gamma_series(double b, double c, RngStream& rng) {
   using namespace pg_detail;
   c = std::fabs(c);
   const double h = c * c / (4.0 * kPi * kPi);
-  int M = 10 + 20 * static_cast<int>(std::ceil(c / (2.0 * kPi)));
-  if (M > 20000) M = 20000;
-  double head = 0.0, head_mean = 0.0, head_var = 0.0;
+  // In double, so that no c overflows an int.
+  const double m_rule = 10.0 + 20.0 * std::ceil(c / (2.0 * kPi));
+  const bool capped = !(m_rule <= kSeriesMaxTerms);
+  const int M = capped ? kSeriesMaxTerms : static_cast<int>(m_rule);
+  double head = 0.0, head_mean = 0.0, head_var = 0.0, head_k3 = 0.0;
   for (int k = 1; k <= M; ++k) {
     const double kk = k - 0.5;
     const double w = 1.0 / (kk * kk + h);
     head += w * gamma_draw(b, rng);
     head_mean += w;
     head_var += w * w;
+    head_k3 += w * w * w;
   }
-  // Scaled by 2 pi^2: PG = S / (2 pi^2), S = head + remainder.
+  // Scaled by 2 pi^2: PG = S / (2 pi^2), S = head + remainder; S's cumulants are
+  // b (n-1)! sum_k w_k^n.
   const double s2 = 2.0 * kPi * kPi;
   const double tail_mean = s2 * polya_gamma_mean(b, c) - b * head_mean;
   const double tail_var = s2 * s2 * polya_gamma_variance(b, c) - b * head_var;
   double tail = 0.0;
   if (tail_mean > 0.0 && tail_var > 0.0) {
-    const double shape = tail_mean * tail_mean / tail_var;
-    tail = gamma_draw(shape, rng) * (tail_var / tail_mean);
+    bool drawn = false;
+    if (capped) {
+      // Shifted gamma shift + theta G(alpha) with the remainder's first three cumulants.
+      const double tail_k3 = s2 * s2 * s2 * polya_gamma_third_cumulant_large_c(b, c) - 2.0 * b * head_k3;
+      if (tail_k3 > 0.0) {
+        const double theta = tail_k3 / (2.0 * tail_var);
+        const double shape = tail_var / (theta * theta);
+        const double shift = tail_mean - shape * theta;
+        if (shift >= 0.0 && shape > 0.0 && shape < INFINITY) {
+          tail = shift + theta * gamma_draw(shape, rng);
+          drawn = true;
+        }
+      }
+    }
+    if (!drawn) {
+      const double shape = tail_mean * tail_mean / tail_var;
+      tail = gamma_draw(shape, rng) * (tail_var / tail_mean);
+    }
   } else if (tail_mean > 0.0) {
     tail = tail_mean;
   }

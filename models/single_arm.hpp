@@ -58,6 +58,24 @@ struct SingleArmModel {
     return random_effect_value(centred[i], q[2 + P + i], linear_predictor(q, i), tau);
   }
 
+  // ---- the study effects as a sampler sees them: one block of K normal random effects
+  // theta_i ~ N(effect_loc, effect_scale^2) at q[block_offset + i], each centred or not ----
+  HBM_HD int n_blocks() const { return 1; }
+  HBM_HD int block_offset(int) const { return study_offset(); }
+  HBM_HD double effect_loc(const double* q, int, int i) const { return linear_predictor(q, i); }
+  HBM_HD double effect_scale(const double* q, int) const { return tau(q); }
+
+  // Per-draw outputs: mu, tau, beta_1..beta_P (the n_hyper() hyperparameters), then theta_1..K.
+  HBM_HD int n_hyper() const { return 2 + P; }
+  HBM_HD int n_outputs() const { return 2 + P + K; }
+  HBM_HD void outputs(const double* q, double* out) const {
+    const double t = tau(q);
+    out[0] = q[0];
+    out[1] = t;
+    for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
+    for (int i = 0; i < K; ++i) out[2 + P + i] = theta(q, i, t);
+  }
+
   // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
   // Returns -inf (and a zero gradient) where the value or the gradient is not finite.
   HBM_HD double log_density_grad(const double* q, double* grad) const { return eval<true>(q, grad); }

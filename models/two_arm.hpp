@@ -109,6 +109,33 @@ struct TwoArmModel {
     return alpha(q, i, random_baseline() ? sigma_alpha(q) : 0.0);
   }
 
+  // ---- the study effects as a sampler sees them: block 0 = the log odds ratios delta_i ~
+  // N(mu + x_i' beta, tau^2); block 1 (random baselines only) = the control-arm logits
+  // alpha_i ~ N(mu_alpha, sigma_alpha^2). Independent baselines are plain coordinates. ----
+  HBM_HD int n_blocks() const { return random_baseline() ? 2 : 1; }
+  HBM_HD int block_offset(int b) const { return b == 0 ? delta_offset() : alpha_offset(); }
+  HBM_HD double effect_loc(const double* q, int b, int i) const {
+    return b == 0 ? linear_predictor(q, i) : mu_alpha(q);
+  }
+  HBM_HD double effect_scale(const double* q, int b) const { return b == 0 ? tau(q) : sigma_alpha(q); }
+
+  // Per-draw outputs: mu, tau, beta_1..beta_P, [mu_alpha, sigma_alpha] (the n_hyper()
+  // hyperparameters), then delta_1..delta_K.
+  HBM_HD int n_hyper() const { return 2 + P + (random_baseline() ? 2 : 0); }
+  HBM_HD int n_outputs() const { return n_hyper() + K; }
+  HBM_HD void outputs(const double* q, double* out) const {
+    const int H = n_hyper();
+    const double t = tau(q);
+    out[0] = q[0];
+    out[1] = t;
+    for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
+    if (random_baseline()) {
+      out[2 + P] = q[2 + P];
+      out[3 + P] = sigma_alpha(q);
+    }
+    for (int i = 0; i < K; ++i) out[H + i] = delta(q, i, t);
+  }
+
   // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
   // Returns -inf (and a zero gradient) where the value or the gradient is not finite.
   HBM_HD double log_density_grad(const double* q, double* grad) const { return eval<true>(q, grad); }

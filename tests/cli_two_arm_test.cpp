@@ -193,7 +193,7 @@ TEST(CliTwoArm, BadTwoArmInputAndOptionsExitTwoAndWriteNothing) {
 TEST(CliTwoArm, SameSeedGivesIdenticalSummaryForAnyThreadCount) {
   const auto dir = hbm::test::fresh_temp_dir("threads2");
   write_text(dir / "mixed.csv", kMixed);
-  const std::string common = " --covariates ablat --baseline random --chains 6 --warmup 200 --draws 150 --seed 5 --quiet";
+  const std::string common = " --covariates ablat --ignore-columns alloc --baseline random --chains 6 --warmup 200 --draws 150 --seed 5 --quiet";
   auto a = run_hbmeta("fit " + (dir / "mixed.csv").string() + " --out " + (dir / "t1").string() + " --threads 1" + common);
   auto b = run_hbmeta("fit " + (dir / "mixed.csv").string() + " --out " + (dir / "t3").string() + " --threads 3" + common);
   ASSERT_EQ(a.status, 0) << a.err;
@@ -213,7 +213,7 @@ TEST(CliTwoArm, GibbsSameSeedGivesIdenticalDrawsForAnyThreadCount) {
   const auto dir = hbm::test::fresh_temp_dir("gibbs_threads");
   write_text(dir / "mixed.csv", kMixed);
   const std::string common =
-      " --sampler gibbs --covariates ablat --baseline random --chains 5 --warmup 100 --draws 100 --seed 8 --quiet";
+      " --sampler gibbs --covariates ablat --ignore-columns alloc --baseline random --chains 5 --warmup 100 --draws 100 --seed 8 --quiet";
   auto a = run_hbmeta("fit " + (dir / "mixed.csv").string() + " --out " + (dir / "t1").string() + " --threads 1" + common);
   auto b = run_hbmeta("fit " + (dir / "mixed.csv").string() + " --out " + (dir / "t3").string() + " --threads 3" + common);
   ASSERT_EQ(a.status, 0) << a.err;

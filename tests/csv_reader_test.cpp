@@ -2,13 +2,25 @@
 // (checked exactly; the full list is in docs/input_errors.md).
 #include "host/csv_reader.hpp"
 
+#include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -16,6 +28,115 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const kHeader = "outcome,study,events,total\n";
+
+// Runs `body` in a forked child that has dropped root privileges to nobody (65534:65534), and
+// returns what it returned. status: 0 when the body ran, kCannotDrop when the child could not
+// drop privileges (text says why), anything else when the child died.
+constexpr int kCannotDrop = 77;
+struct UnprivilegedResult {
+  int status = -1;
+  std::string text;
+};
+UnprivilegedResult as_nobody(const std::function<std::string()>& body) {
+  UnprivilegedResult r;
+  int fds[2];
+  if (::pipe(fds) != 0) return r;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string text;
+    int code = 0;
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0 || ::geteuid() == 0) {
+      text = std::string("setgid/setuid(65534): ") + std::strerror(errno);
+      code = kCannotDrop;
+    } else {
+      text = body();
+    }
+    for (std::size_t off = 0; off < text.size();) {
+      const ssize_t w = ::write(fds[1], text.data() + off, text.size() - off);
+      if (w <= 0) break;
+      off += static_cast<std::size_t>(w);
+    }
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  if (pid < 0) {
+    ::close(fds[0]);
+    return r;
+  }
+  char buf[4096];
+  for (ssize_t got; (got = ::read(fds[0], buf, sizeof buf)) > 0;) r.text.append(buf, static_cast<std::size_t>(got));
+  ::close(fds[0]);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+// Feeds a FIFO from a thread: `prefix`, then up to `bytes` bytes of `fill`. It never blocks for
+// good, so a test cannot hang whatever the reader does: it opens the FIFO without blocking
+// (retrying until a reader has it open, for at most 30 s), waits for room with poll(), and stops
+// when the reader closes its end (EPIPE; SIGPIPE is blocked in this thread only), after `bytes`
+// or after 30 s. join() returns how many bytes the reader let it write.
+class FifoWriter {
+ public:
+  FifoWriter(std::string path, std::string prefix, char fill, long long bytes)
+      : thread_([this, path = std::move(path), prefix = std::move(prefix), fill, bytes] {
+          run(path, prefix, fill, bytes);
+        }) {}
+  ~FifoWriter() { join(); }
+  long long join() {
+    if (thread_.joinable()) thread_.join();
+    return written_.load();
+  }
+
+ private:
+  void run(const std::string& path, const std::string& prefix, char fill, long long bytes) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    int fd;
+    while ((fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+      if (errno != ENXIO || std::chrono::steady_clock::now() > deadline) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const std::string chunk(std::size_t{1} << 16, fill);
+    std::size_t prefix_done = 0;
+    while (written_ < static_cast<long long>(prefix.size()) + bytes &&
+           std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      const char* data;
+      std::size_t n;
+      if (prefix_done < prefix.size()) {
+        data = prefix.data() + prefix_done;
+        n = prefix.size() - prefix_done;
+      } else {
+        data = chunk.data();
+        n = static_cast<std::size_t>(
+            std::min<long long>(static_cast<long long>(chunk.size()),
+                                static_cast<long long>(prefix.size()) + bytes - written_));
+      }
+      const ssize_t w = ::write(fd, data, n);
+      if (w < 0) {
+        if (errno == EAGAIN || errno == EINTR) continue;
+        break;  // EPIPE: the reader has closed the FIFO
+      }
+      if (prefix_done < prefix.size()) prefix_done += static_cast<std::size_t>(w);
+      written_ += w;
+    }
+    ::close(fd);
+  }
+
+  std::atomic<long long> written_{0};
+  std::thread thread_;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 class CsvReader : public ::testing::Test {
  protected:
@@ -44,9 +165,10 @@ class CsvReader : public ::testing::Test {
   // The message read_outcomes throws for this file content; fails the test if none.
   std::string error_for(const std::string& content) { return error_at(write(content)); }
 
-  static std::string error_at(const std::string& path) {
+  static std::string error_at(const std::string& path, const std::vector<std::string>& covariates = {},
+                              const std::vector<std::string>& ignore = {}) {
     try {
-      hbm::read_outcomes(path);
+      hbm::read_outcomes(path, covariates, ignore);
     } catch (const hbm::InputError& e) {
       return e.what();
     }
@@ -99,9 +221,10 @@ TEST_F(CsvReader, OutcomesInOrderOfFirstAppearanceStudiesInFileOrder) {
   EXPECT_EQ(out[1].studies[2].events, 5);
 }
 
-TEST_F(CsvReader, ColumnsInAnyOrderExtraColumnsIgnored) {
+TEST_F(CsvReader, ColumnsInAnyOrderExtraColumnsIgnoredWhenNamed) {
   const auto out = hbm::read_outcomes(write("note,total,study,year,events,outcome\n"
-                                              "x,40,Smith,2001,3,mortality\n"));
+                                              "x,40,Smith,2001,3,mortality\n"),
+                                      {}, {"note", "year"});
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].name, "mortality");
   EXPECT_EQ(out[0].studies[0].name, "Smith");
@@ -262,12 +385,28 @@ TEST_F(CsvReader, RejectsDirectory) {
                 ": cannot open: it is a directory, not a file; give the path of the CSV file itself");
 }
 
+// As root (CI runs as root) a child process drops to nobody (uid/gid 65534) and reads the
+// file there; only when it cannot drop privileges is the test skipped.
 TEST_F(CsvReader, RejectsUnreadableFile) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root can read files without read permission";
   const std::string p = write(std::string(kHeader) + "m,A,1,2\n", "locked.csv");
   fs::permissions(p, fs::perms::none);
-  EXPECT_EQ(error_at(p), p + ": cannot open: permission denied; make the file readable (chmod +r) "
-                             "or copy it somewhere you can read");
+  const std::string want = p + ": cannot open: permission denied; make the file readable (chmod +r) "
+                               "or copy it somewhere you can read";
+  if (::geteuid() != 0) {
+    EXPECT_EQ(error_at(p), want);
+    return;
+  }
+  const UnprivilegedResult r = as_nobody([&]() -> std::string {
+    try {
+      hbm::read_outcomes(p);
+    } catch (const hbm::InputError& e) {
+      return e.what();
+    }
+    return "(no InputError)";
+  });
+  if (r.status == kCannotDrop) GTEST_SKIP() << "cannot drop root privileges here: " << r.text;
+  ASSERT_EQ(r.status, 0) << r.text;
+  EXPECT_EQ(r.text, want);
 }
 
 TEST_F(CsvReader, RejectsEmptyPath) {
@@ -305,15 +444,15 @@ TEST_F(CsvReader, RejectsHeaderWithoutDataRows) {
 TEST_F(CsvReader, RejectsMissingRequiredColumn) {
   EXPECT_EQ(error_for("outcome,study,events,n\nm,A,1,2\n"),
             path() + ":1: missing required column: total; the header must contain "
-                     "outcome,study,events,total (in any order, lowercase, extra columns are "
-                     "ignored); found: outcome,study,events,n");
+                     "outcome,study,events,total (in any order, lowercase; other columns only with --covariates or --ignore-columns); "
+                     "found: outcome,study,events,n");
 }
 
 TEST_F(CsvReader, RejectsSeveralMissingColumnsAndSuggestsLowercase) {
   EXPECT_EQ(error_for("Outcome,study,Events,N\nm,A,1,2\n"),
             path() + ":1: missing required columns: outcome, events, total; the header must "
-                     "contain outcome,study,events,total (in any order, lowercase, extra columns "
-                     "are ignored); found: Outcome,study,Events,N; column names are "
+                     "contain outcome,study,events,total (in any order, lowercase; other columns only with --covariates or --ignore-columns); "
+                     "found: Outcome,study,Events,N; column names are "
                      "case-sensitive: rename Outcome to outcome, Events to events");
 }
 
@@ -321,8 +460,8 @@ TEST_F(CsvReader, MissingColumnsReportedBeforeRowProblems) {
   // Semicolon-separated with decimal commas: the header is the real problem, not row 2.
   EXPECT_EQ(error_for("outcome;study;events;total\nm;A;1,5;2\n"),
             path() + ":1: missing required columns: outcome, study, events, total; the header "
-                     "must contain outcome,study,events,total (in any order, lowercase, extra "
-                     "columns are ignored); found: outcome;study;events;total; the file looks "
+                     "must contain outcome,study,events,total (in any order, lowercase; other columns only with --covariates or --ignore-columns); "
+                     "found: outcome;study;events;total; the file looks "
                      "semicolon-separated, but hbmeta reads comma-separated files: save it with "
                      "commas as the separator");
 }
@@ -330,8 +469,8 @@ TEST_F(CsvReader, MissingColumnsReportedBeforeRowProblems) {
 TEST_F(CsvReader, DetectsTabSeparatedFile) {
   EXPECT_EQ(error_for("outcome\tstudy\tevents\ttotal\nm\tA\t1\t2\n"),
             path() + ":1: missing required columns: outcome, study, events, total; the header "
-                     "must contain outcome,study,events,total (in any order, lowercase, extra "
-                     "columns are ignored); found: outcome\tstudy\tevents\ttotal; the file looks "
+                     "must contain outcome,study,events,total (in any order, lowercase; other columns only with --covariates or --ignore-columns); "
+                     "found: outcome\tstudy\tevents\ttotal; the file looks "
                      "tab-separated, but hbmeta reads comma-separated files: save it with commas "
                      "as the separator");
 }
@@ -409,7 +548,7 @@ TEST_F(CsvReader, RejectsNonIntegerCounts) {
                      "plain digits, e.g. 12");
   EXPECT_EQ(error_for(h + "m,B,1e3,10000\n"),
             path() + ":3: events (1e3) is in scientific notation; write counts out as plain "
-                     "digits, e.g. 1000 instead of 1e3");
+                     "digits: 1000 instead of 1e3");
   EXPECT_EQ(error_for(h + "m,B,,10\n"),
             path() + ":3: events is empty; enter a whole number (0 or more)");
   EXPECT_EQ(error_for(h + "m,B,1,  \n"),
@@ -520,6 +659,159 @@ TEST_F(CsvReader, RejectsInvalidUtf8) {
             path() + ":2: invalid UTF-8 (byte 0xED at byte 3" + tail);
 }
 
+// ---- streams, pipes and devices: bounded memory, no hang -----------------------------------
+
+// A FIFO delivering a header, a row and then 1 GB of 'a' without a line break: the reader stops
+// after the first 1 MiB of the long line with the line-length error, so the writer gets EPIPE
+// long before the GB (the old reader loaded the whole input before checking anything).
+TEST_F(CsvReader, FifoWithOneGigabyteLineStopsAtTheLineLimit) {
+  const std::string fifo = (dir_ / "feed.csv").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const auto t0 = std::chrono::steady_clock::now();
+  FifoWriter writer(fifo, std::string(kHeader) + "m,A,1,2\n", 'a', 1LL << 30);
+  const std::string msg = error_at(fifo);
+  const long long written = writer.join();
+  const double secs = seconds_since(t0);
+  EXPECT_EQ(msg, fifo + ":3: line is longer than 1 MiB (1048576 bytes); hbmeta expects one short row "
+                        "per study, so this is probably not the right file (or not a text file)");
+  EXPECT_LT(written, 16LL << 20) << "the reader read far past the 1 MiB line limit";
+  EXPECT_LT(secs, 20.0);
+}
+
+// Binary junk through a pipe: the NUL check fires on the first byte.
+TEST_F(CsvReader, FifoWithBinaryJunkIsRejectedAtOnce) {
+  const std::string fifo = (dir_ / "junk.csv").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  FifoWriter writer(fifo, "", '\0', 1LL << 30);
+  const std::string msg = error_at(fifo);
+  EXPECT_LT(writer.join(), 16LL << 20);
+  EXPECT_EQ(msg, fifo + ":1: contains a NUL byte (byte 1 of the line); this is a binary or UTF-16 file, "
+                        "not a UTF-8 CSV file; save it as \"CSV UTF-8 (comma delimited)\"");
+}
+
+// A pipe is a valid input (hbmeta fit <(zcat data.csv.gz), /dev/stdin).
+TEST_F(CsvReader, ReadsFromFifo) {
+  const std::string fifo = (dir_ / "ok.csv").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  FifoWriter writer(fifo, std::string(kHeader) + "m,A,1,2\nm,B,3,4", 'x', 0);
+  const auto out = hbm::read_outcomes(fifo);
+  writer.join();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[1].total, 4);
+}
+
+// /dev/zero (and any other device) is refused when opened, before a byte is read.
+TEST_F(CsvReader, RejectsDevZeroQuickly) {
+  if (!fs::exists("/dev/zero")) GTEST_SKIP() << "no /dev/zero";
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(error_at("/dev/zero"),
+            "/dev/zero: cannot open: it is a character device (such as /dev/zero or a terminal), not a "
+            "file; give the path of the CSV file itself (a pipe such as <(command) also works)");
+  EXPECT_LT(seconds_since(t0), 5.0);
+}
+
+// A 4 GiB file of NUL bytes (sparse, so it takes no disk): rejected from its first line, not
+// loaded into memory first.
+TEST_F(CsvReader, HugeFileIsNotLoadedIntoMemory) {
+  const std::string p = write("");
+  if (::truncate(p.c_str(), 4LL << 30) != 0) GTEST_SKIP() << "cannot make a 4 GiB sparse file here: " << std::strerror(errno);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(error_at(p), p + ":1: contains a NUL byte (byte 1 of the line); this is a binary or UTF-16 "
+                             "file, not a UTF-8 CSV file; save it as \"CSV UTF-8 (comma delimited)\"");
+  EXPECT_LT(seconds_since(t0), 5.0);
+}
+
+// An opening quote that is never closed in a long file: the field may span lines, but stops
+// at 1 MiB instead of swallowing the rest of the file into memory.
+TEST_F(CsvReader, UnterminatedQuoteStopsAfterOneMebibyte) {
+  std::string content = std::string(kHeader) + "m,\"";
+  for (int k = 0; k < 3000; ++k) content += "\n" + std::string(1000, 'x');
+  // Record bytes after line 2+k: 4 + 1001 k, first above 1 MiB at k = 1048 (line 1050).
+  EXPECT_EQ(error_for(content),
+            path() + ":2: unterminated quoted field: the opening quote at byte 3 of field 2 is not closed "
+                     "within 1 MiB (it is still open at the end of line 1050); add the closing quote (a "
+                     "quote character inside a quoted field is written as two quotes \"\")");
+}
+
+// ---- columns that are not read -------------------------------------------------------------
+
+TEST_F(CsvReader, RejectsUnknownColumns) {
+  const std::string known = "known columns are outcome, study, events, total, events_t, total_t, events_c, total_c";
+  EXPECT_EQ(error_for("outcome,study,events,total,note\nm,A,1,2,x\n"),
+            path() + ":1: unknown column 'note'; " + known +
+                "; use it with --covariates note, or leave it out with --ignore-columns note");
+  // Reported at the header's line, before any row problem.
+  EXPECT_EQ(error_for("\noutcome,study,year,events,total,sample size\nm,A,2001,5,4,9\n"),
+            path() + ":2: unknown columns 'year', 'sample size'; " + known +
+                "; use them with --covariates 'year,sample size', or leave them out with --ignore-columns "
+                "'year,sample size'");
+  // Each of them, used or left out, is fine.
+  const std::string p = write("outcome,study,events,total,note,dose\nm,A,1,2,x,1\nm,B,1,2,y,2\n", "ok.csv");
+  EXPECT_EQ(error_at(p, {"dose"}), p + ":1: unknown column 'note'; " + known +
+                                       "; use it with --covariates note, or leave it out with --ignore-columns note");
+  EXPECT_EQ(hbm::read_outcomes(p, {"dose"}, {"note"})[0].x_names, (std::vector<std::string>{"dose"}));
+  EXPECT_EQ(hbm::read_outcomes(p, {}, {"note", "dose"})[0].studies.size(), 2u);
+}
+
+TEST_F(CsvReader, IgnoreColumnsMustNameOtherColumnsOfTheHeader) {
+  const std::string p = write("outcome,study,events,total,note\nm,A,1,2,x\n");
+  EXPECT_EQ(error_at(p, {}, {"notes"}),
+            p + ":1: --ignore-columns names column 'notes', which is not in the header; found: "
+                "outcome,study,events,total,note (names are case-sensitive)");
+  EXPECT_EQ(error_at(p, {}, {"total"}),
+            p + ":1: --ignore-columns names column 'total', which hbmeta reads (outcome, study, events, "
+                "total, events_t, total_t, events_c, total_c); only other columns can be left out");
+}
+
+// ---- count literals --------------------------------------------------------------------------
+
+TEST_F(CsvReader, CountLiteralsGetAClearMessage) {
+  const std::string h = kHeader;
+  EXPECT_EQ(error_for(h + "m,A,1,1e400\n"),
+            path() + ":2: total (1e400) is in scientific notation and too large; counts must be whole "
+                     "numbers of at most 9223372036854775807, written as plain digits");
+  EXPECT_EQ(error_for(h + "m,A,1e10,20000000000\n"),
+            path() + ":2: events (1e10) is in scientific notation; write counts out as plain digits: "
+                     "10000000000 instead of 1e10");
+  EXPECT_EQ(error_for(h + "m,A,1,2.5E2\n"),
+            path() + ":2: total (2.5E2) is in scientific notation; write counts out as plain digits: "
+                     "250 instead of 2.5E2");
+  EXPECT_EQ(error_for(h + "m,A,2.5e-1,10\n"),
+            path() + ":2: events (2.5e-1) is in scientific notation and not a whole number; counts must be "
+                     "whole numbers written as plain digits, e.g. 12");
+  EXPECT_EQ(error_for(h + "m,A,3.0,10\n"),
+            path() + ":2: events (3.0) has a decimal point; write counts as plain digits: 3 instead of 3.0");
+  EXPECT_EQ(error_for(h + "m,A,-0,10\n"),
+            path() + ":2: events (-0) is zero written with a '-' sign; write counts as plain digits: 0 "
+                     "instead of -0");
+  EXPECT_EQ(error_for(h + "m,A,+5,10\n"),
+            path() + ":2: events (+5) has a '+' sign; write counts as plain digits: 5 instead of +5");
+  EXPECT_EQ(error_for(h + "m,A,0x10,20\n"),
+            path() + ":2: events (0x10) is a hexadecimal number; write counts as plain decimal digits: 16 "
+                     "instead of 0x10");
+  EXPECT_EQ(error_for(h + "m,A,1,0x8000000000000000\n"),
+            path() + ":2: total (0x8000000000000000) is a hexadecimal number, and too large; write counts "
+                     "as plain decimal digits, at most 9223372036854775807");
+  EXPECT_EQ(error_for(h + "m,A,1,1\xC2\xA0" "000\n"),
+            path() + ":2: total (1\xC2\xA0" "000) has digit-group separators that are special spaces (such as "
+                     "the no-break space U+00A0); write counts as plain digits: 1000 instead of 1\xC2\xA0" "000");
+  EXPECT_EQ(error_for(h + "m,A,5\xC2\xA0,10\n"),
+            path() + ":2: events (5\xC2\xA0) has a special space (such as the no-break space U+00A0) before or "
+                     "after the digits; write counts as plain digits: 5 instead of 5\xC2\xA0");
+}
+
+// Ordinary spaces and tabs around a count are not an error: unquoted and quoted fields alike
+// are trimmed before the count is read.
+TEST_F(CsvReader, SpacesAroundCountsAreAccepted) {
+  const auto out = hbm::read_outcomes(write(std::string(kHeader) + "m,A, 5,\t10 \nm,B,\" 5\",\"10 \"\n"));
+  ASSERT_EQ(out[0].studies.size(), 2u);
+  EXPECT_EQ(out[0].studies[0].events, 5);
+  EXPECT_EQ(out[0].studies[0].total, 10);
+  EXPECT_EQ(out[0].studies[1].events, 5);
+  EXPECT_EQ(out[0].studies[1].total, 10);
+}
+
 }  // namespace
 
 // ---- two-arm layout and covariates ---------------------------------------------------------
@@ -573,6 +865,25 @@ TEST_F(CsvReader, TwoArmErrorsNameTheArm) {
   EXPECT_EQ(error_for("outcome,study,events,total,events_t,total_t,events_c,total_c\na,s1,1,10,1,10,1,10\n"),
             path() + ":2: row fills both the single-arm columns (events, total) and the two-arm columns (events_t, "
                      "total_t, events_c, total_c); fill one set and leave the other empty");
+}
+
+TEST_F(CsvReader, TwoArmMissingColumnNamesBothLayouts) {
+  EXPECT_EQ(error_for("outcome,study,events_t,total_t,events_c\na,s1,3,10,2\n"),
+            path() + ":1: missing required column: total_c; the header must contain outcome,study,events,total "
+                     "(single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c (two-arm outcomes) "
+                     "(in any order, lowercase; other columns only with --covariates or --ignore-columns); found: "
+                     "outcome,study,events_t,total_t,events_c");
+}
+
+TEST_F(CsvReader, RejectsEmptyOrMissingCovariateValues) {
+  const std::string p = write("outcome,study,events,total,x\na,s1,3,10,1\na,s2,3,10,\n");
+  EXPECT_EQ(error_at(p, {"x"}), p + ":3: covariate x is empty; meta-regression needs every study's value: fill it in, "
+                                    "or leave the study out of this analysis");
+  const std::string q = write("outcome,study,events,total,x\na,s1,3,10,1\na,s2,3,10,NA\n", "na.csv");
+  EXPECT_EQ(error_at(q, {"x"}), q + ":3: covariate x (NA) is a missing-value marker; meta-regression needs every "
+                                    "study's value: fill it in, or leave the study out of this analysis");
+  EXPECT_EQ(error_at(q, {"dose"}), q + ":1: --covariates names column 'dose', which is not in the header; found: "
+                                       "outcome,study,events,total,x (names are case-sensitive)");
 }
 
 // 100,000 studies in one outcome (and a second outcome after them): read completely, in order,

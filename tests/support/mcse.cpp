@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "support/mcse.hpp"
 
 #include <gtest/gtest.h>
@@ -30,6 +31,22 @@ Mcse mcse_of(const std::vector<double>& v, std::size_t chains) {
   r.q50 = mcse_quantile(x, 0.5);
   r.q975 = mcse_quantile(x, 0.975);
   return r;
+}
+
+double chain_spread_mcse_quantile(const std::vector<double>& v, std::size_t chains, double p) {
+  const std::size_t draws = v.size() / chains;
+  std::vector<double> q(chains);
+  for (std::size_t c = 0; c < chains; ++c) {
+    std::vector<double> x(v.begin() + c * draws, v.begin() + (c + 1) * draws);
+    std::sort(x.begin(), x.end());
+    const double h = (static_cast<double>(draws) - 1) * p;  // R's type 7
+    const std::size_t lo = static_cast<std::size_t>(h);
+    q[c] = x[lo] + (h - lo) * (x[std::min(lo + 1, draws - 1)] - x[lo]);
+  }
+  double mean = 0, var = 0;
+  for (double x : q) mean += x / chains;
+  for (double x : q) var += (x - mean) * (x - mean) / (chains - 1);
+  return std::sqrt(var / chains);
 }
 
 std::vector<double> draws_of(const OutcomeResult& r, const std::string& name) {

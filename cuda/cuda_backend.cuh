@@ -1,0 +1,108 @@
+// The CUDA backend of the batched engine (host/batch_engine.hpp): device buffers, a grid-wide
+// for_each over an index range and a segmented sum (one thread block per segment, CUB's
+// BlockReduce). The engine and its step functors (host/batch_steps.hpp) are the same code the
+// CPU backend (host/cpu_backend.hpp) runs; this file only says how they are launched.
+//
+// Every CUDA call and launch is checked; failures become DeviceError (DeviceOutOfMemory for
+// allocations), which the launch code (cuda/device_engine.cu) turns into a smaller batch or a
+// clear message. Reductions have a fixed shape (block size, stride), so the same input gives the
+// same sums on every run.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <cub/block/block_reduce.cuh>
+#include <string>
+#include <vector>
+
+#include "cuda/device_error.hpp"
+
+namespace hbm::cuda {
+
+inline void check(cudaError_t e, const char* what) {
+  if (e == cudaSuccess) return;
+  cudaGetLastError();  // clear a non-sticky error so later calls can report their own
+  if (e == cudaErrorMemoryAllocation) throw DeviceOutOfMemory(std::string(what) + ": out of GPU memory");
+  throw DeviceError(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+template <class F>
+__global__ void for_each_kernel(std::int64_t n, F f) {
+  const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) f(static_cast<int>(i));
+}
+
+template <int W, int kThreads, class F>
+__global__ void segmented_sum_kernel(int segments, int len, F f, double* out) {
+  using Reduce = cub::BlockReduce<double, kThreads>;
+  __shared__ typename Reduce::TempStorage tmp;
+  const int s = blockIdx.x;
+  double acc[W], v[W];
+  for (int k = 0; k < W; ++k) acc[k] = 0.0;
+  for (int e = threadIdx.x; e < len; e += kThreads) {
+    f(s, e, v);
+    for (int k = 0; k < W; ++k) acc[k] += v[k];
+  }
+  for (int k = 0; k < W; ++k) {
+    const double r = Reduce(tmp).Sum(acc[k]);
+    if (threadIdx.x == 0) out[static_cast<std::int64_t>(k) * segments + s] = r;
+    __syncthreads();  // TempStorage is reused by the next reduction
+  }
+}
+
+class CudaBackend {
+ public:
+  explicit CudaBackend(int device = 0) { check(cudaSetDevice(device), "cudaSetDevice"); }
+  static const char* name() { return "cuda"; }
+
+  template <class T>
+  class Buffer {
+   public:
+    Buffer(CudaBackend&, std::size_t n) : n_(n) {
+      if (n_ > 0) check(cudaMalloc(reinterpret_cast<void**>(&p_), n_ * sizeof(T)), "cudaMalloc");
+    }
+    ~Buffer() {
+      if (p_) cudaFree(p_);
+    }
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    T* data() { return p_; }
+    const T* data() const { return p_; }
+    std::size_t size() const { return n_; }
+    void upload(const std::vector<T>& h) {
+      if (h.size() > n_) throw DeviceError("internal: upload larger than its device buffer");
+      if (!h.empty()) check(cudaMemcpy(p_, h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy to the device");
+    }
+    void download(std::vector<T>& h) const {
+      h.resize(n_);
+      if (n_ > 0) check(cudaMemcpy(h.data(), p_, n_ * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy from the device");
+    }
+    void fill_zero() {
+      if (n_ > 0) check(cudaMemset(p_, 0, n_ * sizeof(T)), "cudaMemset");
+    }
+
+   private:
+    T* p_ = nullptr;
+    std::size_t n_ = 0;
+  };
+
+  template <class F>
+  void for_each(std::int64_t n, const F& f) {
+    if (n <= 0) return;
+    const int block = 128;
+    const auto grid = static_cast<unsigned>((n + block - 1) / block);
+    for_each_kernel<<<grid, block>>>(n, f);
+    check(cudaGetLastError(), "kernel launch");
+  }
+
+  template <int W, class F>
+  void segmented_sum(int segments, int len, const F& f, double* out) {
+    if (segments <= 0) return;
+    segmented_sum_kernel<W, 256><<<static_cast<unsigned>(segments), 256>>>(segments, len, f, out);
+    check(cudaGetLastError(), "reduction kernel launch");
+  }
+
+  void synchronise() { check(cudaDeviceSynchronize(), "kernel execution"); }
+};
+
+}  // namespace hbm::cuda

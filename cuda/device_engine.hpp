@@ -1,0 +1,41 @@
+// The CUDA backend as plain C++ functions (no CUDA headers), for host code: device queries,
+// the batched engine (host/batch_engine.hpp) instantiated on the GPU for each model and sampler,
+// and a gradient-throughput probe for the benchmarks. Compiled only when nvcc is present
+// (HBMETA_HAVE_CUDA); errors are DeviceError / DeviceOutOfMemory (cuda/device_error.hpp).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "cuda/device_error.hpp"
+#include "host/batch_data.hpp"
+#include "host/batch_engine.hpp"
+#include "host/sampler_config.hpp"
+#include "host/sampler_run.hpp"
+
+namespace hbm::cuda {
+
+// Number of usable CUDA devices (0 without a driver or device).
+int device_count();
+
+struct DeviceInfo {
+  std::string name;
+  int sm_major = 0, sm_minor = 0, multiprocessors = 0;
+  double free_bytes = 0, total_bytes = 0;
+};
+DeviceInfo device_info(int device = 0);
+
+std::vector<HmcRun> run_hmc(const batch::SingleArmBatch& data, const std::vector<batch::OutcomeStart>& starts,
+                            const SamplerConfig& cfg, int thin);
+std::vector<HmcRun> run_hmc(const batch::TwoArmBatch& data, const std::vector<batch::OutcomeStart>& starts,
+                            const SamplerConfig& cfg, int thin);
+std::vector<HmcRun> run_gibbs(const batch::SingleArmBatch& data, const std::vector<batch::OutcomeStart>& starts,
+                              const SamplerConfig& cfg, int thin);
+std::vector<HmcRun> run_gibbs(const batch::TwoArmBatch& data, const std::vector<batch::OutcomeStart>& starts,
+                              const SamplerConfig& cfg, int thin);
+
+// Times `evaluations` gradient evaluations of every chain of every outcome at the given states
+// (the leapfrog's inner work) on the GPU; returns seconds (kernel time only).
+double time_gradients(const batch::SingleArmBatch& data, const std::vector<batch::OutcomeStart>& starts, int chains,
+                      int evaluations);
+
+}  // namespace hbm::cuda

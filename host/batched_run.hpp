@@ -1,0 +1,126 @@
+// Runs the batched engine (host/batch_engine.hpp) for a set of outcomes of one model on the
+// chosen backend: the CPU threads, or the GPU when built with CUDA. Builds each outcome's
+// starting point exactly as the CPU samplers do (same initial centring and the same Init
+// streams), so an outcome's chains start where they would on the CPU path. On the GPU a batch
+// that does not fit in device memory is split in halves (each outcome's result does not depend
+// on which outcomes share its batch); a single outcome that does not fit is a clear error.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "host/batch_data.hpp"
+#include "host/batch_engine.hpp"
+#include "host/cpu_backend.hpp"
+#include "host/hmc_sampler.hpp"
+#include "host/sampler_config.hpp"
+#include "host/thread_pool.hpp"
+#ifdef HBMETA_HAVE_CUDA
+#include "cuda/device_engine.hpp"
+#endif
+
+namespace hbm {
+
+// What the HMC sampler would start from: per-study centring from the data's first guess (or as
+// forced), each chain's initial point from its Init stream, the initial metric.
+template <class Problem>
+batch::OutcomeStart hmc_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream) {
+  batch::OutcomeStart s;
+  s.stream = stream;
+  s.dim = prob.dim();
+  s.hyper = prob.n_hyper();
+  for (int b = 0; b < prob.n_blocks(); ++b) {
+    EffectBlock& blk = prob.block(b);
+    for (int i = 0; i < static_cast<int>(blk.centred.size()); ++i)
+      blk.centred[i] = sampler_detail::choose_centring(cfg.parametrisation, prob.initial_centred(b, i));
+    s.K = static_cast<int>(blk.centred.size());
+    s.flags.insert(s.flags.end(), blk.centred.begin(), blk.centred.end());
+  }
+  prob.sync_model();
+  s.q0.resize(static_cast<std::size_t>(cfg.chains) * s.dim);
+  for (int c = 0; c < cfg.chains; ++c) {
+    RngStream rng(cfg.seed, stream, static_cast<std::uint32_t>(c), 0, RngPurpose::Init);
+    prob.initial_point(rng, &s.q0[static_cast<std::size_t>(c) * s.dim]);
+  }
+  s.inv_metric = prob.initial_inv_metric();
+  return s;
+}
+
+// What the Gibbs sampler would start from: every block centred, each chain's initial state.
+template <class Problem>
+batch::OutcomeStart gibbs_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream) {
+  batch::OutcomeStart s;
+  s.stream = stream;
+  s.dim = prob.dim();
+  s.hyper = prob.n_hyper();
+  for (int b = 0; b < prob.n_blocks(); ++b) {
+    for (auto& f : prob.block(b).centred) f = 1;
+    s.K = static_cast<int>(prob.block(b).centred.size());
+    s.flags.insert(s.flags.end(), prob.block(b).centred.begin(), prob.block(b).centred.end());
+  }
+  prob.sync_model();
+  s.q0.resize(static_cast<std::size_t>(cfg.chains) * s.dim);
+  for (int c = 0; c < cfg.chains; ++c) {
+    RngStream rng(cfg.seed, stream, static_cast<std::uint32_t>(c), 0, RngPurpose::Init);
+    prob.initial_gibbs_state(rng, &s.q0[static_cast<std::size_t>(c) * s.dim]);
+  }
+  return s;
+}
+
+namespace batched_detail {
+
+template <class Problem>
+std::vector<HmcRun> run_range(const std::vector<Problem*>& probs, const std::vector<batch::OutcomeStart>& starts,
+                              std::size_t lo, std::size_t hi, const SamplerConfig& cfg, Device backend,
+                              ThreadPool& pool, int thin) {
+  using Data = typename batch::BatchOf<typename Problem::Model>::type;
+  Data data;
+  for (std::size_t k = lo; k < hi; ++k) data.add(probs[k]->model());
+  const std::vector<batch::OutcomeStart> part(starts.begin() + lo, starts.begin() + hi);
+  const bool gibbs = cfg.algorithm == Algorithm::Gibbs;
+  if (backend == Device::Cpu) {
+    CpuBackend be(pool);
+    return gibbs ? batch::run_gibbs(be, data, part, cfg, thin) : batch::run_hmc(be, data, part, cfg, thin);
+  }
+#ifdef HBMETA_HAVE_CUDA
+  const double need = batch::memory_bytes(part, cfg.chains, cfg.draws, thin, gibbs);
+  const double free_b = cuda::device_info(0).free_bytes;
+  try {
+    if (need > 0.9 * free_b) throw cuda::DeviceOutOfMemory("estimated need exceeds free GPU memory");
+    return gibbs ? cuda::run_gibbs(data, part, cfg, thin) : cuda::run_hmc(data, part, cfg, thin);
+  } catch (const cuda::DeviceOutOfMemory&) {
+    if (hi - lo > 1) {  // smaller batches: each outcome's result is the same in any batch
+      const std::size_t mid = lo + (hi - lo) / 2;
+      std::vector<HmcRun> a = run_range(probs, starts, lo, mid, cfg, backend, pool, thin);
+      std::vector<HmcRun> b = run_range(probs, starts, mid, hi, cfg, backend, pool, thin);
+      for (auto& r : b) a.push_back(std::move(r));
+      return a;
+    }
+    throw std::runtime_error("GPU out of memory: one outcome with " + std::to_string(cfg.chains) + " chains x " +
+                             std::to_string(cfg.draws) + " draws needs about " +
+                             std::to_string(static_cast<long long>(need / 1048576.0)) + " MiB of the " +
+                             std::to_string(static_cast<long long>(free_b / 1048576.0)) +
+                             " MiB free; use fewer --chains or --draws, or --device cpu");
+  }
+#else
+  throw std::runtime_error("--device cuda: this hbmeta was built without CUDA (nvcc not found at configure time)");
+#endif
+}
+
+}  // namespace batched_detail
+
+// Runs the sampler of cfg on every problem (all of one model type) in one batch.
+// study_cap: at most this many stored draws per study effect (0 = all).
+template <class Problem>
+std::vector<HmcRun> run_batched(const std::vector<Problem*>& probs, const std::vector<std::uint32_t>& streams,
+                                const SamplerConfig& cfg, Device backend, ThreadPool& pool, double study_cap) {
+  std::vector<batch::OutcomeStart> starts;
+  for (std::size_t k = 0; k < probs.size(); ++k)
+    starts.push_back(cfg.algorithm == Algorithm::Gibbs ? gibbs_start(*probs[k], cfg, streams[k])
+                                                       : hmc_start(*probs[k], cfg, streams[k]));
+  const int thin = batch::study_thin_for(cfg.chains, cfg.draws, study_cap);
+  return batched_detail::run_range(probs, starts, 0, probs.size(), cfg, backend, pool, thin);
+}
+
+}  // namespace hbm

@@ -1,0 +1,67 @@
+// The CPU backend of the batched engine (host/batch_engine.hpp): memory is host vectors and
+// "launches" run on the thread pool. It is the reference beside the CUDA backend
+// (cuda/cuda_backend.cuh): the same engine and the same step functors run on both, and the CPU
+// one is validated against the quadrature and Stan references in the test suite.
+//
+// Determinism: for_each runs each index independently; segmented_sum adds each segment's
+// elements in index order on one thread. Nothing depends on the thread count.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "host/thread_pool.hpp"
+
+namespace hbm {
+
+class CpuBackend {
+ public:
+  explicit CpuBackend(ThreadPool& pool) : pool_(pool) {}
+  static const char* name() { return "cpu"; }
+
+  template <class T>
+  class Buffer {
+   public:
+    Buffer(CpuBackend&, std::size_t n) : v_(n) {}
+    T* data() { return v_.data(); }
+    const T* data() const { return v_.data(); }
+    std::size_t size() const { return v_.size(); }
+    void upload(const std::vector<T>& h) { v_.assign(h.begin(), h.end()); }
+    void download(std::vector<T>& h) const { h.assign(v_.begin(), v_.end()); }
+    void fill_zero() { std::fill(v_.begin(), v_.end(), T{}); }
+
+   private:
+    std::vector<T> v_;
+  };
+
+  // f(i) for i in [0, n), in contiguous chunks across the pool.
+  template <class F>
+  void for_each(std::int64_t n, const F& f) {
+    if (n <= 0) return;
+    const std::int64_t chunks = std::min<std::int64_t>(n, 8 * static_cast<std::int64_t>(pool_.size()));
+    pool_.parallel_for(static_cast<int>(chunks), [&](int k) {
+      const std::int64_t lo = n * k / chunks, hi = n * (k + 1) / chunks;
+      for (std::int64_t i = lo; i < hi; ++i) f(static_cast<int>(i));
+    });
+  }
+
+  // out[k * segments + s] = sum over e in [0, len) of value k of f(s, e, v), k < W.
+  template <int W, class F>
+  void segmented_sum(int segments, int len, const F& f, double* out) {
+    for_each(segments, [&](int s) {
+      double acc[W] = {}, v[W];
+      for (int e = 0; e < len; ++e) {
+        f(s, e, v);
+        for (int k = 0; k < W; ++k) acc[k] += v[k];
+      }
+      for (int k = 0; k < W; ++k) out[static_cast<std::int64_t>(k) * segments + s] = acc[k];
+    });
+  }
+
+  void synchronise() {}
+
+ private:
+  ThreadPool& pool_;
+};
+
+}  // namespace hbm

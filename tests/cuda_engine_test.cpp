@@ -1,0 +1,148 @@
+// The batched engine on the GPU (cuda/cuda_backend.cuh): the same engine and step functors as
+// the CPU backend (tests/batch_engine_test.cpp), launched as kernels. On a device: the posterior
+// agrees with the quadrature references and with the CPU backend within MCSE-derived
+// tolerances, for HMC and Gibbs, single-arm and two-arm; the same seed gives the same GPU output
+// twice. Skipped, saying why, without a CUDA build or device.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "host/csv_reader.hpp"
+#include "host/outcome_fit.hpp"
+#include "support/mcse.hpp"
+#include "support/mini_json.hpp"
+#ifdef HBMETA_HAVE_CUDA
+#include "cuda/device_engine.hpp"
+#endif
+
+namespace {
+
+using hbm::test::Json;
+
+// Skips without a device, unless HBMETA_REQUIRE_GPU is set (scripts/gpu-check.sh): then it fails.
+#define SKIP_WITHOUT_DEVICE()                                                     \
+  do {                                                                            \
+    if (!have_device()) {                                                         \
+      if (std::getenv("HBMETA_REQUIRE_GPU")) FAIL() << skip_reason();             \
+      GTEST_SKIP() << skip_reason();                                              \
+    }                                                                             \
+  } while (0)
+
+bool have_device() {
+#ifdef HBMETA_HAVE_CUDA
+  return hbm::cuda::device_count() > 0;
+#else
+  return false;
+#endif
+}
+
+const char* skip_reason() {
+#ifdef HBMETA_HAVE_CUDA
+  return "no CUDA device present: GPU test skipped";
+#else
+  return "built without CUDA (nvcc not found at configure time): GPU test skipped";
+#endif
+}
+
+hbm::FitOptions gpu_options(int chains, int warmup, int draws) {
+  hbm::FitOptions opt;
+  opt.device = hbm::Device::Cuda;
+  opt.sampler.chains = chains;
+  opt.sampler.warmup = warmup;
+  opt.sampler.draws = draws;
+  opt.sampler.seed = 2024;
+  opt.frequentist = hbm::FrequentistLevel::None;
+  return opt;
+}
+
+// 4 MCSE of this run against an exact reference (tests/sampler_reference_test.cpp explains 4).
+void expect_near_reference(const hbm::OutcomeResult& r, const Json& ref, const char* name) {
+  const hbm::ParamSummary* s = r.find(name);
+  ASSERT_NE(s, nullptr) << name;
+  const auto m = hbm::test::mcse_of(hbm::test::draws_of(r, name), static_cast<std::size_t>(r.chains));
+  EXPECT_NEAR(s->mean, ref[name]["mean"].num(), 4 * m.mean) << name;
+  EXPECT_NEAR(s->sd, ref[name]["sd"].num(), 4 * m.sd) << name;
+  EXPECT_NEAR(s->q[0], ref[name]["quantiles"]["0.025"].num(), 4 * m.q025) << name;
+  EXPECT_NEAR(s->q[3], ref[name]["quantiles"]["0.5"].num(), 4 * m.q50) << name;
+  EXPECT_NEAR(s->q[6], ref[name]["quantiles"]["0.975"].num(), 4 * m.q975) << name;
+}
+
+// Two runs with their own MCSE: |a - b| <= 4 sqrt(mcse_a^2 + mcse_b^2).
+void expect_runs_agree(const hbm::OutcomeResult& a, const hbm::OutcomeResult& b, const char* name) {
+  const auto ma = hbm::test::mcse_of(hbm::test::draws_of(a, name), static_cast<std::size_t>(a.chains));
+  const auto mb = hbm::test::mcse_of(hbm::test::draws_of(b, name), static_cast<std::size_t>(b.chains));
+  const hbm::ParamSummary *sa = a.find(name), *sb = b.find(name);
+  ASSERT_TRUE(sa && sb) << name;
+  EXPECT_NEAR(sa->mean, sb->mean, 4 * std::hypot(ma.mean, mb.mean)) << name;
+  EXPECT_NEAR(sa->sd, sb->sd, 4 * std::hypot(ma.sd, mb.sd)) << name;
+  EXPECT_NEAR(sa->q[3], sb->q[3], 4 * std::hypot(ma.q50, mb.q50)) << name;
+}
+
+TEST(CudaEngine, SingleArmMatchesQuadratureAndTheCpuBackend) {
+  SKIP_WITHOUT_DEVICE();
+  const std::string dir = std::string(HBMETA_FIXTURES) + "/reference/";
+  for (const char* prior : {"hn1", "hc05"}) {
+    const auto outcomes = hbm::read_outcomes(dir + "pritz1997.csv");
+    const Json ref = Json::parse_file(dir + "pritz1997__" + prior + ".json");
+    hbm::FitOptions opt = gpu_options(1024, 500, 200);
+    opt.prior_tau = std::string(prior) == "hn1" ? hbm::Prior{hbm::PriorKind::HalfNormal, 0, 1}
+                                                : hbm::Prior{hbm::PriorKind::HalfCauchy, 0, 0.5};
+    for (const hbm::Algorithm alg : {hbm::Algorithm::Hmc, hbm::Algorithm::Gibbs}) {
+      opt.sampler.algorithm = alg;
+      hbm::ThreadPool pool(2);
+      const hbm::OutcomeResult gpu = hbm::fit_single_arm(outcomes[0], opt, pool);
+      EXPECT_LT(gpu.diagnostics.max_rhat, 1.01);
+      EXPECT_EQ(gpu.diagnostics.divergences, 0);
+      for (const char* p : {"mu", "tau"}) expect_near_reference(gpu, ref, p);
+      hbm::FitOptions cpu_opt = opt;
+      cpu_opt.device = hbm::Device::Cpu;
+      cpu_opt.batched = true;
+      cpu_opt.sampler.chains = 64;
+      cpu_opt.sampler.draws = 500;
+      const hbm::OutcomeResult cpu = hbm::fit_single_arm(outcomes[0], cpu_opt, pool);
+      for (const char* p : {"mu", "tau", "theta_new"}) expect_runs_agree(gpu, cpu, p);
+    }
+  }
+}
+
+TEST(CudaEngine, TwoArmMatchesTheCpuBackend) {
+  SKIP_WITHOUT_DEVICE();
+  const std::string dir = std::string(HBMETA_FIXTURES) + "/reference/";
+  const auto outcomes = hbm::read_outcomes(dir + "nielweise2007.csv");
+  for (const hbm::BaselineModel bl : {hbm::BaselineModel::Independent, hbm::BaselineModel::Random}) {
+    hbm::FitOptions opt = gpu_options(1024, 500, 200);
+    opt.prior_tau = {hbm::PriorKind::HalfNormal, 0, 0.5};
+    opt.baseline = bl;
+    hbm::ThreadPool pool(2);
+    const hbm::OutcomeResult gpu = hbm::fit_two_arm(outcomes[0], opt, pool);
+    EXPECT_LT(gpu.diagnostics.max_rhat, 1.01);
+    hbm::FitOptions cpu_opt = opt;
+    cpu_opt.device = hbm::Device::Cpu;
+    cpu_opt.sampler.chains = 32;
+    cpu_opt.sampler.draws = 1000;
+    const hbm::OutcomeResult cpu = hbm::fit_two_arm(outcomes[0], cpu_opt, pool);
+    for (const char* p : {"mu", "tau", "theta_new"}) expect_runs_agree(gpu, cpu, p);
+  }
+}
+
+TEST(CudaEngine, SameSeedGivesTheSameGpuOutputTwice) {
+  SKIP_WITHOUT_DEVICE();
+  const auto outcomes = hbm::read_outcomes(std::string(HBMETA_DATA_DIR) + "/rescue_simulated.csv");
+  for (const hbm::Algorithm alg : {hbm::Algorithm::Hmc, hbm::Algorithm::Gibbs}) {
+    hbm::FitOptions opt = gpu_options(512, 200, 100);
+    opt.sampler.algorithm = alg;
+    hbm::ThreadPool pool(2);
+    const auto a = hbm::prefit_batched(outcomes, opt, pool);
+    const auto b = hbm::prefit_batched(outcomes, opt, pool);
+    ASSERT_EQ(a.size(), outcomes.size());
+    for (const auto& o : outcomes) {
+      EXPECT_EQ(a.at(o.name).outputs, b.at(o.name).outputs) << o.name;
+      EXPECT_EQ(a.at(o.name).study_outputs, b.at(o.name).study_outputs) << o.name;
+      EXPECT_EQ(a.at(o.name).step_size, b.at(o.name).step_size) << o.name;
+    }
+  }
+}
+
+}  // namespace

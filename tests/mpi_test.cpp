@@ -1,0 +1,64 @@
+// `mpirun -np R hbmeta simulate`: the replicates are shared across ranks (rank r takes reps
+// r, r + R, ...), gathered to rank 0 (MPI_Gatherv) and written once; the table is byte-identical
+// to one rank and to a plain run with the same seed. Skipped when hbmeta was built without MPI
+// (CMake found no libopenmpi-dev; scripts/install_deps.sh installs it).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "support/cli_runner.hpp"
+
+namespace fs = std::filesystem;
+using hbm::test::read_text;
+using hbm::test::run_hbmeta;
+using hbm::test::write_text;
+
+namespace {
+
+const char* kScenarios = R"json({
+  "scenarios": [
+    {"name": "k5", "k": 5, "study_size": {"uniform": [50, 200]}, "mu": -0.85, "tau": 0.5},
+    {"name": "or", "model": "two-arm", "k": 4, "study_size": 60, "baseline_rate": 0.2, "mu": 0.5, "tau": 0.3,
+     "methods": ["DL", "REML_knha", "GLMM"]}
+  ]
+})json";
+
+#ifdef HBMETA_MPIEXEC
+int mpirun(int ranks, const std::string& args, const fs::path& log) {
+  // CI runs as root; --oversubscribe: more ranks than cores is fine for a test.
+  const std::string cmd = std::string(HBMETA_MPIEXEC) + " --oversubscribe --allow-run-as-root -np " +
+                          std::to_string(ranks) + " " + HBMETA_BINARY + " " + args + " >" + log.string() + " 2>&1";
+  const int raw = std::system(cmd.c_str());
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+#endif
+
+}  // namespace
+
+TEST(Mpi, TwoRanksGiveTheTableOfOneRankAndOfAPlainRun) {
+#ifndef HBMETA_MPIEXEC
+  GTEST_SKIP() << "hbmeta was built without MPI (no libopenmpi-dev at configure time): nothing to test";
+#else
+  const fs::path dir = hbm::test::fresh_temp_dir("mpi");
+  write_text(dir / "s.json", kScenarios);
+  const std::string args = "simulate --scenario " + (dir / "s.json").string() +
+                           " --reps 24 --seed 11 --chains 8 --warmup 300 --draws 300 --threads 1 --quiet --out ";
+  const auto plain = run_hbmeta(args + (dir / "plain").string());
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  ASSERT_EQ(mpirun(1, args + (dir / "np1").string(), dir / "np1.log"), 0) << read_text(dir / "np1.log");
+  ASSERT_EQ(mpirun(2, args + (dir / "np2").string(), dir / "np2.log"), 0) << read_text(dir / "np2.log");
+  const std::string summary = read_text(dir / "plain" / "simulation_summary.csv");
+  ASSERT_FALSE(summary.empty());
+  EXPECT_EQ(summary, read_text(dir / "np1" / "simulation_summary.csv"));
+  EXPECT_EQ(summary, read_text(dir / "np2" / "simulation_summary.csv"));
+  EXPECT_EQ(read_text(dir / "plain" / "replicates.csv"), read_text(dir / "np2" / "replicates.csv"));
+  // Bad input under mpirun: one message, exit status 2, nothing written.
+  const int rc = mpirun(2, "simulate --scenario " + (dir / "missing.json").string() + " --reps 3 --out " +
+                               (dir / "bad").string(), dir / "bad.log");
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(read_text(dir / "bad.log").find("cannot read the scenario file"), std::string::npos) << read_text(dir / "bad.log");
+  EXPECT_FALSE(fs::exists(dir / "bad"));
+#endif
+}

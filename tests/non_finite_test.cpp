@@ -1,0 +1,263 @@
+// A sampler step that produces a non-finite value is reported, never silently averaged in
+// (issue 9, "numerical safety"). Real data rarely make the samplers overflow, so the handling is
+// tested through tiny fake Problems that do so on purpose, run by the real samplers
+// (host/gibbs_sampler.hpp, host/hmc_sampler.hpp) and the real reporting code
+// (host/fit_common.cpp: fill_diagnostics, add_common_warnings; host/output_writer.cpp):
+//
+//  * Gibbs: a one-coordinate "model" whose sweep draws x ~ N(0, 1) but, with probability 0.05
+//    per sweep (decided by the sweep's own counter-based stream), writes NaN or +-Inf instead.
+//    The test replays the same streams to know exactly which sweeps were bad, and checks that
+//    the sampler counted exactly those (warmup and sampling separately), kept the chain on its
+//    last finite state (the draw equals the previous one), and that the count reaches
+//    diagnostics, the warning and summary.json, with every summary finite.
+//  * HMC: a standard normal whose log density and gradient are NaN above x = 2. Trajectories
+//    that enter that region are divergent and rejected, which leaves a valid sampler of the
+//    normal truncated to x <= 2: every draw is finite and <= 2, divergences are counted and
+//    warned about, and (a sanity check only: the step size adapts very small here, so the ESS is
+//    ~400) the draws' mean is within 4 MCSE of the truncated normal's, -phi(2) / Phi(2).
+// Fixed seeds: deterministic.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "host/fit_common.hpp"
+#include "host/gibbs_sampler.hpp"
+#include "host/hmc_sampler.hpp"
+#include "host/output_writer.hpp"
+#include "host/thread_pool.hpp"
+#include "models/philox.hpp"
+#include "support/mcse.hpp"
+#include "support/mini_json.hpp"
+
+namespace {
+
+constexpr double kBadRate = 0.05;
+
+// What the fake sweep draws from its stream: (x, bad, which non-finite value).
+struct FakeSweepDraw {
+  double x;
+  bool bad;
+  double bad_value;
+};
+FakeSweepDraw fake_sweep_draw(hbm::RngStream& rng) {
+  double z, unused;
+  rng.normal2(z, unused);
+  const double u = rng.uniform();
+  const double v = rng.uniform();
+  const double bad_value = v < 1.0 / 3 ? std::numeric_limits<double>::quiet_NaN()
+                                       : (v < 2.0 / 3 ? std::numeric_limits<double>::infinity()
+                                                      : -std::numeric_limits<double>::infinity());
+  return {z, u < kBadRate, bad_value};
+}
+
+struct FakeGibbsModel {
+  int state_dim() const { return 2; }  // s[0] = x, s[1] = a constant 1 (a second output)
+  int scratch_dim() const { return 1; }
+  void sweep(double* s, double*, hbm::RngStream& rng) const {
+    const FakeSweepDraw d = fake_sweep_draw(rng);
+    s[0] = d.bad ? d.bad_value : d.x;
+    s[1] = 1.0;
+  }
+};
+
+struct FakeGibbsProblem {
+  hbm::EffectBlock blk;
+  FakeGibbsProblem() { blk.centred.assign(1, 0); }
+  int n_outputs() const { return 2; }
+  int n_blocks() const { return 1; }
+  hbm::EffectBlock& block(int) { return blk; }
+  void sync_model() {}
+  FakeGibbsModel gibbs() const { return {}; }
+  void initial_gibbs_state(hbm::RngStream&, double* s) const {
+    s[0] = 0.0;
+    s[1] = 1.0;
+  }
+  void gibbs_outputs(const double* s, double* out) const {
+    out[0] = s[0];
+    out[1] = s[1];
+  }
+};
+
+bool finite(const hbm::ParamSummary& s) {
+  bool ok = std::isfinite(s.mean) && std::isfinite(s.sd) && std::isfinite(s.rhat) && std::isfinite(s.ess_bulk);
+  for (double q : s.q) ok = ok && std::isfinite(q);
+  return ok;
+}
+
+bool has_warning(const hbm::OutcomeResult& r, const std::string& text) {
+  for (const auto& w : r.warnings)
+    if (w.find(text) != std::string::npos) return true;
+  return false;
+}
+
+// The result the fits build from a run, through the same functions (parameters mu = output 0,
+// tau = |output 0| + 1 so that the tau-based warnings have something to read).
+hbm::OutcomeResult report_of(const hbm::HmcRun& run, hbm::ThreadPool& pool) {
+  hbm::OutcomeResult r;
+  r.name = "fake";
+  r.k = 10;
+  r.chains = run.chains;
+  r.draws = run.draws;
+  std::vector<double> mu = run.column(0), tau(mu.size());
+  for (std::size_t i = 0; i < mu.size(); ++i) tau[i] = std::fabs(mu[i]) + 1.0;
+  hbm::add_parameters(r, {{"mu", mu}, {"tau", tau}}, pool);
+  hbm::fill_diagnostics(r, run);
+  hbm::add_common_warnings(r, {}, 0, hbm::Prior{hbm::PriorKind::HalfNormal, 0, 1});
+  return r;
+}
+
+TEST(NonFinite, GibbsSweepWithNonFiniteValueIsRejectedCountedAndWarned) {
+  FakeGibbsProblem prob;
+  hbm::SamplerConfig cfg;
+  cfg.algorithm = hbm::Algorithm::Gibbs;
+  cfg.chains = 8;
+  cfg.warmup = 200;
+  cfg.draws = 1000;
+  cfg.seed = 31;
+  const std::uint32_t stream = 7;
+  hbm::ThreadPool pool(2);
+  const hbm::HmcRun run = hbm::sample_gibbs(prob, cfg, stream, pool);
+
+  // Replay the sweeps' streams: which were bad, and what a correct sampler must output.
+  long long expect_warmup_bad = 0, expect_bad = 0;
+  std::vector<double> expect_x(static_cast<std::size_t>(cfg.chains) * cfg.draws);
+  std::vector<int> expect_flag(expect_x.size());
+  for (int c = 0; c < cfg.chains; ++c) {
+    double last = 0.0;  // the initial state
+    for (int it = 0; it < cfg.warmup + cfg.draws; ++it) {
+      hbm::RngStream rng(cfg.seed, stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it),
+                         hbm::RngPurpose::Gibbs);
+      const FakeSweepDraw d = fake_sweep_draw(rng);
+      if (!d.bad) last = d.x;
+      if (it < cfg.warmup) {
+        expect_warmup_bad += d.bad;
+        continue;
+      }
+      const std::size_t idx = static_cast<std::size_t>(c) * cfg.draws + (it - cfg.warmup);
+      expect_x[idx] = last;
+      expect_flag[idx] = d.bad;
+      expect_bad += d.bad;
+    }
+  }
+  ASSERT_GT(expect_bad, 0);          // the test exercises what it claims
+  ASSERT_GT(expect_warmup_bad, 0);
+  EXPECT_EQ(run.warmup_divergences, expect_warmup_bad);
+  long long flagged = 0;
+  for (std::size_t idx = 0; idx < expect_x.size(); ++idx) {
+    flagged += run.divergent[idx];
+    EXPECT_EQ(run.divergent[idx], expect_flag[idx]) << idx;
+    // The chain stays on its last finite state: the output is that state, bit for bit.
+    EXPECT_EQ(run.outputs[idx * run.n_outputs], expect_x[idx]) << idx;
+    EXPECT_TRUE(std::isfinite(run.outputs[idx * run.n_outputs]) && std::isfinite(run.outputs[idx * run.n_outputs + 1]));
+  }
+  EXPECT_EQ(flagged, expect_bad);
+
+  const hbm::OutcomeResult r = report_of(run, pool);
+  EXPECT_EQ(r.diagnostics.sampler, "gibbs");
+  EXPECT_EQ(r.diagnostics.divergences, expect_bad);
+  EXPECT_EQ(r.diagnostics.warmup_divergences, expect_warmup_bad);
+  EXPECT_TRUE(has_warning(r, std::to_string(expect_bad) + " Gibbs sweeps produced a non-finite value and were rejected"))
+      << (r.warnings.empty() ? std::string("no warnings") : r.warnings[0]);
+  for (const auto& p : r.parameters) EXPECT_TRUE(finite(p.s)) << p.name;
+  // The draws are N(0, 1) with repeats (a bad sweep is independent of the state, so the chain
+  // still targets N(0, 1)): the mean is 0 within 4 MCSE.
+  const auto m = hbm::test::mcse_of(hbm::test::draws_of(r, "mu"), static_cast<std::size_t>(r.chains));
+  EXPECT_NEAR(r.find("mu")->mean, 0.0, 4 * m.mean);
+
+  // summary.json carries the count and no NaN / Inf.
+  hbm::RunInfo info;
+  info.options.sampler = cfg;
+  const std::string json = hbm::summary_json(info, {r});
+  const hbm::test::Json parsed = hbm::Json::parse(json);
+  const hbm::test::Json& d = parsed["outcomes"]["fake"]["diagnostics"];
+  EXPECT_EQ(d["divergences"].num(), static_cast<double>(expect_bad));
+  EXPECT_EQ(d["warmup_divergences"].num(), static_cast<double>(expect_warmup_bad));
+  EXPECT_EQ(json.find("nan"), std::string::npos);
+  EXPECT_EQ(json.find("inf"), std::string::npos);
+  EXPECT_EQ(json.find("NaN"), std::string::npos);
+  EXPECT_EQ(json.find("Infinity"), std::string::npos);
+}
+
+// Standard normal with a NaN log density (and gradient) above x = 2.
+struct NanAboveModel {
+  static constexpr double kEdge = 2.0;
+  int dim() const { return 1; }
+  double log_density_grad(const double* q, double* g) const {
+    if (q[0] > kEdge) {
+      g[0] = std::numeric_limits<double>::quiet_NaN();
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+    g[0] = -q[0];
+    return -0.5 * q[0] * q[0];
+  }
+  bool gradient(const double* q, double* g) const {
+    double lp = log_density_grad(q, g);
+    return std::isfinite(lp) && std::isfinite(g[0]);
+  }
+};
+
+struct NanAboveProblem {
+  using Model = NanAboveModel;
+  Model m;
+  hbm::EffectBlock unused_block;
+  const Model& model() const { return m; }
+  int dim() const { return 1; }
+  int n_blocks() const { return 0; }
+  hbm::EffectBlock& block(int) { return unused_block; }
+  void sync_model() {}
+  double effect_loc(const double*, int, int) const { return 0.0; }
+  double effect_scale(const double*, int) const { return 1.0; }
+  bool initial_centred(int, int) const { return false; }
+  void initial_point(hbm::RngStream& rng, double* q) const {
+    double z, unused;
+    rng.normal2(z, unused);
+    q[0] = std::fmin(0.3 * z, 1.0);
+  }
+  std::vector<double> initial_inv_metric() const { return {1.0}; }
+  int n_outputs() const { return 1; }
+  void outputs(const double* q, double* out) const { out[0] = q[0]; }
+};
+
+TEST(NonFinite, HmcTrajectoryIntoNonFiniteRegionIsDivergentRejectedAndWarned) {
+  NanAboveProblem prob;
+  hbm::SamplerConfig cfg;
+  cfg.chains = 16;
+  cfg.warmup = 500;
+  cfg.draws = 2000;
+  cfg.seed = 32;
+  hbm::ThreadPool pool(2);
+  hbm::HmcRun run = hbm::sample_hmc(prob, cfg, 9, pool);
+  run.centred.push_back({});  // no study block; fill_diagnostics reads block 0's flags
+
+  long long flagged = 0;
+  double max_x = -INFINITY;
+  for (std::size_t idx = 0; idx < run.divergent.size(); ++idx) {
+    flagged += run.divergent[idx];
+    const double x = run.outputs[idx];
+    ASSERT_TRUE(std::isfinite(x)) << idx;
+    max_x = std::fmax(max_x, x);
+    if (run.divergent[idx]) EXPECT_EQ(run.accept_prob[idx], 0.0);
+  }
+  EXPECT_LE(max_x, NanAboveModel::kEdge);
+  ASSERT_GT(flagged, 0);  // trajectories do reach the NaN region
+
+  const hbm::OutcomeResult r = report_of(run, pool);
+  EXPECT_EQ(r.diagnostics.sampler, "hmc");
+  EXPECT_EQ(r.diagnostics.divergences, flagged);
+  EXPECT_TRUE(has_warning(r, std::to_string(flagged) + " divergent transitions after warmup"));
+  for (const auto& p : r.parameters) EXPECT_TRUE(finite(p.s)) << p.name;
+  // Rejecting every trajectory that meets a NaN is still a valid sampler, of N(0, 1) truncated
+  // to x <= 2: mean -phi(2) / Phi(2).
+  const double e = NanAboveModel::kEdge;
+  const double phi = std::exp(-0.5 * e * e) / std::sqrt(2 * M_PI), Phi = 0.5 * std::erfc(-e / std::sqrt(2.0));
+  const auto m = hbm::test::mcse_of(hbm::test::draws_of(r, "mu"), static_cast<std::size_t>(r.chains));
+  EXPECT_NEAR(r.find("mu")->mean, -phi / Phi, 4 * m.mean);
+  std::printf("HMC NaN region: %lld divergent of %zu, mean %.4f vs %.4f (MCSE %.4f), eps %.3g T %.3g ess %.1f\n", flagged,
+              run.divergent.size(), r.find("mu")->mean, -phi / Phi, m.mean, run.step_size, run.trajectory_length, r.find("mu")->ess_bulk);
+}
+
+}  // namespace
