@@ -17,4 +17,10 @@ long_tests='Calibration|SamplerMatchesQuadrature|TwoArmMatchesStan|ExtremeInputs
 cd build-asan
 export ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-ctest --output-on-failure -j"$(nproc)" --timeout 900 -E "$long_tests" "$@"
+ctest --output-on-failure -j"$(nproc)" --timeout 900 -E "$long_tests|Mpi" "$@"
+# The MPI test runs hbmeta under mpirun: Open MPI's own start-up allocations (in libmpi and in
+# components it loads and unloads, so no suppression can name them) are reported as leaks at exit.
+# It still runs here for memory errors and undefined behaviour, with leak detection off.
+if [ $# -eq 0 ]; then
+  ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}" ctest --output-on-failure --timeout 900 -R Mpi
+fi
