@@ -17,6 +17,7 @@
 #include "host/input_error.hpp"
 #include "host/interrupt.hpp"
 #include "host/json_writer.hpp"
+#include "host/netcdf_writer.hpp"
 #include "host/outcome_fit.hpp"
 #include "host/output_writer.hpp"
 #include "host/prior_spec.hpp"
@@ -29,13 +30,6 @@ namespace hbm {
 
 std::string batch_unit_name(const std::string& dataset, const std::string& outcome) {
   return dataset.empty() ? outcome : dataset + "/" + outcome;
-}
-
-std::string tidy_number(double v) {
-  if (!std::isfinite(v)) return "NA";
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
 }
 
 namespace {
@@ -146,23 +140,6 @@ std::vector<Row> tidy_rows(const std::vector<DatasetFit>& fits) {
   return rows;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string r = "\"";
-  for (char c : s) r += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return r + "\"";
-}
-
-void check_nc(int status, const std::string& what) {
-  if (status != NC_NOERR) throw std::runtime_error("NetCDF " + what + ": " + nc_strerror(status));
-}
-
-void write_text_file(const fs::path& p, const std::string& content) {
-  std::ofstream f(p, std::ios::binary);
-  f << content;
-  if (!f) throw std::runtime_error("cannot write " + p.string());
-}
-
 }  // namespace
 
 std::string batch_summary_csv(const std::vector<DatasetFit>& fits) {
@@ -172,7 +149,7 @@ std::string batch_summary_csv(const std::vector<DatasetFit>& fits) {
   for (const Row& r : tidy_rows(fits)) {
     s += csv_field(r.fit->dataset) + "," + csv_field(r.fit->outcome) + "," + csv_field(r.method) + "," +
          csv_field(r.parameter);
-    for (double v : r.v) s += "," + tidy_number(v);
+    for (double v : r.v) s += "," + csv_number(v);
     s += "\n";
   }
   return s;
@@ -181,43 +158,43 @@ std::string batch_summary_csv(const std::vector<DatasetFit>& fits) {
 void write_batch_summary_netcdf(const std::string& path, const std::vector<DatasetFit>& fits) {
   const std::vector<Row> rows = tidy_rows(fits);
   int nc;
-  check_nc(nc_create(path.c_str(), NC_NETCDF4 | NC_CLOBBER, &nc), "create " + path);
+  check_netcdf(nc_create(path.c_str(), NC_NETCDF4 | NC_CLOBBER, &nc), "create " + path);
   try {
     int dim;
-    check_nc(nc_def_dim(nc, "row", rows.size(), &dim), "def_dim row");
+    check_netcdf(nc_def_dim(nc, "row", rows.size(), &dim), "def_dim row");
     const char* text_cols[4] = {"dataset", "outcome", "method", "parameter"};
     int text_var[4], num_var[8];
-    for (int c = 0; c < 4; ++c) check_nc(nc_def_var(nc, text_cols[c], NC_STRING, 1, &dim, &text_var[c]), "def_var");
+    for (int c = 0; c < 4; ++c) check_netcdf(nc_def_var(nc, text_cols[c], NC_STRING, 1, &dim, &text_var[c]), "def_var");
     const double fill = NAN;
     for (int c = 0; c < 8; ++c) {
-      check_nc(nc_def_var(nc, kStatNames[c], NC_DOUBLE, 1, &dim, &num_var[c]), std::string("def_var ") + kStatNames[c]);
-      check_nc(nc_def_var_fill(nc, num_var[c], 0, &fill), "def_var_fill");
+      check_netcdf(nc_def_var(nc, kStatNames[c], NC_DOUBLE, 1, &dim, &num_var[c]), std::string("def_var ") + kStatNames[c]);
+      check_netcdf(nc_def_var_fill(nc, num_var[c], 0, &fill), "def_var_fill");
     }
     const std::string layout = "tidy table: one row per (dataset, outcome, method, parameter), as batch_summary.csv; "
                                "xarray.open_dataset(path).to_dataframe()";
-    check_nc(nc_put_att_text(nc, NC_GLOBAL, "layout", layout.size(), layout.c_str()), "put_att");
+    check_netcdf(nc_put_att_text(nc, NC_GLOBAL, "layout", layout.size(), layout.c_str()), "put_att");
     const std::string prog = std::string("hbmeta ") + HBMETA_VERSION;
-    check_nc(nc_put_att_text(nc, NC_GLOBAL, "created_by", prog.size(), prog.c_str()), "put_att");
-    check_nc(nc_enddef(nc), "enddef");
+    check_netcdf(nc_put_att_text(nc, NC_GLOBAL, "created_by", prog.size(), prog.c_str()), "put_att");
+    check_netcdf(nc_enddef(nc), "enddef");
     if (!rows.empty()) {
       for (int c = 0; c < 4; ++c) {
         std::vector<const char*> p;
         for (const Row& r : rows)
           p.push_back(c == 0 ? r.fit->dataset.c_str() : c == 1 ? r.fit->outcome.c_str() : c == 2 ? r.method.c_str()
                                                                                                   : r.parameter.c_str());
-        check_nc(nc_put_var_string(nc, text_var[c], p.data()), std::string("put ") + text_cols[c]);
+        check_netcdf(nc_put_var_string(nc, text_var[c], p.data()), std::string("put ") + text_cols[c]);
       }
       for (int c = 0; c < 8; ++c) {
         std::vector<double> v;
         for (const Row& r : rows) v.push_back(std::isfinite(r.v[c]) ? r.v[c] : NAN);
-        check_nc(nc_put_var_double(nc, num_var[c], v.data()), std::string("put ") + kStatNames[c]);
+        check_netcdf(nc_put_var_double(nc, num_var[c], v.data()), std::string("put ") + kStatNames[c]);
       }
     }
   } catch (...) {
     nc_close(nc);
     throw;
   }
-  check_nc(nc_close(nc), "close " + path);
+  check_netcdf(nc_close(nc), "close " + path);
 }
 
 int run_batch(int argc, char** argv) {
@@ -282,7 +259,7 @@ int run_batch(int argc, char** argv) {
     divergent += f.divergences > 0;
   }
   write_folder_atomically(out_dir, force, [&](const fs::path& tmp) {
-    write_text_file(tmp / "batch_summary.csv", batch_summary_csv(fits));
+    write_file(tmp / "batch_summary.csv", batch_summary_csv(fits));
     write_batch_summary_netcdf((tmp / "batch_summary.nc").string(), fits);
     JsonWriter j;
     j.begin_object();
@@ -295,7 +272,7 @@ int run_batch(int argc, char** argv) {
     j.value("units_not_converged", not_converged).value("units_with_divergences", divergent);
     j.begin_object("timing").value("threads", info.threads).value("seconds", info.seconds).end_object();
     j.end_object();
-    write_text_file(tmp / "batch_info.json", j.str() + "\n");
+    write_file(tmp / "batch_info.json", j.str() + "\n");
   });
   if (!quiet)
     std::cout << "fitted " << units.size() << " unit(s) in " << info.seconds << " s ("

@@ -56,8 +56,6 @@ std::string batch_summary_csv(const std::vector<DatasetFit>& fits);
 void write_batch_summary_netcdf(const std::string& path, const std::vector<DatasetFit>& fits);
 
 
-// Shortest round-trip text of a number; "NA" when not finite (the CSV convention of summary.csv).
-std::string tidy_number(double v);
 
 int run_batch(int argc, char** argv);
 

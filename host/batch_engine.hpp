@@ -37,7 +37,7 @@ namespace hbm::batch {
 // chain-major), the initial inverse metric and per-study parametrisation (kBlocks x K flags).
 struct OutcomeStart {
   std::uint32_t stream = 0;
-  int dim = 0, K = 0, hyper = 0;
+  int dim = 0, K = 0, hyper = 0, blocks = 1;  // blocks: the model's random-effect blocks
   std::vector<double> q0;
   std::vector<double> inv_metric;
   std::vector<std::uint8_t> flags;
@@ -186,7 +186,7 @@ struct Store {
 // Uploads the layout, the initial states, metric and flags; returns the per-outcome dimension
 // offsets (host copy).
 template <class Backend, int kBlocks>
-std::vector<int> upload_starts(State<Backend>& st, const std::vector<OutcomeStart>& starts, int C) {
+std::vector<int> upload_starts(State<Backend>& st, const std::vector<OutcomeStart>& starts) {
   const int O = static_cast<int>(starts.size());
   std::vector<int> doff(O + 1, 0), coord_outcome;
   std::vector<std::uint32_t> stream(O);
@@ -203,7 +203,6 @@ std::vector<int> upload_starts(State<Backend>& st, const std::vector<OutcomeStar
     f.resize(static_cast<std::size_t>(kBlocks) * s.K, 0);
     flags.insert(flags.end(), f.begin(), f.end());
   }
-  (void)C;
   st.dim_offset.upload(doff);
   st.coord_outcome.upload(coord_outcome);
   st.stream.upload(stream);
@@ -267,7 +266,7 @@ struct Batch {
         int p_factor)
       : O(static_cast<int>(starts.size())), C(chains), M(coords(starts)), FL(kB * data.index.studies()),
         OC(static_cast<std::int64_t>(O) * C), dev(be, data), st(be, O, C, M, FL, kB, hmc, p_factor),
-        doff(upload_starts<Backend, kB>(st, starts, C)), view(dev.view(st.flags.data())), a(st.arrays(max_steps)) {}
+        doff(upload_starts<Backend, kB>(st, starts)), view(dev.view(st.flags.data())), a(st.arrays(max_steps)) {}
 };
 
 }  // namespace detail
@@ -381,11 +380,8 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
       for (int c = 0; c < C; ++c) r.n_steps[static_cast<std::size_t>(c) * cfg.draws + t] = L;
     }
     const int K = starts[o].K;
-    const int nb = static_cast<int>(starts[o].flags.size()) / std::max(K, 1);
-    for (int b = 0; b < kB; ++b) {
-      std::vector<std::uint8_t> f(flags.begin() + fpos + b * K, flags.begin() + fpos + (b + 1) * K);
-      if (b < std::max(nb, 1)) r.centred.push_back(std::move(f));
-    }
+    for (int b = 0; b < starts[o].blocks; ++b)
+      r.centred.emplace_back(flags.begin() + fpos + b * K, flags.begin() + fpos + (b + 1) * K);
     fpos += static_cast<std::size_t>(kB) * K;
   }
   return runs;
@@ -426,9 +422,7 @@ std::vector<HmcRun> run_gibbs(Backend& be, const Data& data, const std::vector<O
     HmcRun& r = runs[o];
     for (int c = 0; c < C; ++c) r.warmup_divergences += wdiv[static_cast<std::size_t>(o) * C + c];
     r.n_steps.assign(static_cast<std::size_t>(C) * cfg.draws, 0);
-    const int K = starts[o].K;
-    const int nb = static_cast<int>(starts[o].flags.size()) / std::max(K, 1);
-    for (int b = 0; b < std::max(nb, 1); ++b) r.centred.emplace_back(K, 1);
+    for (int b = 0; b < starts[o].blocks; ++b) r.centred.emplace_back(starts[o].K, 1);
   }
   return runs;
 }

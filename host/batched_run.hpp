@@ -22,18 +22,18 @@
 
 namespace hbm {
 
-// What the HMC sampler would start from: per-study centring from the data's first guess (or as
-// forced), each chain's initial point from its Init stream, the initial metric.
-template <class Problem>
-batch::OutcomeStart hmc_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream) {
+// An outcome's starting point: each block's per-study flags set by `flag(b, i)`, then every
+// chain's initial state from its Init stream through `init(rng, q)`, as the CPU samplers start.
+template <class Problem, class Flag, class Init>
+batch::OutcomeStart outcome_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream, Flag flag, Init init) {
   batch::OutcomeStart s;
   s.stream = stream;
   s.dim = prob.dim();
   s.hyper = prob.n_hyper();
+  s.blocks = prob.n_blocks();
   for (int b = 0; b < prob.n_blocks(); ++b) {
     EffectBlock& blk = prob.block(b);
-    for (int i = 0; i < static_cast<int>(blk.centred.size()); ++i)
-      blk.centred[i] = sampler_detail::choose_centring(cfg.parametrisation, prob.initial_centred(b, i));
+    for (int i = 0; i < static_cast<int>(blk.centred.size()); ++i) blk.centred[i] = flag(b, i);
     s.K = static_cast<int>(blk.centred.size());
     s.flags.insert(s.flags.end(), blk.centred.begin(), blk.centred.end());
   }
@@ -41,8 +41,19 @@ batch::OutcomeStart hmc_start(Problem& prob, const SamplerConfig& cfg, std::uint
   s.q0.resize(static_cast<std::size_t>(cfg.chains) * s.dim);
   for (int c = 0; c < cfg.chains; ++c) {
     RngStream rng(cfg.seed, stream, static_cast<std::uint32_t>(c), 0, RngPurpose::Init);
-    prob.initial_point(rng, &s.q0[static_cast<std::size_t>(c) * s.dim]);
+    init(rng, &s.q0[static_cast<std::size_t>(c) * s.dim]);
   }
+  return s;
+}
+
+// What the HMC sampler would start from: per-study centring from the data's first guess (or as
+// forced), each chain's initial point, the initial metric.
+template <class Problem>
+batch::OutcomeStart hmc_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream) {
+  batch::OutcomeStart s = outcome_start(
+      prob, cfg, stream,
+      [&](int b, int i) { return sampler_detail::choose_centring(cfg.parametrisation, prob.initial_centred(b, i)); },
+      [&](RngStream& rng, double* q) { prob.initial_point(rng, q); });
   s.inv_metric = prob.initial_inv_metric();
   return s;
 }
@@ -50,22 +61,9 @@ batch::OutcomeStart hmc_start(Problem& prob, const SamplerConfig& cfg, std::uint
 // What the Gibbs sampler would start from: every block centred, each chain's initial state.
 template <class Problem>
 batch::OutcomeStart gibbs_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream) {
-  batch::OutcomeStart s;
-  s.stream = stream;
-  s.dim = prob.dim();
-  s.hyper = prob.n_hyper();
-  for (int b = 0; b < prob.n_blocks(); ++b) {
-    for (auto& f : prob.block(b).centred) f = 1;
-    s.K = static_cast<int>(prob.block(b).centred.size());
-    s.flags.insert(s.flags.end(), prob.block(b).centred.begin(), prob.block(b).centred.end());
-  }
-  prob.sync_model();
-  s.q0.resize(static_cast<std::size_t>(cfg.chains) * s.dim);
-  for (int c = 0; c < cfg.chains; ++c) {
-    RngStream rng(cfg.seed, stream, static_cast<std::uint32_t>(c), 0, RngPurpose::Init);
-    prob.initial_gibbs_state(rng, &s.q0[static_cast<std::size_t>(c) * s.dim]);
-  }
-  return s;
+  return outcome_start(
+      prob, cfg, stream, [](int, int) { return std::uint8_t{1}; },
+      [&](RngStream& rng, double* q) { prob.initial_gibbs_state(rng, q); });
 }
 
 namespace batched_detail {

@@ -76,6 +76,9 @@ std::string cuda_device_name() {
 #endif
 }
 
+// The device as summary.json and stdout name it: "cpu" or "cuda (NVIDIA H200)".
+std::string device_label(Device d) { return d == Device::Cuda ? "cuda (" + cuda_device_name() + ")" : "cpu"; }
+
 std::string join_command(int argc, char** argv) {
   std::string s = "hbmeta";
   for (int i = 0; i < argc; ++i) {
@@ -607,7 +610,7 @@ int run_fit(int argc, char** argv) {
   if (std::filesystem::exists(out_dir) && !vm.count("force"))
     throw InputError(out_dir + ": output folder exists; choose another --out or pass --force to replace it");
 
-  info.device = gpu ? "cuda (" + cuda_device_name() + ")" : "cpu";
+  info.device = device_label(fo.device);
   if (!quiet)
     std::cout << "hbmeta " << info.version << ": " << outcomes.size() << " outcome(s) from " << info.input
               << "; device " << info.device << ", " << info.threads << " thread(s), " << fo.sampler.chains << " chains x "
@@ -686,7 +689,7 @@ long long int_option(const po::variables_map& vm, const char* name, long long lo
 std::string join_command(int argc, char** argv) { return hbm::join_command(argc, argv); }
 std::string quoted(const std::string& v) { return hbm::quoted(v); }
 std::string form_of(const std::string& option) { return hbm::form_of(option); }
-std::string device_label(Device d) { return d == Device::Cuda ? "cuda (" + cuda_device_name() + ")" : "cpu"; }
+std::string device_label(Device d) { return hbm::device_label(d); }
 }  // namespace cli
 
 int cli_main(int argc, char** argv) {

@@ -11,11 +11,13 @@
 #include "host/output_writer.hpp"
 
 namespace hbm {
-namespace {
-
-void check(int status, const std::string& what) {
+void check_netcdf(int status, const std::string& what) {
   if (status != NC_NOERR) throw std::runtime_error("NetCDF " + what + ": " + nc_strerror(status));
 }
+
+namespace {
+
+void check(int status, const std::string& what) { check_netcdf(status, what); }
 
 // Dimensions an outcome's variables use in one group. study < 0: none.
 struct Dims {

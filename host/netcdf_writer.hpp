@@ -32,6 +32,9 @@
 
 namespace hbm {
 
+// Throws std::runtime_error("NetCDF WHAT: reason") when a NetCDF call did not return NC_NOERR.
+void check_netcdf(int status, const std::string& what);
+
 // Writes `path`; throws std::runtime_error naming the NetCDF call that failed.
 void write_netcdf(const std::string& path, const OutcomeResult& r);
 void write_netcdf_combined(const std::string& path, const std::vector<OutcomeResult>& results);

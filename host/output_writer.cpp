@@ -28,20 +28,6 @@ void write_summary(JsonWriter& j, const std::string& key, const ParamSummary& s)
   j.end_object();
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string r = "\"";
-  for (char c : s) r += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return r + "\"";
-}
-
-std::string csv_number(double v) {
-  if (!std::isfinite(v)) return "NA";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
-
 ParamSummary na_summary() {
   ParamSummary s;
   s.mean = s.sd = s.rhat = s.ess_bulk = s.ess_tail = s.mcse_mean = NAN;
@@ -76,14 +62,29 @@ std::vector<std::pair<std::string, ParamSummary>> frequentist_rows(const freq::M
 
 const char* natural_key(OutcomeKind kind) { return kind == OutcomeKind::TwoArm ? "or" : "p"; }
 
+
+}  // namespace
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string r = "\"";
+  for (char c : s) r += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return r + "\"";
+}
+
+std::string csv_number(double v) {
+  if (!std::isfinite(v)) return "NA";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
 void write_file(const fs::path& p, const std::string& content) {
   std::ofstream f(p, std::ios::binary);
   f << content;
   f.close();
   if (!f) throw std::runtime_error("cannot write " + p.string());
 }
-
-}  // namespace
 
 std::string safe_file_name(const std::string& name) {
   std::string r;

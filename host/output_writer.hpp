@@ -23,6 +23,14 @@ std::string safe_file_name(const std::string& name);
 // otherwise throws InputError. On any failure nothing is left at `dir` that was not there before.
 // `finish` (optional) runs on the complete temporary folder before it is renamed into place
 // (the HTML report is written there, so it is part of the same atomic output).
+// CSV helpers shared by every tidy output: a field quoted when it holds a comma, quote or line
+// break; a number in its shortest round-trip form, "NA" when not finite.
+std::string csv_field(const std::string& s);
+std::string csv_number(double v);
+
+// Writes a whole file (binary), throwing when it cannot.
+void write_file(const std::filesystem::path& p, const std::string& content);
+
 // Writes a folder atomically: `fill` writes into a temporary sibling folder, which then
 // replaces `dir` (only with `force` when it exists). On failure or interrupt nothing is left
 // behind and an existing folder is untouched.

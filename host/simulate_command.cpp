@@ -38,12 +38,6 @@ std::string read_file_text(const std::string& path, const std::string& what) {
   return s.str();
 }
 
-void write_text(const fs::path& p, const std::string& content) {
-  std::ofstream f(p, std::ios::binary);
-  f << content;
-  if (!f) throw std::runtime_error("cannot write " + p.string());
-}
-
 // The classical methods of a scenario on one replicate's data (metafor's conventions; the
 // Q-profile tau^2 interval is not needed here and is skipped).
 std::vector<freq::MethodResult> classical_methods(const OutcomeData& d, const std::vector<std::string>& methods) {
@@ -251,11 +245,11 @@ void write_full_outputs(const std::string& dir, bool force, bool quiet, bool wri
   if (!quiet)
     for (const auto& s : scenarios) std::cout << metrics_table(s, metrics, st.reps) << "\n";
   write_folder_atomically(dir, force, [&](const fs::path& tmp) {
-    write_text(tmp / "simulation_summary.csv", metrics_csv(metrics));
-    write_text(tmp / "replicates.csv", std::string(kReplicatesHeader) + "\n" + serialise_records(records));
-    write_text(tmp / "simulation_config.json", st.config_json(false));
-    write_text(tmp / "simulation_report.html", simulation_report_html(scenarios, metrics, st.reps, st.command));
-    if (write_data) write_text(tmp / "simulated_data.csv", simulated_data_csv(scenarios, st, shard_reps(st.reps, 0, 1)));
+    write_file(tmp / "simulation_summary.csv", metrics_csv(metrics));
+    write_file(tmp / "replicates.csv", std::string(kReplicatesHeader) + "\n" + serialise_records(records));
+    write_file(tmp / "simulation_config.json", st.config_json(false));
+    write_file(tmp / "simulation_report.html", simulation_report_html(scenarios, metrics, st.reps, st.command));
+    if (write_data) write_file(tmp / "simulated_data.csv", simulated_data_csv(scenarios, st, shard_reps(st.reps, 0, 1)));
   });
   if (!quiet)
     std::cout << "outputs: " << dir << "/simulation_summary.csv, " << dir << "/replicates.csv, " << dir
@@ -359,10 +353,10 @@ int simulate_main(int argc, char** argv, MpiWorld& world) {
   if (by_hand) {
     sort_records(records, scenarios);
     write_folder_atomically(out_dir, force, [&](const fs::path& tmp) {
-      write_text(tmp / "replicates.csv", std::string(kReplicatesHeader) + "\n" + serialise_records(records));
-      write_text(tmp / "simulation_config.json", st.config_json(true));
+      write_file(tmp / "replicates.csv", std::string(kReplicatesHeader) + "\n" + serialise_records(records));
+      write_file(tmp / "simulation_config.json", st.config_json(true));
       if (write_data)
-        write_text(tmp / "simulated_data.csv",
+        write_file(tmp / "simulated_data.csv",
                    simulated_data_csv(scenarios, st, shard_reps(st.reps, st.shard_i, st.shard_n)));
     });
     if (!quiet)

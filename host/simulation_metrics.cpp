@@ -8,6 +8,7 @@
 
 #include "host/batch_command.hpp"
 #include "host/input_error.hpp"
+#include "host/output_writer.hpp"
 #include "host/svg_plot.hpp"
 
 namespace hbm {
@@ -22,7 +23,7 @@ std::string serialise_records(const std::vector<RepRecord>& records) {
     s += r.scenario + "," + std::to_string(r.rep) + "," + r.method;
     for (double v : {r.mu_true, r.tau_true, r.theta_new_true, r.estimate, r.ci_lb, r.ci_ub, r.pi_lb, r.pi_ub, r.tau,
                      r.rhat_mu, r.rhat_tau, r.ess_mu, r.ess_tau})
-      s += "," + tidy_number(v);
+      s += "," + csv_number(v);
     s += "," + std::to_string(r.failed) + "\n";
   }
   return s;
@@ -173,7 +174,7 @@ std::vector<Metric> summarise_records(const std::vector<RepRecord>& records, con
 std::string metrics_csv(const std::vector<Metric>& metrics) {
   std::string s = "scenario,method,metric,estimate,mcse\n";
   for (const auto& m : metrics)
-    s += m.scenario + "," + m.method + "," + m.metric + "," + tidy_number(m.estimate) + "," + tidy_number(m.mcse) + "\n";
+    s += m.scenario + "," + m.method + "," + m.metric + "," + csv_number(m.estimate) + "," + csv_number(m.mcse) + "\n";
   return s;
 }
 

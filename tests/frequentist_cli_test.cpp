@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "host/csv_reader.hpp"
 #include "host/frequentist.hpp"
 #include "models/logistic.hpp"
 #include "support/cli_runner.hpp"
@@ -42,7 +43,8 @@ const std::vector<std::string> kFields = {"estimate", "se",   "ci_lb", "ci_ub", 
                                           "I2",       "H2",   "Q",     "Q_p",   "pi_lb", "pi_ub", "k",          "note"};
 const std::vector<std::string> kGlmmFields = {"Q_lrt", "Q_lrt_p", "tau2_lrt", "tau2_lrt_p"};
 
-// Counts of a fixture CSV (outcome,study,events,total or the two-arm columns), in file order.
+// Counts of a fixture CSV (its one outcome, single-arm or two-arm), in file order, read by the
+// project's CSV reader.
 struct Counts {
   bool two_arm = false;
   std::vector<long long> e, n;
@@ -50,25 +52,18 @@ struct Counts {
 };
 
 Counts load_counts(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
+  const hbm::OutcomeData o = hbm::read_outcomes(path).at(0);
   Counts d;
-  d.two_arm = line.find("events_t") != std::string::npos;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    // the study names in these fixtures are quoted and contain no commas
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+  d.two_arm = o.kind == hbm::OutcomeKind::TwoArm;
+  for (const auto& st : o.studies) {
     if (d.two_arm) {
-      d.c.et.push_back(std::stoll(f[2]));
-      d.c.nt.push_back(std::stoll(f[3]));
-      d.c.ec.push_back(std::stoll(f[4]));
-      d.c.nc.push_back(std::stoll(f[5]));
+      d.c.et.push_back(st.events);
+      d.c.nt.push_back(st.total);
+      d.c.ec.push_back(st.events_c);
+      d.c.nc.push_back(st.total_c);
     } else {
-      d.e.push_back(std::stoll(f[2]));
-      d.n.push_back(std::stoll(f[3]));
+      d.e.push_back(st.events);
+      d.n.push_back(st.total);
     }
   }
   return d;
