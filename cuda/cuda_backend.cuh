@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "cuda/device_error.hpp"
+#include "cuda/warp_group.cuh"
+#include "models/group.hpp"
 
 namespace hbm::cuda {
 
@@ -30,6 +32,20 @@ template <class F>
 __global__ void for_each_kernel(std::int64_t n, F f) {
   const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < n) f(static_cast<int>(i));
+}
+
+// Index i = (global thread) / L, lane = (global thread) % L: L consecutive threads of a warp
+// run f(i, group) together (models/group.hpp); L = 1 is one plain thread per index.
+template <int L, class F>
+__global__ void for_each_group_kernel(std::int64_t n, F f) {
+  const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::int64_t i = t / L;
+  if (i >= n) return;  // whole tiles: blockDim is a multiple of 32 and L divides 32
+  if constexpr (L == 1) {
+    f(static_cast<int>(i), SerialGroup{});
+  } else {
+    f(static_cast<int>(i), WarpGroup<L>::of_this_thread());
+  }
 }
 
 template <int W, int kThreads, class F>
@@ -95,6 +111,21 @@ class CudaBackend {
     check(cudaGetLastError(), "kernel launch");
   }
 
+  // f(i, group) for i in [0, n) with `lanes` (1, 2, 4, 8, 16 or 32) lanes per index.
+  static constexpr int kMaxLanes = 32;
+  template <class F>
+  void for_each_group(std::int64_t n, int lanes, const F& f) {
+    switch (lanes) {
+      case 1: return launch_group<1>(n, f);
+      case 2: return launch_group<2>(n, f);
+      case 4: return launch_group<4>(n, f);
+      case 8: return launch_group<8>(n, f);
+      case 16: return launch_group<16>(n, f);
+      case 32: return launch_group<32>(n, f);
+      default: throw DeviceError("internal: lanes per chain must be 1, 2, 4, 8, 16 or 32");
+    }
+  }
+
   template <int W, class F>
   void segmented_sum(int segments, int len, const F& f, double* out) {
     if (segments <= 0) return;
@@ -103,6 +134,17 @@ class CudaBackend {
   }
 
   void synchronise() { check(cudaDeviceSynchronize(), "kernel execution"); }
+
+ private:
+  template <int L, class F>
+  void launch_group(std::int64_t n, const F& f) {
+    if (n <= 0) return;
+    const int block = 128;
+    const std::int64_t threads = n * L;
+    const auto grid = static_cast<unsigned>((threads + block - 1) / block);
+    for_each_group_kernel<L><<<grid, block>>>(n, f);
+    check(cudaGetLastError(), "kernel launch");
+  }
 };
 
 }  // namespace hbm::cuda

@@ -34,8 +34,9 @@ std::vector<HmcRun> run_gibbs(const batch::TwoArmBatch& data, const std::vector<
                               const SamplerConfig& cfg, int thin);
 
 // Times `evaluations` gradient evaluations of every chain of every outcome at the given states
-// (the leapfrog's inner work) on the GPU; returns seconds (kernel time only).
+// (the leapfrog's inner work) on the GPU with `requested_lanes` lanes per chain (0: the
+// engine's choice, written to *lanes_used); returns seconds (kernel time only).
 double time_gradients(const batch::SingleArmBatch& data, const std::vector<batch::OutcomeStart>& starts, int chains,
-                      int evaluations);
+                      int evaluations, int requested_lanes, int* lanes_used);
 
 }  // namespace hbm::cuda

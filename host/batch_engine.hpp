@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/batch_data.hpp"
 #include "host/batch_steps.hpp"
 #include "host/interrupt.hpp"
 #include "host/progress.hpp"
@@ -63,6 +64,23 @@ inline int study_thin_for(int chains, int draws, double cap) {
   if (cap <= 0) return 1;
   const double total = static_cast<double>(chains) * draws;
   return std::max(1, static_cast<int>(std::ceil(total / cap)));
+}
+
+// Lanes per chain (models/group.hpp) for a batch. Backends that run one chain per thread (the
+// CPU) say kMaxLanes = 1. On the GPU: `requested` when it is given (a power of two up to 32),
+// else one thread per chain while every outcome has fewer than kWarpLayoutStudies studies and
+// a warp per chain (studies across its lanes) from there. An outcome with more covariates than
+// a lane keeps partial sums for (kMaxGroupCovariates) makes the whole batch one lane per chain.
+constexpr int kWarpLayoutStudies = 64;  // provisional until measured: scripts/gpu-check.sh times both layouts
+inline int lanes_for(const IndexHost& idx, int requested, int backend_max) {
+  int max_K = 0, max_P = 0;
+  for (int o = 0; o < idx.outcomes(); ++o) {
+    max_K = std::max(max_K, idx.K(o));
+    max_P = std::max(max_P, idx.n_cov[o]);
+  }
+  if (backend_max <= 1 || max_P > kMaxGroupCovariates) return 1;
+  const int lanes = requested > 0 ? requested : (max_K >= kWarpLayoutStudies ? 32 : 1);
+  return std::min(lanes, backend_max);
 }
 
 namespace detail {
@@ -301,7 +319,8 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
   st.adam.upload(adam0);
   st.warm_div.fill_zero();
   for (auto* b : {&st.wa_mean, &st.wa_m2, &st.wz_mean, &st.wz_m2, &st.ws_mean, &st.ws_m2}) b->fill_zero();
-  be.for_each(OC, InitLogDensity<View>{view, a});
+  const int lanes = lanes_for(data.index, cfg.lanes, Backend::kMaxLanes);
+  be.for_each_group(OC, lanes, InitLogDensity<View>{view, a});
 
   // Metric windows [bounds[k], bounds[k+1]) (as host/hmc_sampler.hpp).
   std::vector<int> bounds;
@@ -316,7 +335,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
     throw_if_interrupted();
     const bool collecting = window + 1 < static_cast<int>(bounds.size()) && it >= bounds[window];
     if (collecting) window_n += 1;
-    be.for_each(OC, WarmupTransition<View>{view, a, cfg.seed, it, collecting ? window_n : 0.0});
+    be.for_each_group(OC, lanes, WarmupTransition<View>{view, a, cfg.seed, it, collecting ? window_n : 0.0});
     be.template segmented_sum<2>(O, C, AcceptTerms{a}, a.accept_sums);
     be.template segmented_sum<2>(M, C, CentreTerms{a}, a.c0);
     be.for_each(M, NormaliseCentres{a});
@@ -333,7 +352,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
       be.for_each(M, ChooseMetric<View>{view, a, window_n, force});
       be.for_each(OC, SwitchParametrisation<View>{view, a});
       be.for_each(FL, CommitFlags{st.flags.data(), a.next_flags});
-      be.for_each(OC, InitLogDensity<View>{view, a});
+      be.for_each_group(OC, lanes, InitLogDensity<View>{view, a});
       be.for_each(O, RestartStepSize{a});
       for (auto* b : {&st.wa_mean, &st.wa_m2, &st.wz_mean, &st.wz_m2, &st.ws_mean, &st.ws_m2}) b->fill_zero();
       window_n = 0;
@@ -353,7 +372,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
   for (int t0 = 0; t0 < cfg.draws; t0 += chunk) {
     throw_if_interrupted();
     const int t1 = std::min(cfg.draws, t0 + chunk);
-    be.for_each(OC, SampleChunk<View>{view, a, sv, cfg.seed, W, t0, t1});
+    be.for_each_group(OC, lanes, SampleChunk<View>{view, a, sv, cfg.seed, W, t0, t1});
     be.synchronise();
     if (cfg.progress) cfg.progress->advance(static_cast<double>(OC) * (t1 - t0));
   }
@@ -370,6 +389,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
   std::size_t fpos = 0;
   for (int o = 0; o < O; ++o) {
     HmcRun& r = runs[o];
+    r.lanes = lanes;
     r.step_size = eps[o];
     r.trajectory_length = T[o];
     r.inv_metric.assign(im.begin() + doff[o], im.begin() + doff[o + 1]);
@@ -428,19 +448,22 @@ std::vector<HmcRun> run_gibbs(Backend& be, const Data& data, const std::vector<O
 }
 
 // Seconds for `evaluations` gradient evaluations of every chain of every outcome at its
-// starting state (after one untimed round), for the benchmarks.
+// starting state (after one untimed round), for the benchmarks; `lanes` per chain as
+// lanes_for() chooses them from `requested_lanes` (written to *lanes_used when given).
 template <class Backend, class Data>
 double time_gradients(Backend& be, const Data& data, const std::vector<OutcomeStart>& starts, int chains,
-                      int evaluations) {
+                      int evaluations, int requested_lanes = 0, int* lanes_used = nullptr) {
   using View = typename Data::View;
   detail::Batch<Backend, Data> b(be, data, starts, chains, 1, false, 1);
   const View& view = b.view;
   const EngineArrays& a = b.a;
   const std::int64_t OC = b.OC;
-  be.for_each(OC, GradientProbe<View>{view, a, 1});
+  const int lanes = lanes_for(data.index, requested_lanes, Backend::kMaxLanes);
+  if (lanes_used) *lanes_used = lanes;
+  be.for_each_group(OC, lanes, GradientProbe<View>{view, a, 1});
   be.synchronise();
   const auto t0 = std::chrono::steady_clock::now();
-  be.for_each(OC, GradientProbe<View>{view, a, evaluations});
+  be.for_each_group(OC, lanes, GradientProbe<View>{view, a, evaluations});
   be.synchronise();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

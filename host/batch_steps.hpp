@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "models/adaptation.hpp"
+#include "models/group.hpp"
 #include "models/hd.hpp"
 #include "models/hmc.hpp"
 #include "models/philox.hpp"
@@ -75,16 +76,24 @@ HBM_HD void welford_add(double x, double n, double& mean, double& m2) {
   m2 += d * (x - mean);
 }
 
+// The functors that evaluate the model take a group of lanes (models/group.hpp) working on
+// chain gid together: for_each_group launches them with one lane per chain on the CPU and
+// one or more lanes per chain on the GPU; lane 0 writes the per-chain scalars. Called with a
+// chain index alone they run serially (one lane).
+
 // log density and gradient at every chain's state.
 template <class View>
 struct InitLogDensity {
   View view;
   EngineArrays a;
-  HBM_HD void operator()(int gid) const {
+  template <class G>
+  HBM_HD void operator()(int gid, const G& grp) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const std::int64_t base = a.chain_base(o, c);
-    a.lp[gid] = view.at(o).log_density_grad(a.q + base, a.g + base);
+    const double lp = view.at(o).log_density_grad(a.q + base, a.g + base, grp);
+    if (grp.rank() == 0) a.lp[gid] = lp;
   }
+  HBM_HD void operator()(int gid) const { (*this)(gid, SerialGroup{}); }
 };
 
 // One warmup transition of every chain: the shared HMC transition of models/hmc.hpp, plus what
@@ -98,27 +107,36 @@ struct WarmupTransition {
   std::uint64_t seed;
   int iteration;
   double window_n;
-  HBM_HD void operator()(int gid) const {
+  template <class G>
+  HBM_HD void operator()(int gid, const G& grp) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto m = view.at(o);
-    const int D = a.dim(o);
+    const int D = a.dim(o), r0 = grp.rank(), R = grp.size();
     const std::int64_t base = a.chain_base(o, c);
     const double* im = a.inv_metric + a.dim_offset[o];
     double* q = a.q + base;
-    for (int j = 0; j < D; ++j) a.x0[base + j] = q[j] / std::sqrt(im[j]);
+    for (int j = r0; j < D; j += R) a.x0[base + j] = q[j] / std::sqrt(im[j]);
     HmcWork w{a.p + base, a.qp + base, a.gp + base};
-    const HmcStepInfo info = hmc_transition(m, q, a.g + base, a.lp[gid], im, a.eps[o], a.n_steps[o], seed,
-                                            a.stream[o], static_cast<std::uint32_t>(c),
-                                            static_cast<std::uint32_t>(iteration), w);
-    a.accept[gid] = info.accept_prob;
-    a.warmup_divergent[gid] += info.divergent;
-    for (int j = 0; j < D; ++j) {
+    double lp = a.lp[gid];
+    const HmcStepInfo info = hmc_transition(m, q, a.g + base, lp, im, a.eps[o], a.n_steps[o], seed, a.stream[o],
+                                            static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(iteration), w,
+                                            grp);
+    for (int j = r0; j < D; j += R) {
       const double sd = std::sqrt(im[j]);
       a.x1[base + j] = w.q_prop[j] / sd;
       a.v1[base + j] = sd * w.p[j];
     }
-    if (window_n > 0) collect(m, o, c, q, base);
+    if (r0 == 0) {
+      a.lp[gid] = lp;
+      a.accept[gid] = info.accept_prob;
+      a.warmup_divergent[gid] += info.divergent;
+    }
+    if (window_n > 0) {
+      grp.sync();  // the accepted state, whole
+      if (r0 == 0) collect(m, o, c, q, base);
+    }
   }
+  HBM_HD void operator()(int gid) const { (*this)(gid, SerialGroup{}); }
   template <class Model>
   HBM_HD void collect(const Model& m, int o, int c, const double* q, std::int64_t base) const {
     const int D = a.dim(o);
@@ -375,7 +393,8 @@ struct SampleChunk {
   DrawStore s;
   std::uint64_t seed;
   int warmup, t0, t1;
-  HBM_HD void operator()(int gid) const {
+  template <class G>
+  HBM_HD void operator()(int gid, const G& grp) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto m = view.at(o);
     const std::int64_t base = a.chain_base(o, c);
@@ -383,16 +402,22 @@ struct SampleChunk {
     double* out = a.x0 + base;  // D >= R scratch for the outputs
     const double* im = a.inv_metric + a.dim_offset[o];
     HmcWork w{a.p + base, a.qp + base, a.gp + base};
+    double lp = a.lp[gid];
     for (int t = t0; t < t1; ++t) {
       const int it = warmup + t;
       const int L = jittered_steps(it, a.T[o], a.eps[o], a.max_steps);
-      const HmcStepInfo info = hmc_transition(m, q, a.g + base, a.lp[gid], im, a.eps[o], L, seed, a.stream[o],
-                                              static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), w);
-      m.outputs(q, out);
-      store_draw(s, o, c, t, m.n_hyper(), m.K, out);
-      store_stats(s, gid, t, info.accept_prob, info.energy, info.divergent);
+      const HmcStepInfo info = hmc_transition(m, q, a.g + base, lp, im, a.eps[o], L, seed, a.stream[o],
+                                              static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), w, grp);
+      grp.sync();  // the accepted state, whole
+      if (grp.rank() == 0) {
+        m.outputs(q, out);
+        store_draw(s, o, c, t, m.n_hyper(), m.K, out);
+        store_stats(s, gid, t, info.accept_prob, info.energy, info.divergent);
+      }
     }
+    if (grp.rank() == 0) a.lp[gid] = lp;
   }
+  HBM_HD void operator()(int gid) const { (*this)(gid, SerialGroup{}); }
 };
 
 // Gibbs: iterations [it0, it1) of every chain's sweeps (models/gibbs_*.hpp). A sweep that
@@ -443,7 +468,8 @@ struct GradientProbe {
   View view;
   EngineArrays a;
   int evaluations;
-  HBM_HD void operator()(int gid) const {
+  template <class G>
+  HBM_HD void operator()(int gid, const G& grp) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto m = view.at(o);
     const std::int64_t base = a.chain_base(o, c);
@@ -451,12 +477,13 @@ struct GradientProbe {
     double* g = a.g + base;
     double sum = 0;
     for (int e = 0; e < evaluations; ++e) {
-      q[0] += 1e-12;
-      m.gradient(q, g);
+      if (grp.rank() == 0) q[0] += 1e-12;  // the gradient's opening sync publishes it
+      m.gradient(q, g, grp);
       sum += g[0];
     }
-    a.lp[gid] = sum;
+    if (grp.rank() == 0) a.lp[gid] = sum;
   }
+  HBM_HD void operator()(int gid) const { (*this)(gid, SerialGroup{}); }
 };
 
 }  // namespace hbm::batch

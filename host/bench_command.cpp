@@ -37,6 +37,9 @@ int run_bench_gradient(int argc, char** argv) {
       "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
       "chains", po::value<int>()->default_value(4096), "chains per outcome")(
       "evaluations", po::value<int>()->default_value(200), "gradient evaluations per chain")(
+      "lanes", po::value<int>()->default_value(0), "GPU lanes per chain: 0 (the engine's choice), 1, 2, 4, 8, 16, 32")(
+      "replicate", po::value<int>()->default_value(1),
+      "repeat each outcome's studies this many times (larger K from the same data, for layout timings)")(
       "threads", po::value<int>()->default_value(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
       "CPU threads");
   po::positional_options_description pos;
@@ -46,11 +49,16 @@ int run_bench_gradient(int argc, char** argv) {
   po::notify(vm);
   if (vm.count("help") || !vm.count("data")) {
     std::cout << "usage: hbmeta bench-gradient DATA.csv [--device cpu|cuda] [--chains N] [--evaluations E]\n"
+                 "                              [--lanes L] [--replicate R]\n"
               << opts;
     return vm.count("help") ? 0 : 2;
   }
   const std::string device = vm["device"].as<std::string>();
   const int chains = vm["chains"].as<int>(), evals = vm["evaluations"].as<int>();
+  const int lanes = vm["lanes"].as<int>(), replicate = vm["replicate"].as<int>();
+  if (lanes < 0 || lanes > 32 || (lanes & (lanes - 1)) != 0)
+    throw InputError("--lanes: " + std::to_string(lanes) + " is not one of 0, 1, 2, 4, 8, 16, 32");
+  if (replicate < 1 || replicate > 100000) throw InputError("--replicate: expected an integer from 1 to 100000");
   if (device != "cpu" && device != "cuda") throw InputError("--device: '" + device + "' is not one of cpu, cuda");
   if (chains < 1 || evals < 1) throw InputError("--chains and --evaluations: expected positive integers");
 
@@ -60,8 +68,10 @@ int run_bench_gradient(int argc, char** argv) {
   std::vector<batch::OutcomeStart> starts;
   batch::SingleArmBatch data;
   long long studies = 0;
-  for (const auto& o : read_outcomes(vm["data"].as<std::string>())) {
+  for (auto o : read_outcomes(vm["data"].as<std::string>())) {
     if (o.kind != OutcomeKind::SingleArm) continue;
+    const auto one = o.studies;
+    for (int r = 1; r < replicate; ++r) o.studies.insert(o.studies.end(), one.begin(), one.end());
     probs.push_back(std::make_unique<SingleArmProblem>(single_arm_problem(o, opt)));
     starts.push_back(hmc_start(*probs.back(), opt.sampler, outcome_stream(o.name)));
     data.add(probs.back()->model());
@@ -70,23 +80,24 @@ int run_bench_gradient(int argc, char** argv) {
   if (probs.empty()) throw InputError("bench-gradient: no single-arm outcome in the input");
 
   double seconds = 0;
+  int lanes_used = 1;
   if (device == "cpu") {
     ThreadPool pool(vm["threads"].as<int>());
     CpuBackend be(pool);
-    seconds = batch::time_gradients(be, data, starts, chains, evals);
+    seconds = batch::time_gradients(be, data, starts, chains, evals, lanes, &lanes_used);
   } else {
 #ifdef HBMETA_HAVE_CUDA
-    seconds = cuda::time_gradients(data, starts, chains, evals);
+    seconds = cuda::time_gradients(data, starts, chains, evals, lanes, &lanes_used);
 #else
     throw InputError("--device cuda: this hbmeta was built without CUDA");
 #endif
   }
   const double per_second = static_cast<double>(chains) * evals * studies / seconds;
   std::printf("{\"device\": \"%s\", \"outcomes\": %zu, \"chains\": %d, \"studies\": %lld, \"evaluations\": %d, "
-              "\"seconds\": %.6g, \"study_gradients_per_second\": %.6g, \"flops_per_study_gradient\": %g, "
-              "\"gflops\": %.6g}\n",
-              device.c_str(), probs.size(), chains, studies, evals, seconds, per_second, kFlopsPerStudyGradient,
-              per_second * kFlopsPerStudyGradient / 1e9);
+              "\"lanes_per_chain\": %d, \"seconds\": %.9g, \"study_gradients_per_second\": %.9g, "
+              "\"flops_per_study_gradient\": %g, \"gflops\": %.9g}\n",
+              device.c_str(), probs.size(), chains, studies, evals, lanes_used, seconds, per_second,
+              kFlopsPerStudyGradient, per_second * kFlopsPerStudyGradient / 1e9);
   return 0;
 }
 

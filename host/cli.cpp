@@ -128,6 +128,7 @@ const char* accepted_form(const std::string& option) {
       {"frequentist", "none, basic or all, e.g. --frequentist all"},
       {"study-draws", "auto, yes or no, e.g. --study-draws no"},
       {"device", "auto, cpu or cuda, e.g. --device cuda"},
+      {"gpu-lanes", "auto, or lanes per chain 1, 2, 4, 8, 16 or 32, e.g. --gpu-lanes 32"},
       {"study-draw-cap", "an integer from 0 (keep all) to 1000000000, e.g. --study-draw-cap 200000"},
       {"replay", "the summary.json of an earlier run, e.g. --replay hbmeta-out/summary.json"},
       {"threshold", "a finite number, e.g. --threshold 0.5"},
@@ -397,6 +398,8 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
        "hmc (many-chain HMC with shared adaptation) or gibbs (Polya-Gamma augmentation, interweaved)");
   val("device", po::value<std::string>()->default_value("auto"),
        "where the chains run: auto (a CUDA device when present, else the CPU), cpu or cuda");
+  val("gpu-lanes", po::value<std::string>()->default_value("auto"),
+       "GPU threads per chain: auto (1 below 64 studies, a warp of 32 from there), or 1, 2, 4, 8, 16, 32");
   val("chains", po::value<std::string>(), "chains per outcome (1 to 1000000; default 16 on the CPU, 4096 on the GPU)");
   val("warmup", po::value<std::string>()->default_value("500"), "warmup iterations per chain (shared adaptation across chains; 0 to 10000000)");
   val("draws", po::value<std::string>(), "draws per chain after warmup (4 to 10000000; default 1000 on the CPU, 250 on the GPU)");
@@ -452,6 +455,16 @@ void parse_fit_settings(const po::variables_map& vm, RunInfo& info, std::vector<
                      (cuda_built() ? "no CUDA device is present; use --device cpu (or auto)"
                                    : "this hbmeta was built without CUDA (nvcc was not found at configure time); use --device cpu"));
   const bool gpu = fo.device == Device::Cuda;
+  if (vm.count("gpu-lanes")) {
+    const std::string lanes = vm["gpu-lanes"].as<std::string>();
+    if (lanes == "auto") {
+      fo.sampler.lanes = 0;
+    } else {
+      const long long l = int_option(vm, "gpu-lanes", 1, 32);
+      if ((l & (l - 1)) != 0) not_one_of("gpu-lanes", lanes, "auto, 1, 2, 4, 8, 16, 32");
+      fo.sampler.lanes = static_cast<int>(l);
+    }
+  }
   fo.sampler.chains = vm.count("chains") ? static_cast<int>(int_option(vm, "chains", 1, 1000000)) : gpu ? 4096 : 16;
   fo.sampler.warmup = static_cast<int>(int_option(vm, "warmup", 0, 10000000));
   fo.sampler.draws = vm.count("draws") ? static_cast<int>(int_option(vm, "draws", 4, 10000000)) : gpu ? 250 : 1000;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "host/thread_pool.hpp"
+#include "models/group.hpp"
 
 namespace hbm {
 
@@ -56,6 +57,13 @@ class CpuBackend {
       }
       for (int k = 0; k < W; ++k) out[static_cast<std::int64_t>(k) * segments + s] = acc[k];
     });
+  }
+
+  // f(i, group) for i in [0, n): one lane per chain on the CPU (kMaxLanes), so `lanes` is 1.
+  static constexpr int kMaxLanes = 1;
+  template <class F>
+  void for_each_group(std::int64_t n, int /*lanes*/, const F& f) {
+    for_each(n, [&](int i) { f(i, SerialGroup{}); });
   }
 
   void synchronise() {}

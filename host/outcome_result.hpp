@@ -37,6 +37,7 @@ struct RunDiagnostics {
   double min_ebfmi = NAN;     // HMC: smallest E-BFMI over the chains (Betancourt 2016); NaN for Gibbs
   int centred_studies = 0;    // study effects (theta or delta) in the centred parametrisation
   int centred_baselines = -1;  // two-arm random baselines: alpha_i centred; -1 = not applicable
+  int lanes_per_chain = 1;     // GPU threads per chain (models/group.hpp); 1 on the CPU
 };
 
 struct OutcomeResult {

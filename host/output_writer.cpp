@@ -178,6 +178,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.value("min_ebfmi", d.min_ebfmi);
     j.value("centred_studies", d.centred_studies);
     if (d.centred_baselines >= 0) j.value("centred_baselines", d.centred_baselines);
+    j.value("lanes_per_chain", d.lanes_per_chain);
     j.end_object();
     j.begin_object("frequentist");
     for (const auto& m : r.frequentist) {

@@ -26,6 +26,7 @@ struct SamplerConfig {
   double target_accept = 0.8;  // target for the harmonic mean of acceptance across chains
   std::uint64_t seed = 20251121;
   Parametrisation parametrisation = Parametrisation::Auto;
+  int lanes = 0;  // GPU lanes per chain (1, 2, 4, ..., 32); 0: the engine chooses (host/batch_engine.hpp)
   Progress* progress = nullptr;  // optional: told of every chain-iteration done (never changes results)
 };
 

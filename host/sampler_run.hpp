@@ -15,6 +15,7 @@ struct HmcRun {
   std::vector<int> divergent, n_steps;
   int warmup_divergences = 0;
   double step_size = 0, trajectory_length = 0;
+  int lanes = 1;  // GPU lanes per chain (models/group.hpp); 1 on the CPU and under Gibbs
   std::vector<double> inv_metric;
   std::vector<std::vector<std::uint8_t>> centred;  // per block: final per-study parametrisation
 

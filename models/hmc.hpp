@@ -10,13 +10,14 @@
 #include <cmath>
 #include <cstdint>
 
+#include "models/group.hpp"
 #include "models/hd.hpp"
 #include "models/philox.hpp"
 
 namespace hbm {
 
-// A model provides dim(), log_density_grad(q, grad) -> log density (writes the gradient), and
-// gradient(q, grad) -> false when not finite.
+// A model provides dim(), log_density_grad(q, grad, group) -> log density (writes the
+// gradient), and gradient(q, grad, group) -> false when not finite (models/single_arm.hpp).
 
 // Caller-owned buffers of length dim each.
 struct HmcWork {
@@ -35,45 +36,69 @@ struct HmcStepInfo {
 // Leapfrog trajectories whose energy error exceeds this are divergent (Stan's threshold).
 constexpr double kDivergenceThreshold = 1000.0;
 
+// The model's gradient and log density with the group; with one lane the plain two-argument
+// calls, so a model written without groups (a test's toy model) still runs serially.
+template <class Model, class G>
+HBM_HD bool group_gradient(const Model& m, const double* q, double* g, const G& grp) {
+  if constexpr (G::kSerial) return m.gradient(q, g);
+  else return m.gradient(q, g, grp);
+}
+template <class Model, class G>
+HBM_HD double group_log_density_grad(const Model& m, const double* q, double* g, const G& grp) {
+  if constexpr (G::kSerial) return m.log_density_grad(q, g);
+  else return m.log_density_grad(q, g, grp);
+}
+
 // q, g and logp hold the current state and are updated in place on acceptance.
-template <class Model>
+//
+// With a group of lanes (models/group.hpp) every lane of the group calls this for the same
+// chain: lane r owns coordinates r, r + size, ... of q, g and the work buffers, the model's
+// gradient splits the studies, and every lane returns the same info and logp (each lane keeps
+// its own copy of logp). With one lane it is the plain serial transition.
+template <class Model, class Group = SerialGroup>
 HBM_HD HmcStepInfo hmc_transition(const Model& model, double* q, double* g, double& logp,
                                   const double* inv_metric, double eps, int n_steps,
                                   std::uint64_t seed, std::uint32_t stream, std::uint32_t chain,
-                                  std::uint32_t iteration, HmcWork w) {
+                                  std::uint32_t iteration, HmcWork w, const Group& grp = Group{}) {
   const int D = model.dim();
+  const int r0 = grp.rank(), R = grp.size();
   RngStream mom(seed, stream, chain, iteration, RngPurpose::Momentum);
-  mom.normals(w.p, D);
+  if (Group::kSerial) {
+    mom.normals(w.p, D);
+  } else {
+    for (int j = r0; j < D; j += R) w.p[j] = mom.normal_at(j);  // the same normals as normals()
+  }
   double kinetic0 = 0.0;
-  for (int j = 0; j < D; ++j) {
+  for (int j = r0; j < D; j += R) {
     w.p[j] /= std::sqrt(inv_metric[j]);  // p ~ N(0, M), M = diag(1 / inv_metric)
     kinetic0 += 0.5 * inv_metric[j] * w.p[j] * w.p[j];
     w.q_prop[j] = q[j];
     w.g_prop[j] = g[j];
   }
+  kinetic0 = grp.sum(kinetic0);
   const double H0 = kinetic0 - logp;
 
   // Leapfrog steps need only gradients (model.gradient() skips every log term); the log
   // density is evaluated once, at the end point, for the accept step.
   bool finite = true;
   for (int step = 0; step < n_steps && finite; ++step) {
-    for (int j = 0; j < D; ++j) {
+    for (int j = r0; j < D; j += R) {
       w.p[j] += 0.5 * eps * w.g_prop[j];
       w.q_prop[j] += eps * inv_metric[j] * w.p[j];
     }
-    finite = model.gradient(w.q_prop, w.g_prop);
-    for (int j = 0; j < D; ++j) w.p[j] += 0.5 * eps * w.g_prop[j];
+    finite = group_gradient(model, w.q_prop, w.g_prop, grp);
+    for (int j = r0; j < D; j += R) w.p[j] += 0.5 * eps * w.g_prop[j];
   }
   double lp = -INFINITY;
-  if (finite) lp = model.log_density_grad(w.q_prop, w.g_prop);
+  if (finite) lp = group_log_density_grad(model, w.q_prop, w.g_prop, grp);
 
   HmcStepInfo info;
   info.energy = H0;
   double H1 = INFINITY;
   if (std::isfinite(lp)) {
     double kin = 0.0;
-    for (int j = 0; j < D; ++j) kin += 0.5 * inv_metric[j] * w.p[j] * w.p[j];
-    H1 = kin - lp;
+    for (int j = r0; j < D; j += R) kin += 0.5 * inv_metric[j] * w.p[j] * w.p[j];
+    H1 = grp.sum(kin) - lp;
   }
   const double dH = H1 - H0;
   info.divergent = !(dH <= kDivergenceThreshold);  // also true for NaN
@@ -83,7 +108,7 @@ HBM_HD HmcStepInfo hmc_transition(const Model& model, double* q, double* g, doub
   const double u = acc.uniform();
   info.accepted = u < info.accept_prob;
   if (info.accepted) {
-    for (int j = 0; j < D; ++j) {
+    for (int j = r0; j < D; j += R) {
       q[j] = w.q_prop[j];
       g[j] = w.g_prop[j];
     }

@@ -86,6 +86,16 @@ struct RngStream {
     z2 = r * std::sin(a);
   }
 
+  // Normal j of the sequence normals() writes (block j / 2, first or second of its pair),
+  // without advancing the stream: lanes that split a vector draw their own entries.
+  HBM_HD double normal_at(int j) const {
+    RngStream s = *this;
+    s.block += static_cast<std::uint32_t>(j / 2);
+    double z1, z2;
+    s.normal2(z1, z2);
+    return (j % 2 == 0) ? z1 : z2;
+  }
+
   // Fill out[0..n) with standard normals (two per block).
   HBM_HD void normals(double* out, int n) {
     int i = 0;

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "models/binomial_logit.hpp"
+#include "models/group.hpp"
 #include "models/hd.hpp"
 #include "models/priors.hpp"
 #include "models/random_effect.hpp"
@@ -78,24 +79,34 @@ struct SingleArmModel {
 
   // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
   // Returns -inf (and a zero gradient) where the value or the gradient is not finite.
-  HBM_HD double log_density_grad(const double* q, double* grad) const { return eval<true>(q, grad); }
+  // With a group of lanes (models/group.hpp) every lane calls it and gets the same value; the
+  // lanes split the studies, and the gradient is complete for every lane on return.
+  template <class G = SerialGroup>
+  HBM_HD double log_density_grad(const double* q, double* grad, const G& grp = G{}) const {
+    return eval<true>(q, grad, grp);
+  }
 
   // The gradient alone (the leapfrog steps need nothing else): skips every log term. Returns
   // false where the gradient is not finite.
-  HBM_HD bool gradient(const double* q, double* grad) const {
-    eval<false>(q, grad);
-    const int D = dim();
-    for (int j = 0; j < D; ++j)
-      if (!std::isfinite(grad[j])) return false;
-    return true;
+  template <class G = SerialGroup>
+  HBM_HD bool gradient(const double* q, double* grad, const G& grp = G{}) const {
+    eval<false>(q, grad, grp);
+    return all_finite(grad, dim(), grp);
   }
 
  private:
-  template <bool kValue>
-  HBM_HD double eval(const double* q, double* grad) const {
+  // Lane r of the group takes studies r, r + size, ...; lane 0 also takes the priors. Their
+  // partial sums (log density, d/dmu, d/dtau, d/dbeta) are combined by the group's sum; with
+  // one lane this is the serial loop, additions in the same order.
+  template <bool kValue, class G>
+  HBM_HD double eval(const double* q, double* grad, const G& grp) const {
+    grp.sync();  // q may have been written by other lanes
+    const int lane = grp.rank(), lanes = grp.size();
     const double mu = q[0];
     const double* beta = q + 2;
-    double* gbeta = grad + 2;
+    // d/dbeta: in place with one lane; per-lane partial sums otherwise (P <= kMaxGroupCovariates).
+    double gb_lane[G::kSerial ? 1 : kMaxGroupCovariates];
+    double* gbeta = G::kSerial ? grad + 2 : gb_lane;
     const int off = 2 + P;
     const TauTransform tt = tau_transform(prior_tau, q[1]);
     const double tau = tt.tau;
@@ -103,14 +114,18 @@ struct SingleArmModel {
     const double log_tau = kValue ? std::log(tau) : 0.0;
     double dmu = 0.0, dtau = 0.0, lp = 0.0;
 
-    double dprior;
-    lp += prior_lpdf_grad(prior_mu, mu, &dprior);
-    dmu += dprior;
-    lp += prior_lpdf_grad(prior_tau, tau, &dprior);
-    dtau += dprior;
-    lp += coefficient_priors_lpdf_grad<kValue>(prior_beta, P, beta, gbeta);
+    if (lane == 0) {
+      double dprior;
+      lp += prior_lpdf_grad(prior_mu, mu, &dprior);
+      dmu += dprior;
+      lp += prior_lpdf_grad(prior_tau, tau, &dprior);
+      dtau += dprior;
+      lp += coefficient_priors_lpdf_grad<kValue>(prior_beta, P, beta, gbeta);
+    } else {
+      for (int j = 0; j < P; ++j) gbeta[j] = 0.0;
+    }
 
-    for (int i = 0; i < K; ++i) {
+    for (int i = lane; i < K; i += lanes) {
       const double u = q[off + i];
       const double m = mu + covariate_dot(x, P, i, beta);
       const double theta = random_effect_value(centred[i], u, m, tau);
@@ -127,18 +142,14 @@ struct SingleArmModel {
       dmu += dm;
       covariate_add_scaled(x, P, i, dm, gbeta);
     }
+    combine_study_sums<kValue>(grp, lp, dmu, dtau, gbeta, P, grad + 2);
     lp += tt.log_jac;
-    grad[0] = dmu;
-    grad[1] = dtau * tt.dtau_ds + tt.dlogjac_ds;
-    if (kValue) {
-      bool finite = std::isfinite(lp);
-      const int D = dim();
-      for (int j = 0; j < D && finite; ++j) finite = std::isfinite(grad[j]);
-      if (!finite) {
-        for (int j = 0; j < D; ++j) grad[j] = 0.0;
-        return -INFINITY;
-      }
+    if (lane == 0) {
+      grad[0] = dmu;
+      grad[1] = dtau * tt.dtau_ds + tt.dlogjac_ds;
     }
+    grp.sync();  // the whole gradient, for every lane
+    if (kValue) return finite_or_zero(lp, grad, dim(), grp);
     return lp;
   }
 };

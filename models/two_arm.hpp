@@ -42,6 +42,7 @@
 #include <cstdint>
 
 #include "models/binomial_logit.hpp"
+#include "models/group.hpp"
 #include "models/hd.hpp"
 #include "models/priors.hpp"
 #include "models/random_effect.hpp"
@@ -138,24 +139,34 @@ struct TwoArmModel {
 
   // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
   // Returns -inf (and a zero gradient) where the value or the gradient is not finite.
-  HBM_HD double log_density_grad(const double* q, double* grad) const { return eval<true>(q, grad); }
+  // With a group of lanes (models/group.hpp) every lane calls it and gets the same value; the
+  // lanes split the studies, and the gradient is complete for every lane on return.
+  template <class G = SerialGroup>
+  HBM_HD double log_density_grad(const double* q, double* grad, const G& grp = G{}) const {
+    return eval<true>(q, grad, grp);
+  }
 
   // The gradient alone (the leapfrog steps need nothing else): skips every log term. Returns
   // false where the gradient is not finite.
-  HBM_HD bool gradient(const double* q, double* grad) const {
-    eval<false>(q, grad);
-    const int D = dim();
-    for (int j = 0; j < D; ++j)
-      if (!std::isfinite(grad[j])) return false;
-    return true;
+  template <class G = SerialGroup>
+  HBM_HD bool gradient(const double* q, double* grad, const G& grp = G{}) const {
+    eval<false>(q, grad, grp);
+    return all_finite(grad, dim(), grp);
   }
 
  private:
-  template <bool kValue>
-  HBM_HD double eval(const double* q, double* grad) const {
+  // Lane r of the group takes studies r, r + size, ...; lane 0 also takes the priors. Their
+  // partial sums are combined by the group's sum; with one lane this is the serial loop,
+  // additions in the same order.
+  template <bool kValue, class G>
+  HBM_HD double eval(const double* q, double* grad, const G& grp) const {
+    grp.sync();  // q may have been written by other lanes
+    const int lane = grp.rank(), lanes = grp.size();
     const double mu = q[0];
     const double* beta = q + 2;
-    double* gbeta = grad + 2;
+    // d/dbeta: in place with one lane; per-lane partial sums otherwise (P <= kMaxGroupCovariates).
+    double gb_lane[G::kSerial ? 1 : kMaxGroupCovariates];
+    double* gbeta = G::kSerial ? grad + 2 : gb_lane;
     const bool rnd = random_baseline();
     const int A = alpha_offset(), Dl = A + K;
     const TauTransform tt = tau_transform(prior_tau, q[1]);
@@ -165,11 +176,15 @@ struct TwoArmModel {
     double dmu = 0.0, dtau = 0.0, lp = 0.0;
 
     double dprior;
-    lp += prior_lpdf_grad(prior_mu, mu, &dprior);
-    dmu += dprior;
-    lp += prior_lpdf_grad(prior_tau, tau, &dprior);
-    dtau += dprior;
-    lp += coefficient_priors_lpdf_grad<kValue>(prior_beta, P, beta, gbeta);
+    if (lane == 0) {
+      lp += prior_lpdf_grad(prior_mu, mu, &dprior);
+      dmu += dprior;
+      lp += prior_lpdf_grad(prior_tau, tau, &dprior);
+      dtau += dprior;
+      lp += coefficient_priors_lpdf_grad<kValue>(prior_beta, P, beta, gbeta);
+    } else {
+      for (int j = 0; j < P; ++j) gbeta[j] = 0.0;
+    }
 
     // Random baselines: hyperparameters (mu_a, sigma_a) and their priors. Unused otherwise.
     double mu_a = 0.0, sig = 1.0, inv_sig = 1.0, log_sig = 0.0, dmu_a = 0.0, dsig = 0.0;
@@ -180,14 +195,16 @@ struct TwoArmModel {
       sig = st.tau;
       inv_sig = 1.0 / sig;
       log_sig = kValue ? std::log(sig) : 0.0;
-      lp += prior_lpdf_grad(prior_mu_alpha, mu_a, &dprior);
-      dmu_a += dprior;
-      lp += prior_lpdf_grad(prior_sigma_alpha, sig, &dprior);
-      dsig += dprior;
-      lp += st.log_jac;
+      if (lane == 0) {
+        lp += prior_lpdf_grad(prior_mu_alpha, mu_a, &dprior);
+        dmu_a += dprior;
+        lp += prior_lpdf_grad(prior_sigma_alpha, sig, &dprior);
+        dsig += dprior;
+        lp += st.log_jac;
+      }
     }
 
-    for (int i = 0; i < K; ++i) {
+    for (int i = lane; i < K; i += lanes) {
       // Control-arm logit alpha_i and its prior term.
       const double va = q[A + i];
       double alpha;
@@ -234,22 +251,22 @@ struct TwoArmModel {
       covariate_add_scaled(x, P, i, dm, gbeta);
     }
 
-    lp += tt.log_jac;
-    grad[0] = dmu;
-    grad[1] = dtau * tt.dtau_ds + tt.dlogjac_ds;
-    if (rnd) {
-      grad[2 + P] = dmu_a;
-      grad[3 + P] = dsig * st.dtau_ds + st.dlogjac_ds;
+    combine_study_sums<kValue>(grp, lp, dmu, dtau, gbeta, P, grad + 2);
+    if (!G::kSerial && rnd) {
+      dmu_a = grp.sum(dmu_a);
+      dsig = grp.sum(dsig);
     }
-    if (kValue) {
-      bool finite = std::isfinite(lp);
-      const int D = dim();
-      for (int j = 0; j < D && finite; ++j) finite = std::isfinite(grad[j]);
-      if (!finite) {
-        for (int j = 0; j < D; ++j) grad[j] = 0.0;
-        return -INFINITY;
+    lp += tt.log_jac;
+    if (lane == 0) {
+      grad[0] = dmu;
+      grad[1] = dtau * tt.dtau_ds + tt.dlogjac_ds;
+      if (rnd) {
+        grad[2 + P] = dmu_a;
+        grad[3 + P] = dsig * st.dtau_ds + st.dlogjac_ds;
       }
     }
+    grp.sync();  // the whole gradient, for every lane
+    if (kValue) return finite_or_zero(lp, grad, dim(), grp);
     return lp;
   }
 };

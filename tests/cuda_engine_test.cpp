@@ -1,13 +1,15 @@
 // The batched engine on the GPU (cuda/cuda_backend.cuh): the same engine and step functors as
 // the CPU backend (tests/batch_engine_test.cpp), launched as kernels. On a device: the posterior
 // agrees with the quadrature references and with the CPU backend within MCSE-derived
-// tolerances, for HMC and Gibbs, single-arm and two-arm; the same seed gives the same GPU output
-// twice. Skipped, saying why, without a CUDA build or device.
+// tolerances, for HMC and Gibbs, single-arm and two-arm, with one thread and with 8 or 32 lanes
+// per chain (and a warp per chain chosen by the engine at K = 210); the same seed gives the same
+// GPU output twice. Skipped, saying why, without a CUDA build or device.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "host/csv_reader.hpp"
 #include "host/outcome_fit.hpp"
@@ -127,20 +129,74 @@ TEST(CudaEngine, TwoArmMatchesTheCpuBackend) {
   }
 }
 
+// Several lanes per chain (models/group.hpp; tests/group_layout_test.cpp checks the layout's
+// arithmetic on the CPU): with a warp (32) and with 8 lanes per chain the posterior still
+// matches the quadrature reference and the one-lane GPU run.
+TEST(CudaEngine, LanesPerChainMatchQuadratureAndOneLane) {
+  SKIP_WITHOUT_DEVICE();
+  const std::string dir = std::string(HBMETA_FIXTURES) + "/reference/";
+  const auto outcomes = hbm::read_outcomes(dir + "pritz1997.csv");
+  const Json ref = Json::parse_file(dir + "pritz1997__hn1.json");
+  hbm::FitOptions opt = gpu_options(1024, 500, 200);
+  opt.prior_tau = {hbm::PriorKind::HalfNormal, 0, 1};
+  hbm::ThreadPool pool(2);
+  opt.sampler.lanes = 1;
+  const hbm::OutcomeResult one = hbm::fit_single_arm(outcomes[0], opt, pool);
+  EXPECT_EQ(one.diagnostics.lanes_per_chain, 1);
+  for (int lanes : {8, 32}) {
+    opt.sampler.lanes = lanes;
+    const hbm::OutcomeResult r = hbm::fit_single_arm(outcomes[0], opt, pool);
+    EXPECT_EQ(r.diagnostics.lanes_per_chain, lanes);
+    EXPECT_LT(r.diagnostics.max_rhat, 1.01);
+    EXPECT_EQ(r.diagnostics.divergences, 0);
+    for (const char* p : {"mu", "tau"}) expect_near_reference(r, ref, p);
+    for (const char* p : {"mu", "tau", "theta_new"}) expect_runs_agree(r, one, p);
+  }
+}
+
+// Large K: pritz1997's 14 studies repeated 15 times (K = 210), where the engine chooses a warp
+// per chain; the GPU posterior agrees with the CPU backend's.
+TEST(CudaEngine, LargeKUsesAWarpPerChainAndMatchesTheCpuBackend) {
+  SKIP_WITHOUT_DEVICE();
+  auto outcome = hbm::read_outcomes(std::string(HBMETA_FIXTURES) + "/reference/pritz1997.csv")[0];
+  const auto once = outcome.studies;
+  for (int r = 1; r < 15; ++r)
+    for (auto st : once) {
+      st.name += " #" + std::to_string(r);
+      outcome.studies.push_back(st);
+    }
+  hbm::FitOptions opt = gpu_options(1024, 500, 200);
+  hbm::ThreadPool pool(2);
+  const hbm::OutcomeResult gpu = hbm::fit_single_arm(outcome, opt, pool);
+  EXPECT_EQ(gpu.diagnostics.lanes_per_chain, 32);
+  EXPECT_LT(gpu.diagnostics.max_rhat, 1.01);
+  hbm::FitOptions cpu_opt = opt;
+  cpu_opt.device = hbm::Device::Cpu;
+  cpu_opt.batched = true;
+  cpu_opt.sampler.chains = 32;
+  cpu_opt.sampler.draws = 500;
+  const hbm::OutcomeResult cpu = hbm::fit_single_arm(outcome, cpu_opt, pool);
+  for (const char* p : {"mu", "tau", "theta_new"}) expect_runs_agree(gpu, cpu, p);
+}
+
 TEST(CudaEngine, SameSeedGivesTheSameGpuOutputTwice) {
   SKIP_WITHOUT_DEVICE();
   const auto outcomes = hbm::read_outcomes(std::string(HBMETA_DATA_DIR) + "/rescue_simulated.csv");
-  for (const hbm::Algorithm alg : {hbm::Algorithm::Hmc, hbm::Algorithm::Gibbs}) {
+  // (algorithm, lanes per chain): HMC with the engine's choice and with a warp per chain; Gibbs
+  // runs one lane per chain.
+  const std::pair<hbm::Algorithm, int> runs[] = {{hbm::Algorithm::Hmc, 0}, {hbm::Algorithm::Hmc, 32}, {hbm::Algorithm::Gibbs, 0}};
+  for (const auto& [alg, lanes] : runs) {
     hbm::FitOptions opt = gpu_options(512, 200, 100);
     opt.sampler.algorithm = alg;
+    opt.sampler.lanes = lanes;
     hbm::ThreadPool pool(2);
     const auto a = hbm::prefit_batched(outcomes, opt, pool);
     const auto b = hbm::prefit_batched(outcomes, opt, pool);
     ASSERT_EQ(a.size(), outcomes.size());
     for (const auto& o : outcomes) {
-      EXPECT_EQ(a.at(o.name).outputs, b.at(o.name).outputs) << o.name;
-      EXPECT_EQ(a.at(o.name).study_outputs, b.at(o.name).study_outputs) << o.name;
-      EXPECT_EQ(a.at(o.name).step_size, b.at(o.name).step_size) << o.name;
+      EXPECT_EQ(a.at(o.name).outputs, b.at(o.name).outputs) << o.name << " lanes " << lanes;
+      EXPECT_EQ(a.at(o.name).study_outputs, b.at(o.name).study_outputs) << o.name << " lanes " << lanes;
+      EXPECT_EQ(a.at(o.name).step_size, b.at(o.name).step_size) << o.name << " lanes " << lanes;
     }
   }
 }

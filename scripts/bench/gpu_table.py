@@ -4,16 +4,21 @@
 model, priors and data, in one run.
 
 Rows: study-gradient evaluations per second (and the fraction of the FP64 arithmetic bound the
-gradient kernel reaches), and per outcome the bulk ESS per second of mu and tau, with ratios.
+gradient kernel reaches); the same for every GPU layout (lanes per chain 1, 4, 8, 32) at three
+sizes of K (the data, and its studies repeated 8 and 64 times), which is the measurement the
+engine's layout rule (host/batch_engine.hpp, kWarpLayoutStudies) is to be set from; and per
+outcome the bulk ESS per second of mu and tau, with ratios. NumPyro fits --numpyro-outcomes
+outcomes (the smallest, median and largest K by default), to keep the run inside a few minutes.
 ESS of every sampler is computed by the same estimator (hbmeta's, which matches the R package
 posterior), from each sampler's draws. Seconds: hbmeta's summary.json timing (sampling and all
 summaries of all outcomes, which share one launch, so each outcome is charged the whole run:
 conservative), NumPyro's mcmc.run per outcome after compilation (its first, compiling run is
 reported separately).
 
-usage: gpu_table.py HBMETA_BINARY DATA.csv WORKDIR [--fp64-tflops 33.5]
+usage: gpu_table.py HBMETA_BINARY DATA.csv WORKDIR [--fp64-tflops 33.5] [--numpyro-outcomes 3]
 """
 import argparse
+import csv
 import json
 import os
 import subprocess
@@ -42,6 +47,31 @@ def fit(binary, data, out, extra):
     return seconds, ess
 
 
+def single_arm_sizes(path):
+    k = {}
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            if row.get("events") and row.get("total"):
+                k[row["outcome"]] = k.get(row["outcome"], 0) + 1
+    return k
+
+
+def spread_pick(sizes, n):
+    """n outcomes spread over K: the smallest, the largest and evenly between (by rank)."""
+    names = sorted(sizes, key=lambda o: (sizes[o], o))
+    if n >= len(names):
+        return names
+    if n == 1:
+        return [names[len(names) // 2]]
+    return sorted({names[round(i * (len(names) - 1) / (n - 1))] for i in range(n)}, key=names.index)
+
+
+def bench_gradient(b, data, device, chains, evaluations, lanes=0, replicate=1):
+    return json.loads(run([b, "bench-gradient", data, "--device", device, "--chains", str(chains),
+                           "--evaluations", str(evaluations), "--lanes", str(lanes),
+                           "--replicate", str(replicate)]).stdout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
@@ -51,6 +81,8 @@ def main():
                     help="FP64 (non-tensor) peak of the GPU; H100/H200 SXM datasheet: 33.5-34 TFLOP/s")
     ap.add_argument("--gpu-chains", type=int, default=4096)
     ap.add_argument("--numpyro-chains", type=int, default=1024)
+    ap.add_argument("--numpyro-outcomes", type=int, default=3,
+                    help="fit this many outcomes with NumPyro (spread over K; 0 = all)")
     ap.add_argument("--cpu-dry-run", action="store_true",
                     help="check this script without a GPU: the 'GPU' rows run on the CPU with 64 chains, "
                          "NumPyro is skipped when not installed (the numbers mean nothing)")
@@ -61,10 +93,19 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     b = args.binary
 
-    grad_gpu = json.loads(run([b, "bench-gradient", args.data, "--device", gpu, "--chains",
-                               str(args.gpu_chains), "--evaluations", "200"]).stdout)
-    grad_cpu = json.loads(run([b, "bench-gradient", args.data, "--device", "cpu", "--chains", "64",
-                               "--evaluations", "200"]).stdout)
+    grad_gpu = bench_gradient(b, args.data, gpu, args.gpu_chains, 200)
+    grad_cpu = bench_gradient(b, args.data, "cpu", 64, 200)
+    # Layouts: lanes per chain x K (the data's studies repeated), fewer chains at the largest K
+    # so that the state stays a few GB.
+    layout = []
+    for replicate, chains in ((1, args.gpu_chains), (8, args.gpu_chains), (64, max(1, args.gpu_chains // 8))):
+        row = {"replicate": replicate, "chains": chains, "auto": None, "rates": {}}
+        for lanes in (1, 4, 8, 32):
+            g = bench_gradient(b, args.data, gpu, chains, 50, lanes, replicate)
+            row["rates"][lanes] = g["study_gradients_per_second"]
+            row["studies"] = g["studies"]
+        row["auto"] = bench_gradient(b, args.data, gpu, chains, 1, 0, replicate)["lanes_per_chain"]
+        layout.append(row)
 
     gpu_s, gpu_ess = fit(b, args.data, os.path.join(args.work, "gpu"),
                          ["--device", gpu, "--chains", str(args.gpu_chains), "--warmup", "500", "--draws", "250"])
@@ -78,9 +119,12 @@ def main():
         have_numpyro = True
     except ImportError:
         have_numpyro = False
+    sizes = single_arm_sizes(args.data)
+    npy_outcomes = spread_pick(sizes, args.numpyro_outcomes) if args.numpyro_outcomes > 0 else sorted(sizes)
     if have_numpyro or not args.cpu_dry_run:
         lines = run([sys.executable, os.path.join(here, "numpyro_single_arm.py"), args.data, npy_dir,
-                     "--chains", str(args.numpyro_chains), "--warmup", "500", "--draws", "250"]).stdout.splitlines()
+                     "--chains", str(args.numpyro_chains), "--warmup", "500", "--draws", "250",
+                     "--outcomes", ",".join(npy_outcomes)]).stdout.splitlines()
     npy = {}
     for line in lines:
         rec = json.loads(line)
@@ -93,6 +137,14 @@ def main():
         frac = g["gflops"] / (args.fp64_tflops * 1e3) if name == "hbmeta GPU" else float("nan")
         print(f"| {name} ({g['chains']} chains/outcome) | {g['study_gradients_per_second']:.3g} | "
               f"{g['gflops']:.3g} | {frac:.1%} |")
+    print()
+    print("| GPU layout: study-gradients/s | " + " | ".join(f"{l} lane{'s' if l > 1 else ''}/chain" for l in (1, 4, 8, 32))
+          + " | best | engine's choice |")
+    print("|---|" + "---:|" * 6)
+    for row in layout:
+        best = max(row["rates"], key=row["rates"].get)
+        print(f"| studies x{row['replicate']} ({row['studies']} in all), {row['chains']} chains/outcome | "
+              + " | ".join(f"{row['rates'][l]:.3g}" for l in (1, 4, 8, 32)) + f" | {best} | {row['auto']} |")
     print()
     print(f"hbmeta GPU: {args.gpu_chains} chains x 250 draws per outcome, all outcomes in one run, {gpu_s:.2f} s; "
           f"hbmeta CPU: 16 chains x 1000 draws, {cpu_s:.2f} s; NumPyro: {args.numpyro_chains} chains x 250 draws "
