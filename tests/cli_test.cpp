@@ -169,3 +169,20 @@ TEST(Cli, FrequentistBlockMatchesMetaforBesideThePosterior) {
   EXPECT_EQ(hbm::test::Json::parse_file((dir / "n" / "summary.json").string())["outcomes"]["pritz1997"]["frequentist"].size(), 0u);
   fs::remove_all(dir);
 }
+
+// --gpu-lanes is a fit, batch and simulate option; the CPU runs one chain per thread whatever it
+// says, and summary.json records the lanes per chain each outcome ran with.
+TEST(Cli, GpuLanesIsAcceptedAndTheCpuRunsOneLanePerChain) {
+  const auto dir = hbm::test::fresh_temp_dir("lanes");
+  for (const char* cmd : {"fit", "batch"}) {
+    const fs::path out = dir / cmd;
+    const auto r = run_hbmeta(std::string(cmd) + " " + kFixtures + "/reference/pritz1997.csv --out " + out.string() +
+                              " --device cpu --gpu-lanes 8 --chains 4 --warmup 100 --draws 50 --quiet");
+    ASSERT_EQ(r.status, 0) << cmd << ": " << r.err;
+  }
+  const auto s = hbm::test::Json::parse_file((dir / "fit" / "summary.json").string());
+  EXPECT_EQ(s["outcomes"]["pritz1997"]["diagnostics"]["lanes_per_chain"].num(), 1);
+  const auto help = run_hbmeta("simulate --help");
+  EXPECT_NE(help.out.find("--gpu-lanes"), std::string::npos) << help.out;
+  fs::remove_all(dir);
+}
