@@ -30,7 +30,6 @@ struct WarpGroup {
   }
   __device__ bool all(bool b) const { return __all_sync(mask, b) != 0; }
   __device__ void sync() const { __syncwarp(mask); }
-  __device__ bool owns(int j) const { return j % L == lane; }
 };
 
 }  // namespace hbm::cuda

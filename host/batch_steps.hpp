@@ -78,8 +78,7 @@ HBM_HD void welford_add(double x, double n, double& mean, double& m2) {
 
 // The functors that evaluate the model take a group of lanes (models/group.hpp) working on
 // chain gid together: for_each_group launches them with one lane per chain on the CPU and
-// one or more lanes per chain on the GPU; lane 0 writes the per-chain scalars. Called with a
-// chain index alone they run serially (one lane).
+// one or more lanes per chain on the GPU; lane 0 writes the per-chain scalars.
 
 // log density and gradient at every chain's state.
 template <class View>
@@ -93,7 +92,6 @@ struct InitLogDensity {
     const double lp = view.at(o).log_density_grad(a.q + base, a.g + base, grp);
     if (grp.rank() == 0) a.lp[gid] = lp;
   }
-  HBM_HD void operator()(int gid) const { (*this)(gid, SerialGroup{}); }
 };
 
 // One warmup transition of every chain: the shared HMC transition of models/hmc.hpp, plus what
@@ -136,7 +134,6 @@ struct WarmupTransition {
       if (r0 == 0) collect(m, o, c, q, base);
     }
   }
-  HBM_HD void operator()(int gid) const { (*this)(gid, SerialGroup{}); }
   template <class Model>
   HBM_HD void collect(const Model& m, int o, int c, const double* q, std::int64_t base) const {
     const int D = a.dim(o);
@@ -417,7 +414,6 @@ struct SampleChunk {
     }
     if (grp.rank() == 0) a.lp[gid] = lp;
   }
-  HBM_HD void operator()(int gid) const { (*this)(gid, SerialGroup{}); }
 };
 
 // Gibbs: iterations [it0, it1) of every chain's sweeps (models/gibbs_*.hpp). A sweep that
@@ -483,7 +479,6 @@ struct GradientProbe {
     }
     if (grp.rank() == 0) a.lp[gid] = sum;
   }
-  HBM_HD void operator()(int gid) const { (*this)(gid, SerialGroup{}); }
 };
 
 }  // namespace hbm::batch

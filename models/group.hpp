@@ -24,8 +24,6 @@ struct SerialGroup {
   HBM_HD double sum(double x) const { return x; }
   HBM_HD bool all(bool b) const { return b; }
   HBM_HD void sync() const {}
-  // Lane that owns coordinate j (writes it; the other lanes read it only after a sync()).
-  HBM_HD bool owns(int) const { return true; }
 };
 
 // Coefficients of a meta-regression a multi-lane group can hold per lane (the partial sums of

@@ -20,6 +20,7 @@
 #include "host/csv_reader.hpp"
 #include "host/frequentist.hpp"
 #include "models/logistic.hpp"
+#include "support/method_fields.hpp"
 #include "support/cli_runner.hpp"
 #include "support/mini_json.hpp"
 
@@ -71,29 +72,6 @@ Counts load_counts(const std::string& path) {
 
 double value(const Json& j) { return j.is_null() ? NAN : j.num(); }
 
-double lib_field(const MethodResult& m, const std::string& f) {
-  if (f == "estimate") return m.estimate;
-  if (f == "se") return m.se;
-  if (f == "ci_lb") return m.ci_lb;
-  if (f == "ci_ub") return m.ci_ub;
-  if (f == "tau2") return m.tau2;
-  if (f == "tau") return m.tau;
-  if (f == "tau2_ci_lb") return m.tau2_ci_lb;
-  if (f == "tau2_ci_ub") return m.tau2_ci_ub;
-  if (f == "I2") return m.I2;
-  if (f == "H2") return m.H2;
-  if (f == "Q") return m.Q;
-  if (f == "Q_p") return m.Q_p;
-  if (f == "pi_lb") return m.pi_lb;
-  if (f == "pi_ub") return m.pi_ub;
-  if (f == "k") return m.k;
-  if (f == "Q_lrt") return m.Q_lrt;
-  if (f == "Q_lrt_p") return m.Q_lrt_p;
-  if (f == "tau2_lrt") return m.tau2_lrt;
-  if (f == "tau2_lrt_p") return m.tau2_lrt_p;
-  ADD_FAILURE() << "unknown field " << f;
-  return NAN;
-}
 
 void expect_rel(double got, double want, double tol, const std::string& what) {
   if (std::isnan(want)) {
@@ -120,7 +98,7 @@ void check_block(const Json& block, const std::vector<MethodResult>& lib, const 
         EXPECT_EQ(e[f].str(), lib[i].note) << names[i];
         continue;
       }
-      expect_rel(value(e[f]), lib_field(lib[i], f), 1e-12, dataset + " " + names[i] + " " + f + " (library)");
+      expect_rel(value(e[f]), hbm::test::method_field(lib[i], f), 1e-12, dataset + " " + names[i] + " " + f + " (library)");
     }
   }
   // metafor: the base entries (frequentist.json), the other Knapp-Hartung variants and the

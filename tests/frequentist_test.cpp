@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "host/csv_reader.hpp"
+#include "support/method_fields.hpp"
 #include "support/mini_json.hpp"
 
 #ifndef HBMETA_FIXTURES
@@ -124,22 +125,7 @@ const MethodResult& find(const std::vector<MethodResult>& rs, const std::string&
   throw std::runtime_error("no result named " + name);
 }
 
-double field(const MethodResult& m, const std::string& f) {
-  if (f == "estimate") return m.estimate;
-  if (f == "se") return m.se;
-  if (f == "ci_lb") return m.ci_lb;
-  if (f == "ci_ub") return m.ci_ub;
-  if (f == "tau2") return m.tau2;
-  if (f == "tau") return m.tau;
-  if (f == "I2") return m.I2;
-  if (f == "H2") return m.H2;
-  if (f == "Q") return m.Q;
-  if (f == "Q_p") return m.Q_p;
-  if (f == "pi_lb") return m.pi_lb;
-  if (f == "pi_ub") return m.pi_ub;
-  if (f == "se_tau2") return m.se_tau2;
-  throw std::runtime_error("unknown field " + f);
-}
+using hbm::test::method_field;
 
 // ------------------------------------------------------------------- the comparisons -------
 
@@ -187,10 +173,10 @@ void check_against_metafor(const std::string& dataset, const std::string& method
       if (!ref.contains(f)) continue;
       const Json& r = ref[f];
       if (r.is_object() || r.is_null()) {  // R NULL / NA: no value defined
-        EXPECT_TRUE(std::isnan(field(m, f))) << f;
+        EXPECT_TRUE(std::isnan(method_field(m, f))) << f;
         continue;
       }
-      const double want = r.num(), got = field(m, f);
+      const double want = r.num(), got = method_field(m, f);
       EXPECT_NEAR(got, want, tol * std::fabs(want) + 1e-12) << f;
     }
     return;
@@ -706,7 +692,7 @@ TEST(FrequentistExtra, KnappHartungMatchesMetaforForEveryEstimator) {
       const double tol = cf ? 1e-8 : 1e-6;
       for (const std::string f : {"estimate", "se", "ci_lb", "ci_ub", "tau2", "tau", "I2", "H2", "Q", "Q_p", "pi_lb",
                                   "pi_ub", "se_tau2"})
-        a.check(field(m, f), r[f].num(), tol, ds + " " + method + " " + f);
+        a.check(method_field(m, f), r[f].num(), tol, ds + " " + method + " " + f);
       a.check(m.zval, r["zval"].num(), tol, ds + " " + method + " zval");
       a.check(m.pval, r["pval"].num(), tol, ds + " " + method + " pval");
       EXPECT_EQ(m.df, static_cast<int>(r["df"].num())) << ds << " " << method;

@@ -18,16 +18,13 @@
 #include "host/csv_reader.hpp"
 #include "host/outcome_fit.hpp"
 #include "support/mcse.hpp"
+#include "support/summary_checks.hpp"
 
 namespace {
 
 constexpr double kZ = 4.0;
 
-bool finite(const hbm::ParamSummary& s) {
-  bool ok = std::isfinite(s.mean) && std::isfinite(s.sd) && std::isfinite(s.rhat) && std::isfinite(s.ess_bulk);
-  for (double q : s.q) ok = ok && std::isfinite(q);
-  return ok;
-}
+using hbm::test::finite;
 
 hbm::OutcomeResult fit(const hbm::OutcomeData& o, hbm::Algorithm a, int chains, int draws, std::uint64_t seed) {
   hbm::FitOptions opt;

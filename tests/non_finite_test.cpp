@@ -32,6 +32,7 @@
 #include "models/philox.hpp"
 #include "support/mcse.hpp"
 #include "support/mini_json.hpp"
+#include "support/summary_checks.hpp"
 
 namespace {
 
@@ -82,17 +83,8 @@ struct FakeGibbsProblem {
   }
 };
 
-bool finite(const hbm::ParamSummary& s) {
-  bool ok = std::isfinite(s.mean) && std::isfinite(s.sd) && std::isfinite(s.rhat) && std::isfinite(s.ess_bulk);
-  for (double q : s.q) ok = ok && std::isfinite(q);
-  return ok;
-}
-
-bool has_warning(const hbm::OutcomeResult& r, const std::string& text) {
-  for (const auto& w : r.warnings)
-    if (w.find(text) != std::string::npos) return true;
-  return false;
-}
+using hbm::test::finite;
+using hbm::test::has_warning;
 
 // The result the fits build from a run, through the same functions (parameters mu = output 0,
 // tau = |output 0| + 1 so that the tau-based warnings have something to read).

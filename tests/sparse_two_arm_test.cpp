@@ -10,20 +10,12 @@
 
 #include "host/csv_reader.hpp"
 #include "host/outcome_fit.hpp"
+#include "support/summary_checks.hpp"
 
 namespace {
 
-bool finite(const hbm::ParamSummary& s) {
-  bool ok = std::isfinite(s.mean) && std::isfinite(s.sd) && std::isfinite(s.rhat) && std::isfinite(s.ess_bulk);
-  for (double q : s.q) ok = ok && std::isfinite(q);
-  return ok;
-}
-
-bool has_warning(const hbm::OutcomeResult& r, const std::string& text) {
-  for (const auto& w : r.warnings)
-    if (w.find(text) != std::string::npos) return true;
-  return false;
-}
+using hbm::test::finite;
+using hbm::test::has_warning;
 
 class SparseTwoArm : public ::testing::TestWithParam<hbm::BaselineModel> {};
 

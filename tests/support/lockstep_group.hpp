@@ -51,7 +51,6 @@ class LockstepGroup {
     return r;
   }
   void sync() const { s_->bar.arrive_and_wait(); }
-  bool owns(int j) const { return j % size() == rank_; }
 
  private:
   LockstepShared* s_;
