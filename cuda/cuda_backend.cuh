@@ -1,5 +1,6 @@
 // The CUDA backend of the batched engine (host/batch_engine.hpp): device buffers, a grid-wide
-// for_each over an index range and a segmented sum (one thread block per segment, CUB's
+// for_each over an index range (with lanes per index and, optionally, the study data staged in
+// shared memory per block) and a segmented sum (one thread block per segment, CUB's
 // BlockReduce). The engine and its step functors (host/batch_steps.hpp) are the same code the
 // CPU backend (host/cpu_backend.hpp) runs; this file only says how they are launched.
 //
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <cub/block/block_reduce.cuh>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cuda/device_error.hpp"
@@ -37,7 +39,7 @@ __global__ void for_each_kernel(std::int64_t n, F f) {
 // Index i = (global thread) / L, lane = (global thread) % L: L consecutive threads of a warp
 // run f(i, group) together (models/group.hpp); L = 1 is one plain thread per index.
 template <int L, class F>
-__global__ void for_each_group_kernel(std::int64_t n, F f) {
+__device__ void run_group(std::int64_t n, F f) {
   const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const std::int64_t i = t / L;
   if (i >= n) return;  // whole tiles: blockDim is a multiple of 32 and L divides 32
@@ -46,6 +48,38 @@ __global__ void for_each_group_kernel(std::int64_t n, F f) {
   } else {
     f(static_cast<int>(i), WarpGroup<L>::of_this_thread());
   }
+}
+
+template <int L, class F>
+__global__ void for_each_group_kernel(std::int64_t n, F f) {
+  run_group<L>(n, f);
+}
+
+// The most lanes per index a functor allows: its kMaxLanes when it says (a sequential sampler
+// says 1, so no multi-lane kernel of it is compiled), else 32.
+template <class F, class = void>
+struct functor_max_lanes {
+  static constexpr int value = 32;
+};
+template <class F>
+struct functor_max_lanes<F, std::void_t<decltype(F::kMaxLanes)>> {
+  static constexpr int value = F::kMaxLanes;
+};
+
+// The same with the study data of the block's chains staged in dynamic shared memory first:
+// every thread of the block copies its share (with_staged_studies, host/batch_steps.hpp, found
+// by argument-dependent lookup) and waits for the others before any chain runs, so the
+// threads past the end of the index range take part in the copy and the barrier too.
+template <int L, class F>
+__global__ void for_each_group_staged_kernel(std::int64_t n, F f) {
+  extern __shared__ double staged_studies[];
+  const std::int64_t per_block = blockDim.x / L;
+  const std::int64_t first = static_cast<std::int64_t>(blockIdx.x) * per_block;
+  const std::int64_t last = (first + per_block < n ? first + per_block : n) - 1;
+  const F fs = with_staged_studies(f, first, last, staged_studies, static_cast<int>(threadIdx.x),
+                                   static_cast<int>(blockDim.x));
+  __syncthreads();
+  run_group<L>(n, fs);
 }
 
 template <int W, int kThreads, class F>
@@ -111,18 +145,29 @@ class CudaBackend {
     check(cudaGetLastError(), "kernel launch");
   }
 
-  // f(i, group) for i in [0, n) with `lanes` (1, 2, 4, 8, 16 or 32) lanes per index.
+  // f(i, group) for i in [0, n) with `lanes` (1, 2, 4, 8, 16 or 32) lanes per index, blocks of
+  // kGroupBlock threads (block_chains(lanes) indices each). With staged_doubles > 0 each block
+  // first copies its indices' study data into that many doubles of shared memory (at most
+  // max_staged_bytes(), the 48 KB a block gets without opting in to more).
   static constexpr int kMaxLanes = 32;
+  static constexpr int kGroupBlock = 128;
+  std::size_t max_staged_bytes() const { return 48 * 1024; }
+  std::int64_t block_chains(int lanes) const { return kGroupBlock / lanes; }
   template <class F>
-  void for_each_group(std::int64_t n, int lanes, const F& f) {
-    switch (lanes) {
-      case 1: return launch_group<1>(n, f);
-      case 2: return launch_group<2>(n, f);
-      case 4: return launch_group<4>(n, f);
-      case 8: return launch_group<8>(n, f);
-      case 16: return launch_group<16>(n, f);
-      case 32: return launch_group<32>(n, f);
-      default: throw DeviceError("internal: lanes per chain must be 1, 2, 4, 8, 16 or 32");
+  void for_each_group(std::int64_t n, int lanes, const F& f, std::size_t staged_doubles = 0) {
+    if constexpr (functor_max_lanes<F>::value == 1) {
+      if (lanes != 1) throw DeviceError("internal: this step runs one lane per chain");
+      launch_group<1>(n, f, staged_doubles);
+    } else {
+      switch (lanes) {
+        case 1: return launch_group<1>(n, f, staged_doubles);
+        case 2: return launch_group<2>(n, f, staged_doubles);
+        case 4: return launch_group<4>(n, f, staged_doubles);
+        case 8: return launch_group<8>(n, f, staged_doubles);
+        case 16: return launch_group<16>(n, f, staged_doubles);
+        case 32: return launch_group<32>(n, f, staged_doubles);
+        default: throw DeviceError("internal: lanes per chain must be 1, 2, 4, 8, 16 or 32");
+      }
     }
   }
 
@@ -137,12 +182,17 @@ class CudaBackend {
 
  private:
   template <int L, class F>
-  void launch_group(std::int64_t n, const F& f) {
+  void launch_group(std::int64_t n, const F& f, std::size_t staged_doubles) {
     if (n <= 0) return;
-    const int block = 128;
     const std::int64_t threads = n * L;
-    const auto grid = static_cast<unsigned>((threads + block - 1) / block);
-    for_each_group_kernel<L><<<grid, block>>>(n, f);
+    const auto grid = static_cast<unsigned>((threads + kGroupBlock - 1) / kGroupBlock);
+    if (staged_doubles > 0) {
+      const std::size_t bytes = staged_doubles * sizeof(double);
+      if (bytes > max_staged_bytes()) throw DeviceError("internal: staged study data larger than a block's shared memory");
+      for_each_group_staged_kernel<L><<<grid, kGroupBlock, bytes>>>(n, f);
+    } else {
+      for_each_group_kernel<L><<<grid, kGroupBlock>>>(n, f);
+    }
     check(cudaGetLastError(), "kernel launch");
   }
 };

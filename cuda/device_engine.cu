@@ -55,9 +55,9 @@ std::vector<HmcRun> run_gibbs(const batch::TwoArmBatch& data, const std::vector<
 }
 
 double time_gradients(const batch::SingleArmBatch& data, const std::vector<batch::OutcomeStart>& starts, int chains,
-                      int evaluations, int requested_lanes, int* lanes_used) {
+                      int evaluations, int requested_lanes, bool stage_studies, batch::GradientLayout* used) {
   CudaBackend be;
-  return batch::time_gradients(be, data, starts, chains, evaluations, requested_lanes, lanes_used);
+  return batch::time_gradients(be, data, starts, chains, evaluations, requested_lanes, stage_studies, used);
 }
 
 }  // namespace hbm::cuda

@@ -35,8 +35,9 @@ std::vector<HmcRun> run_gibbs(const batch::TwoArmBatch& data, const std::vector<
 
 // Times `evaluations` gradient evaluations of every chain of every outcome at the given states
 // (the leapfrog's inner work) on the GPU with `requested_lanes` lanes per chain (0: the
-// engine's choice, written to *lanes_used); returns seconds (kernel time only).
+// engine's choice) and the study data staged in shared memory when `stage_studies` and they fit;
+// the layout used is written to *used. Returns seconds (kernel time only).
 double time_gradients(const batch::SingleArmBatch& data, const std::vector<batch::OutcomeStart>& starts, int chains,
-                      int evaluations, int requested_lanes, int* lanes_used);
+                      int evaluations, int requested_lanes, bool stage_studies, batch::GradientLayout* used);
 
 }  // namespace hbm::cuda

@@ -83,6 +83,33 @@ inline int lanes_for(const IndexHost& idx, int requested, int backend_max) {
   return std::min(lanes, backend_max);
 }
 
+// Shared-memory staging of the study data for launches of n = outcomes x chains indices with
+// `lanes` lanes per chain: the doubles the block with the most studies needs (every block gets
+// that much), or 0 for none, so that the launches read the data where they are. None on a
+// backend without shared memory (the CPU), when `want` is false (--gpu-study-data global), or
+// when a block's studies would not fit the backend's limit (then the launches read global
+// memory through the caches, as they do without staging; the run says which in study_data).
+template <class Backend, class View>
+std::size_t staged_doubles(const Backend& be, const IndexHost& idx, int chains, std::int64_t n, int lanes, bool want) {
+  if (!want || be.max_staged_bytes() == 0 || n <= 0) return 0;
+  const std::int64_t per = be.block_chains(lanes);
+  std::size_t most = 0;
+  for (std::int64_t first = 0; first < n; first += per) {
+    const std::int64_t last = std::min(n, first + per) - 1;
+    const StudyRange r = study_range(idx.study_offset.data(), idx.x_offset.data(), idx.n_cov.data(),
+                                     static_cast<int>(first / chains), static_cast<int>(last / chains));
+    most = std::max(most, static_cast<std::size_t>(r.doubles(View::kStudyArrays)));
+  }
+  return most * sizeof(double) <= be.max_staged_bytes() ? most : 0;
+}
+
+// Where a run's launches read the study data: "shared" (staged), "global" (a backend with shared
+// memory, not staged) or "host" (the CPU).
+template <class Backend>
+const char* study_data_label(const Backend& be, std::size_t staged) {
+  return staged > 0 ? "shared" : be.max_staged_bytes() > 0 ? "global" : "host";
+}
+
 namespace detail {
 
 template <class Backend, class T>
@@ -320,7 +347,8 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
   st.warm_div.fill_zero();
   for (auto* b : {&st.wa_mean, &st.wa_m2, &st.wz_mean, &st.wz_m2, &st.ws_mean, &st.ws_m2}) b->fill_zero();
   const int lanes = lanes_for(data.index, cfg.lanes, Backend::kMaxLanes);
-  be.for_each_group(OC, lanes, InitLogDensity<View>{view, a});
+  const std::size_t staged = staged_doubles<Backend, View>(be, data.index, C, OC, lanes, cfg.stage_studies);
+  be.for_each_group(OC, lanes, InitLogDensity<View>{view, a}, staged);
 
   // Metric windows [bounds[k], bounds[k+1]) (as host/hmc_sampler.hpp).
   std::vector<int> bounds;
@@ -335,7 +363,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
     throw_if_interrupted();
     const bool collecting = window + 1 < static_cast<int>(bounds.size()) && it >= bounds[window];
     if (collecting) window_n += 1;
-    be.for_each_group(OC, lanes, WarmupTransition<View>{view, a, cfg.seed, it, collecting ? window_n : 0.0});
+    be.for_each_group(OC, lanes, WarmupTransition<View>{view, a, cfg.seed, it, collecting ? window_n : 0.0}, staged);
     be.template segmented_sum<2>(O, C, AcceptTerms{a}, a.accept_sums);
     be.template segmented_sum<2>(M, C, CentreTerms{a}, a.c0);
     be.for_each(M, NormaliseCentres{a});
@@ -352,7 +380,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
       be.for_each(M, ChooseMetric<View>{view, a, window_n, force});
       be.for_each(OC, SwitchParametrisation<View>{view, a});
       be.for_each(FL, CommitFlags{st.flags.data(), a.next_flags});
-      be.for_each_group(OC, lanes, InitLogDensity<View>{view, a});
+      be.for_each_group(OC, lanes, InitLogDensity<View>{view, a}, staged);
       be.for_each(O, RestartStepSize{a});
       for (auto* b : {&st.wa_mean, &st.wa_m2, &st.wz_mean, &st.wz_m2, &st.ws_mean, &st.ws_m2}) b->fill_zero();
       window_n = 0;
@@ -372,7 +400,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
   for (int t0 = 0; t0 < cfg.draws; t0 += chunk) {
     throw_if_interrupted();
     const int t1 = std::min(cfg.draws, t0 + chunk);
-    be.for_each_group(OC, lanes, SampleChunk<View>{view, a, sv, cfg.seed, W, t0, t1});
+    be.for_each_group(OC, lanes, SampleChunk<View>{view, a, sv, cfg.seed, W, t0, t1}, staged);
     be.synchronise();
     if (cfg.progress) cfg.progress->advance(static_cast<double>(OC) * (t1 - t0));
   }
@@ -390,6 +418,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
   for (int o = 0; o < O; ++o) {
     HmcRun& r = runs[o];
     r.lanes = lanes;
+    r.study_data = study_data_label(be, staged);
     r.step_size = eps[o];
     r.trajectory_length = T[o];
     r.inv_metric.assign(im.begin() + doff[o], im.begin() + doff[o + 1]);
@@ -427,11 +456,12 @@ std::vector<HmcRun> run_gibbs(Backend& be, const Data& data, const std::vector<O
     st.q.download(q);
     st.g.upload(q);
   }
+  const std::size_t staged = staged_doubles<Backend, View>(be, data.index, C, OC, 1, cfg.stage_studies);
   const int chunk = 50;
   for (int i0 = 0; i0 < W + cfg.draws; i0 += chunk) {
     throw_if_interrupted();
     const int i1 = std::min(W + cfg.draws, i0 + chunk);
-    be.for_each(OC, GibbsChunk<View>{view, a, sv, cfg.seed, W, i0, i1});
+    be.for_each_group(OC, 1, GibbsChunk<View>{view, a, sv, cfg.seed, W, i0, i1}, staged);
     be.synchronise();
     if (cfg.progress) cfg.progress->advance(static_cast<double>(OC) * (i1 - i0));
   }
@@ -440,6 +470,7 @@ std::vector<HmcRun> run_gibbs(Backend& be, const Data& data, const std::vector<O
   st.warm_div.download(wdiv);
   for (int o = 0; o < O; ++o) {
     HmcRun& r = runs[o];
+    r.study_data = study_data_label(be, staged);
     for (int c = 0; c < C; ++c) r.warmup_divergences += wdiv[static_cast<std::size_t>(o) * C + c];
     r.n_steps.assign(static_cast<std::size_t>(C) * cfg.draws, 0);
     for (int b = 0; b < starts[o].blocks; ++b) r.centred.emplace_back(starts[o].K, 1);
@@ -447,23 +478,32 @@ std::vector<HmcRun> run_gibbs(Backend& be, const Data& data, const std::vector<O
   return runs;
 }
 
+// The layout of a gradient benchmark: lanes per chain and where the study data were read.
+struct GradientLayout {
+  int lanes = 1;
+  const char* study_data = "host";
+};
+
 // Seconds for `evaluations` gradient evaluations of every chain of every outcome at its
 // starting state (after one untimed round), for the benchmarks; `lanes` per chain as
-// lanes_for() chooses them from `requested_lanes` (written to *lanes_used when given).
+// lanes_for() chooses them from `requested_lanes`, the study data staged in shared memory when
+// `stage_studies` and they fit (staged_doubles()); what was used is written to *used.
 template <class Backend, class Data>
 double time_gradients(Backend& be, const Data& data, const std::vector<OutcomeStart>& starts, int chains,
-                      int evaluations, int requested_lanes = 0, int* lanes_used = nullptr) {
+                      int evaluations, int requested_lanes = 0, bool stage_studies = true,
+                      GradientLayout* used = nullptr) {
   using View = typename Data::View;
   detail::Batch<Backend, Data> b(be, data, starts, chains, 1, false, 1);
   const View& view = b.view;
   const EngineArrays& a = b.a;
   const std::int64_t OC = b.OC;
   const int lanes = lanes_for(data.index, requested_lanes, Backend::kMaxLanes);
-  if (lanes_used) *lanes_used = lanes;
-  be.for_each_group(OC, lanes, GradientProbe<View>{view, a, 1});
+  const std::size_t staged = staged_doubles<Backend, View>(be, data.index, chains, OC, lanes, stage_studies);
+  if (used) *used = GradientLayout{lanes, study_data_label(be, staged)};
+  be.for_each_group(OC, lanes, GradientProbe<View>{view, a, 1}, staged);
   be.synchronise();
   const auto t0 = std::chrono::steady_clock::now();
-  be.for_each_group(OC, lanes, GradientProbe<View>{view, a, evaluations});
+  be.for_each_group(OC, lanes, GradientProbe<View>{view, a, evaluations}, staged);
   be.synchronise();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

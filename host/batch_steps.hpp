@@ -79,6 +79,24 @@ HBM_HD void welford_add(double x, double n, double& mean, double& m2) {
 // The functors that evaluate the model take a group of lanes (models/group.hpp) working on
 // chain gid together: for_each_group launches them with one lane per chain on the CPU and
 // one or more lanes per chain on the GPU; lane 0 writes the per-chain scalars.
+//
+// On the GPU they can read the study data from shared memory: each thread block copies the
+// studies of its chains' outcomes there first (with_staged_studies, below; the engine decides
+// with staged_doubles() in host/batch_engine.hpp). The functors themselves do not change:
+// their view points at the copy.
+
+// The step functor f (a view `view`, chain gid = o * a.chains + c) for the chains first..last
+// of one thread block, reading their outcomes' studies from buf: thread tid of the block's
+// `threads` copies its share of them there (models/batch_views.hpp), and the caller makes the
+// threads wait for each other before f runs. The CUDA backend finds this by argument-dependent
+// lookup.
+template <class F>
+HBM_HD F with_staged_studies(F f, std::int64_t first, std::int64_t last, double* buf, int tid, int threads) {
+  const int o0 = static_cast<int>(first / f.a.chains), o1 = static_cast<int>(last / f.a.chains);
+  f.view.stage(o0, o1, buf, tid, threads);
+  f.view = f.view.staged(o0, o1, buf);
+  return f;
+}
 
 // log density and gradient at every chain's state.
 template <class View>
@@ -426,7 +444,9 @@ struct GibbsChunk {
   DrawStore s;
   std::uint64_t seed;
   int warmup, it0, it1;
-  HBM_HD void operator()(int gid) const {
+  static constexpr int kMaxLanes = 1;  // the sweeps are sequential: one lane (SerialGroup) per chain
+  template <class G>
+  HBM_HD void operator()(int gid, const G&) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto g = view.gibbs_at(o);
     const std::int64_t base = a.chain_base(o, c);

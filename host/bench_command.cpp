@@ -38,6 +38,8 @@ int run_bench_gradient(int argc, char** argv) {
       "chains", po::value<int>()->default_value(4096), "chains per outcome")(
       "evaluations", po::value<int>()->default_value(200), "gradient evaluations per chain")(
       "lanes", po::value<int>()->default_value(0), "GPU lanes per chain: 0 (the engine's choice), 1, 2, 4, 8, 16, 32")(
+      "study-data", po::value<std::string>()->default_value("shared"),
+      "GPU: shared (study data staged in shared memory where they fit) or global")(
       "replicate", po::value<int>()->default_value(1),
       "repeat each outcome's studies this many times (larger K from the same data, for layout timings)")(
       "threads", po::value<int>()->default_value(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
@@ -49,7 +51,7 @@ int run_bench_gradient(int argc, char** argv) {
   po::notify(vm);
   if (vm.count("help") || !vm.count("data")) {
     std::cout << "usage: hbmeta bench-gradient DATA.csv [--device cpu|cuda] [--chains N] [--evaluations E]\n"
-                 "                              [--lanes L] [--replicate R]\n"
+                 "                              [--lanes L] [--study-data shared|global] [--replicate R]\n"
               << opts;
     return vm.count("help") ? 0 : 2;
   }
@@ -59,6 +61,9 @@ int run_bench_gradient(int argc, char** argv) {
   if (lanes < 0 || lanes > 32 || (lanes & (lanes - 1)) != 0)
     throw InputError("--lanes: " + std::to_string(lanes) + " is not one of 0, 1, 2, 4, 8, 16, 32");
   if (replicate < 1 || replicate > 100000) throw InputError("--replicate: expected an integer from 1 to 100000");
+  const std::string study_data = vm["study-data"].as<std::string>();
+  if (study_data != "shared" && study_data != "global")
+    throw InputError("--study-data: '" + study_data + "' is not one of shared, global");
   if (device != "cpu" && device != "cuda") throw InputError("--device: '" + device + "' is not one of cpu, cuda");
   if (chains < 1 || evals < 1) throw InputError("--chains and --evaluations: expected positive integers");
 
@@ -80,23 +85,24 @@ int run_bench_gradient(int argc, char** argv) {
   if (probs.empty()) throw InputError("bench-gradient: no single-arm outcome in the input");
 
   double seconds = 0;
-  int lanes_used = 1;
+  batch::GradientLayout used;
+  const bool stage = study_data == "shared";
   if (device == "cpu") {
     ThreadPool pool(vm["threads"].as<int>());
     CpuBackend be(pool);
-    seconds = batch::time_gradients(be, data, starts, chains, evals, lanes, &lanes_used);
+    seconds = batch::time_gradients(be, data, starts, chains, evals, lanes, stage, &used);
   } else {
 #ifdef HBMETA_HAVE_CUDA
-    seconds = cuda::time_gradients(data, starts, chains, evals, lanes, &lanes_used);
+    seconds = cuda::time_gradients(data, starts, chains, evals, lanes, stage, &used);
 #else
     throw InputError("--device cuda: this hbmeta was built without CUDA");
 #endif
   }
   const double per_second = static_cast<double>(chains) * evals * studies / seconds;
   std::printf("{\"device\": \"%s\", \"outcomes\": %zu, \"chains\": %d, \"studies\": %lld, \"evaluations\": %d, "
-              "\"lanes_per_chain\": %d, \"seconds\": %.9g, \"study_gradients_per_second\": %.9g, "
-              "\"flops_per_study_gradient\": %g, \"gflops\": %.9g}\n",
-              device.c_str(), probs.size(), chains, studies, evals, lanes_used, seconds, per_second,
+              "\"lanes_per_chain\": %d, \"study_data\": \"%s\", \"seconds\": %.9g, "
+              "\"study_gradients_per_second\": %.9g, \"flops_per_study_gradient\": %g, \"gflops\": %.9g}\n",
+              device.c_str(), probs.size(), chains, studies, evals, used.lanes, used.study_data, seconds, per_second,
               kFlopsPerStudyGradient, per_second * kFlopsPerStudyGradient / 1e9);
   return 0;
 }

@@ -129,6 +129,7 @@ const char* accepted_form(const std::string& option) {
       {"study-draws", "auto, yes or no, e.g. --study-draws no"},
       {"device", "auto, cpu or cuda, e.g. --device cuda"},
       {"gpu-lanes", "auto, or lanes per chain 1, 2, 4, 8, 16 or 32, e.g. --gpu-lanes 32"},
+      {"gpu-study-data", "shared or global, e.g. --gpu-study-data global"},
       {"study-draw-cap", "an integer from 0 (keep all) to 1000000000, e.g. --study-draw-cap 200000"},
       {"replay", "the summary.json of an earlier run, e.g. --replay hbmeta-out/summary.json"},
       {"threshold", "a finite number, e.g. --threshold 0.5"},
@@ -400,6 +401,8 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
        "where the chains run: auto (a CUDA device when present, else the CPU), cpu or cuda");
   val("gpu-lanes", po::value<std::string>()->default_value("auto"),
        "GPU threads per chain: auto (1 below 64 studies, a warp of 32 from there), or 1, 2, 4, 8, 16, 32");
+  val("gpu-study-data", po::value<std::string>()->default_value("shared"),
+       "GPU: where kernels read the study data: shared (copied to each block's shared memory where it fits, else global) or global");
   val("chains", po::value<std::string>(), "chains per outcome (1 to 1000000; default 16 on the CPU, 4096 on the GPU)");
   val("warmup", po::value<std::string>()->default_value("500"), "warmup iterations per chain (shared adaptation across chains; 0 to 10000000)");
   val("draws", po::value<std::string>(), "draws per chain after warmup (4 to 10000000; default 1000 on the CPU, 250 on the GPU)");
@@ -464,6 +467,11 @@ void parse_fit_settings(const po::variables_map& vm, RunInfo& info, std::vector<
       if ((l & (l - 1)) != 0) not_one_of("gpu-lanes", lanes, "auto, 1, 2, 4, 8, 16, 32");
       fo.sampler.lanes = static_cast<int>(l);
     }
+  }
+  if (vm.count("gpu-study-data")) {
+    const std::string where = vm["gpu-study-data"].as<std::string>();
+    if (where != "shared" && where != "global") not_one_of("gpu-study-data", where, "shared, global");
+    fo.sampler.stage_studies = where == "shared";
   }
   fo.sampler.chains = vm.count("chains") ? static_cast<int>(int_option(vm, "chains", 1, 1000000)) : gpu ? 4096 : 16;
   fo.sampler.warmup = static_cast<int>(int_option(vm, "warmup", 0, 10000000));

@@ -60,11 +60,15 @@ class CpuBackend {
   }
 
   // f(i, group) for i in [0, n): one lane per chain on the CPU (kMaxLanes), so `lanes` is 1.
+  // The study data are read where they are: no shared memory to stage them in
+  // (max_staged_bytes() = 0, so the engine never asks; see host/batch_engine.hpp).
   static constexpr int kMaxLanes = 1;
   template <class F>
-  void for_each_group(std::int64_t n, int /*lanes*/, const F& f) {
+  void for_each_group(std::int64_t n, int /*lanes*/, const F& f, std::size_t /*staged_doubles*/ = 0) {
     for_each(n, [&](int i) { f(i, SerialGroup{}); });
   }
+  std::size_t max_staged_bytes() const { return 0; }
+  std::int64_t block_chains(int /*lanes*/) const { return 1; }
 
   void synchronise() {}
 

@@ -115,6 +115,7 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
   d.step_size = run.step_size;
   d.trajectory_length = run.trajectory_length;
   d.lanes_per_chain = run.lanes;
+  d.study_data = run.study_data;
   d.centred_studies = static_cast<int>(std::count(run.centred[0].begin(), run.centred[0].end(), 1));
   if (run.centred.size() > 1)
     d.centred_baselines = static_cast<int>(std::count(run.centred[1].begin(), run.centred[1].end(), 1));

@@ -38,6 +38,7 @@ struct RunDiagnostics {
   int centred_studies = 0;    // study effects (theta or delta) in the centred parametrisation
   int centred_baselines = -1;  // two-arm random baselines: alpha_i centred; -1 = not applicable
   int lanes_per_chain = 1;     // GPU threads per chain (models/group.hpp); 1 on the CPU
+  std::string study_data = "host";  // where the chains read the study data: host, shared or global (GPU)
 };
 
 struct OutcomeResult {

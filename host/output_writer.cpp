@@ -179,6 +179,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.value("centred_studies", d.centred_studies);
     if (d.centred_baselines >= 0) j.value("centred_baselines", d.centred_baselines);
     j.value("lanes_per_chain", d.lanes_per_chain);
+    j.value("study_data", d.study_data);
     j.end_object();
     j.begin_object("frequentist");
     for (const auto& m : r.frequentist) {

@@ -27,6 +27,7 @@ struct SamplerConfig {
   std::uint64_t seed = 20251121;
   Parametrisation parametrisation = Parametrisation::Auto;
   int lanes = 0;  // GPU lanes per chain (1, 2, 4, ..., 32); 0: the engine chooses (host/batch_engine.hpp)
+  bool stage_studies = true;  // GPU: study data in shared memory where they fit (host/batch_engine.hpp)
   Progress* progress = nullptr;  // optional: told of every chain-iteration done (never changes results)
 };
 

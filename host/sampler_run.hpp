@@ -16,6 +16,7 @@ struct HmcRun {
   int warmup_divergences = 0;
   double step_size = 0, trajectory_length = 0;
   int lanes = 1;  // GPU lanes per chain (models/group.hpp); 1 on the CPU and under Gibbs
+  const char* study_data = "host";  // where the study data were read: host, shared or global (GPU memory)
   std::vector<double> inv_metric;
   std::vector<std::vector<std::uint8_t>> centred;  // per block: final per-study parametrisation
 

@@ -273,7 +273,7 @@ void parse_shard(const std::string& text, int* i, int* n) {
 int simulate_main(int argc, char** argv, MpiWorld& world) {
   po::options_description opts("hbmeta simulate options");
   static const std::set<std::string> kWant = {"help", "prior-mu", "prior-tau", "sampler", "device", "gpu-lanes",
-                                              "chains", "warmup", "draws", "seed", "threads", "max-steps", "target-accept",
+                                              "gpu-study-data", "chains", "warmup", "draws", "seed", "threads", "max-steps", "target-accept",
                                               "parametrisation", "baseline", "prior-baseline", "prior-baseline-sd",
                                               "force", "quiet"};
   cli::add_fit_options(opts, [](const std::string& n) { return kWant.count(n) > 0; });

@@ -8,6 +8,12 @@
 // prior_beta + beta_offset[o]; its per-study centring flags are n_blocks blocks of K_o flags at
 // centred + n_blocks * study_offset[o] (block b at + b * K_o). The flags are written by the
 // engine during warmup, so they are not const.
+//
+// Staging (the GPU's shared memory): a thread block copies the study data and covariates of the
+// outcomes its chains belong to, [o0, o1], into a buffer laid out as one block of studies per
+// study array (kStudyArrays of them, in the order of study_arrays()) followed by the
+// covariates, and runs on staged(o0, buf): the same view with its study pointers on the buffer
+// and origins that say where in the batch the buffer starts. The flags stay where they are.
 #pragma once
 #include <cstdint>
 
@@ -30,24 +36,69 @@ struct BatchIndex {
   HBM_HD int K(int o) const { return study_offset[o + 1] - study_offset[o]; }
 };
 
+// The studies [s0, s1) and covariates [x0, x1) of outcomes o0..o1 (consecutive outcomes are
+// contiguous in both), from the index's offset arrays (device or host copies).
+struct StudyRange {
+  int s0 = 0, s1 = 0, x0 = 0, x1 = 0;
+  HBM_HD int doubles(int study_arrays) const { return study_arrays * (s1 - s0) + (x1 - x0); }
+};
+HBM_HD StudyRange study_range(const int* study_offset, const int* x_offset, const int* n_cov, int o0, int o1) {
+  StudyRange r;
+  r.s0 = study_offset[o0];
+  r.s1 = study_offset[o1 + 1];
+  r.x0 = x_offset[o0];
+  r.x1 = x_offset[o1] + (study_offset[o1 + 1] - study_offset[o1]) * n_cov[o1];
+  return r;
+}
+
+// Copies arrays[0..A) over the range's studies, then the covariates x, into buf; thread `tid` of
+// `threads` takes every threads-th value (the caller makes them wait for each other after).
+HBM_HD void stage_studies(const StudyRange& r, const double* const* arrays, int A, const double* x,
+                          double* buf, int tid, int threads) {
+  const int S = r.s1 - r.s0, X = r.x1 - r.x0;
+  for (int k = tid; k < A * S; k += threads) buf[k] = arrays[k / S][r.s0 + k % S];
+  for (int k = tid; k < X; k += threads) buf[A * S + k] = x[r.x0 + k];
+}
+
 struct SingleArmView {
   BatchIndex idx;
   const double *y = nullptr, *n = nullptr, *x = nullptr;
   const Prior* prior_beta = nullptr;
   std::uint8_t* centred = nullptr;
   Prior prior_mu, prior_tau;
+  int study_origin = 0, x_origin = 0;  // the batch's study and covariate index at y[0], x[0]
 
   static constexpr int kBlocks = 1;
+  static constexpr int kStudyArrays = 2;  // y, n
   HBM_HD std::uint8_t* flags(int o) const { return centred + idx.study_offset[o]; }
+
+  HBM_HD StudyRange range(int o0, int o1) const {
+    return study_range(idx.study_offset, idx.x_offset, idx.n_cov, o0, o1);
+  }
+  HBM_HD void stage(int o0, int o1, double* buf, int tid, int threads) const {
+    const double* arrays[kStudyArrays] = {y, n};
+    stage_studies(range(o0, o1), arrays, kStudyArrays, x, buf, tid, threads);
+  }
+  HBM_HD SingleArmView staged(int o0, int o1, const double* buf) const {
+    const StudyRange r = range(o0, o1);
+    const int S = r.s1 - r.s0;
+    SingleArmView v = *this;
+    v.y = buf;
+    v.n = buf + S;
+    v.x = buf + kStudyArrays * S;
+    v.study_origin = r.s0;
+    v.x_origin = r.x0;
+    return v;
+  }
 
   HBM_HD SingleArmModel at(int o) const {
     SingleArmModel m;
-    const int b = idx.study_offset[o];
+    const int b = idx.study_offset[o] - study_origin;
     m.K = idx.K(o);
     m.P = idx.n_cov[o];
     m.y = y + b;
     m.n = n + b;
-    m.x = m.P > 0 ? x + idx.x_offset[o] : nullptr;
+    m.x = m.P > 0 ? x + (idx.x_offset[o] - x_origin) : nullptr;
     m.centred = flags(o);
     m.prior_mu = prior_mu;
     m.prior_tau = prior_tau;
@@ -82,20 +133,43 @@ struct TwoArmView {
   std::uint8_t* centred = nullptr;  // two blocks per outcome: delta, then alpha
   BaselineModel baseline = BaselineModel::Independent;
   Prior prior_mu, prior_tau, prior_alpha, prior_mu_alpha, prior_sigma_alpha;
+  int study_origin = 0, x_origin = 0;  // the batch's study and covariate index at yt[0], x[0]
 
   static constexpr int kBlocks = 2;
+  static constexpr int kStudyArrays = 4;  // yt, nt, yc, nc
   HBM_HD std::uint8_t* flags(int o) const { return centred + 2 * idx.study_offset[o]; }
+
+  HBM_HD StudyRange range(int o0, int o1) const {
+    return study_range(idx.study_offset, idx.x_offset, idx.n_cov, o0, o1);
+  }
+  HBM_HD void stage(int o0, int o1, double* buf, int tid, int threads) const {
+    const double* arrays[kStudyArrays] = {yt, nt, yc, nc};
+    stage_studies(range(o0, o1), arrays, kStudyArrays, x, buf, tid, threads);
+  }
+  HBM_HD TwoArmView staged(int o0, int o1, const double* buf) const {
+    const StudyRange r = range(o0, o1);
+    const int S = r.s1 - r.s0;
+    TwoArmView v = *this;
+    v.yt = buf;
+    v.nt = buf + S;
+    v.yc = buf + 2 * S;
+    v.nc = buf + 3 * S;
+    v.x = buf + kStudyArrays * S;
+    v.study_origin = r.s0;
+    v.x_origin = r.x0;
+    return v;
+  }
 
   HBM_HD TwoArmModel at(int o) const {
     TwoArmModel m;
-    const int b = idx.study_offset[o];
+    const int b = idx.study_offset[o] - study_origin;
     m.K = idx.K(o);
     m.P = idx.n_cov[o];
     m.yt = yt + b;
     m.nt = nt + b;
     m.yc = yc + b;
     m.nc = nc + b;
-    m.x = m.P > 0 ? x + idx.x_offset[o] : nullptr;
+    m.x = m.P > 0 ? x + (idx.x_offset[o] - x_origin) : nullptr;
     m.centred = flags(o);
     m.centred_alpha = baseline == BaselineModel::Random ? flags(o) + m.K : nullptr;
     m.baseline = baseline;

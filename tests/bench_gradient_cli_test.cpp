@@ -1,6 +1,7 @@
 // `hbmeta bench-gradient` (the gradient-throughput probe of scripts/gpu-check.sh): its JSON
 // line counts what it timed (outcomes, chains, studies with --replicate, the lanes per chain it
-// used), and bad --lanes / --replicate values are one-line errors with exit status 2.
+// used, where it read the study data), and bad --lanes / --replicate / --study-data values are
+// one-line errors with exit status 2.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -30,6 +31,7 @@ TEST(BenchGradient, ReportsWhatItTimedOnTheCpu) {
   EXPECT_EQ(j["evaluations"].num(), 5);
   EXPECT_EQ(j["studies"].num(), 3.0 * single_arm_studies());
   EXPECT_EQ(j["lanes_per_chain"].num(), 1);  // the CPU runs one chain per thread
+  EXPECT_EQ(j["study_data"].str(), "host");   // ... on the data where they are
   EXPECT_GT(j["seconds"].num(), 0);  // printed to 9 digits: the products below agree to 1e-6
   EXPECT_NEAR(j["study_gradients_per_second"].num(), 8.0 * 5 * j["studies"].num() / j["seconds"].num(),
               1e-6 * j["study_gradients_per_second"].num());
@@ -37,8 +39,8 @@ TEST(BenchGradient, ReportsWhatItTimedOnTheCpu) {
               1e-6 * j["gflops"].num());
 }
 
-TEST(BenchGradient, BadLanesAndReplicateAreOneLineErrors) {
-  for (const char* args : {"--lanes 3", "--lanes 64", "--replicate 0"}) {
+TEST(BenchGradient, BadLanesReplicateAndStudyDataAreOneLineErrors) {
+  for (const char* args : {"--lanes 3", "--lanes 64", "--replicate 0", "--study-data constant"}) {
     const auto r = hbm::test::run_hbmeta("bench-gradient " + kData + " --device cpu " + args);
     EXPECT_EQ(r.status, 2) << args << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;

@@ -170,19 +170,22 @@ TEST(Cli, FrequentistBlockMatchesMetaforBesideThePosterior) {
   fs::remove_all(dir);
 }
 
-// --gpu-lanes is a fit, batch and simulate option; the CPU runs one chain per thread whatever it
-// says, and summary.json records the lanes per chain each outcome ran with.
-TEST(Cli, GpuLanesIsAcceptedAndTheCpuRunsOneLanePerChain) {
+// --gpu-lanes and --gpu-study-data are fit, batch and simulate options; the CPU runs one chain
+// per thread and reads the study data where they are whatever they say, and summary.json
+// records the lanes per chain and the study data's memory each outcome ran with.
+TEST(Cli, GpuLayoutOptionsAreAcceptedAndTheCpuRunsOneLanePerChainOnHostData) {
   const auto dir = hbm::test::fresh_temp_dir("lanes");
   for (const char* cmd : {"fit", "batch"}) {
     const fs::path out = dir / cmd;
     const auto r = run_hbmeta(std::string(cmd) + " " + kFixtures + "/reference/pritz1997.csv --out " + out.string() +
-                              " --device cpu --gpu-lanes 8 --chains 4 --warmup 100 --draws 50 --quiet");
+                              " --device cpu --gpu-lanes 8 --gpu-study-data global --chains 4 --warmup 100 --draws 50 --quiet");
     ASSERT_EQ(r.status, 0) << cmd << ": " << r.err;
   }
   const auto s = hbm::test::Json::parse_file((dir / "fit" / "summary.json").string());
   EXPECT_EQ(s["outcomes"]["pritz1997"]["diagnostics"]["lanes_per_chain"].num(), 1);
+  EXPECT_EQ(s["outcomes"]["pritz1997"]["diagnostics"]["study_data"].str(), "host");
   const auto help = run_hbmeta("simulate --help");
   EXPECT_NE(help.out.find("--gpu-lanes"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--gpu-study-data"), std::string::npos) << help.out;
   fs::remove_all(dir);
 }

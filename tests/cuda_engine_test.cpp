@@ -3,7 +3,7 @@
 // agrees with the quadrature references and with the CPU backend within MCSE-derived
 // tolerances, for HMC and Gibbs, single-arm and two-arm, with one thread and with 8 or 32 lanes
 // per chain (and a warp per chain chosen by the engine at K = 210); the same seed gives the same
-// GPU output twice. Skipped, saying why, without a CUDA build or device.
+// GPU output twice, and the same draws with the study data in shared or global memory. Skipped, saying why, without a CUDA build or device.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -177,6 +177,33 @@ TEST(CudaEngine, LargeKUsesAWarpPerChainAndMatchesTheCpuBackend) {
   cpu_opt.sampler.draws = 500;
   const hbm::OutcomeResult cpu = hbm::fit_single_arm(outcome, cpu_opt, pool);
   for (const char* p : {"mu", "tau", "theta_new"}) expect_runs_agree(gpu, cpu, p);
+}
+
+// Study data staged in shared memory (the default) or read from global memory: the staged
+// copy holds the same values, so the same seed gives the same draws bit for bit, for HMC (one
+// thread and a warp per chain) and Gibbs, over all 13 bundled outcomes in one batch (blocks
+// that straddle two outcomes included); the runs say where they read the data
+// (tests/study_staging_test.cpp checks the same on the CPU).
+TEST(CudaEngine, StudyDataInSharedMemoryGiveTheSameDrawsAsGlobalMemory) {
+  SKIP_WITHOUT_DEVICE();
+  const auto outcomes = hbm::read_outcomes(std::string(HBMETA_DATA_DIR) + "/rescue_simulated.csv");
+  const std::pair<hbm::Algorithm, int> runs[] = {{hbm::Algorithm::Hmc, 1}, {hbm::Algorithm::Hmc, 32}, {hbm::Algorithm::Gibbs, 0}};
+  for (const auto& [alg, lanes] : runs) {
+    hbm::FitOptions opt = gpu_options(200, 150, 100);  // 200 chains: blocks of 128 straddle outcomes
+    opt.sampler.algorithm = alg;
+    opt.sampler.lanes = lanes;
+    hbm::ThreadPool pool(2);
+    opt.sampler.stage_studies = true;
+    const auto shared = hbm::prefit_batched(outcomes, opt, pool);
+    opt.sampler.stage_studies = false;
+    const auto global = hbm::prefit_batched(outcomes, opt, pool);
+    for (const auto& o : outcomes) {
+      EXPECT_STREQ(shared.at(o.name).study_data, "shared") << o.name;
+      EXPECT_STREQ(global.at(o.name).study_data, "global") << o.name;
+      EXPECT_EQ(shared.at(o.name).outputs, global.at(o.name).outputs) << o.name << " lanes " << lanes;
+      EXPECT_EQ(shared.at(o.name).study_outputs, global.at(o.name).study_outputs) << o.name << " lanes " << lanes;
+    }
+  }
 }
 
 TEST(CudaEngine, SameSeedGivesTheSameGpuOutputTwice) {

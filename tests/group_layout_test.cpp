@@ -29,66 +29,15 @@
 #include "models/single_arm.hpp"
 #include "models/two_arm.hpp"
 #include "support/lockstep_group.hpp"
+#include "support/random_studies.hpp"
 #include "support/mcse.hpp"
 
 namespace {
 
 using hbm::test::LockstepGroup;
 using hbm::test::LockstepShared;
-
-// Study data and covariates for K studies (the model structs point into these).
-struct Data {
-  std::vector<double> y, n, yc, nc, x;
-  std::vector<std::uint8_t> centred, centred_alpha;
-  std::vector<hbm::Prior> prior_beta;
-  Data(int K, int P, std::uint64_t seed) {
-    hbm::RngStream rng(seed, 1, 0, 0, hbm::RngPurpose::Init);
-    for (int i = 0; i < K; ++i) {
-      const double ni = 5 + std::floor(200 * rng.uniform()), nci = 5 + std::floor(200 * rng.uniform());
-      n.push_back(ni);
-      y.push_back(std::floor(ni * rng.uniform()));
-      nc.push_back(nci);
-      yc.push_back(std::floor(nci * rng.uniform()));
-      centred.push_back(rng.uniform() < 0.4 ? 1 : 0);
-      centred_alpha.push_back(rng.uniform() < 0.5 ? 1 : 0);
-      for (int j = 0; j < P; ++j) x.push_back(rng.uniform() - 0.5);
-    }
-    for (int j = 0; j < P; ++j) prior_beta.push_back({hbm::PriorKind::Normal, 0.1 * j, 2.0 + j});
-  }
-  hbm::SingleArmModel single_arm(int K, int P) const {
-    hbm::SingleArmModel m;
-    m.K = K;
-    m.P = P;
-    m.y = y.data();
-    m.n = n.data();
-    m.x = P > 0 ? x.data() : nullptr;
-    m.centred = centred.data();
-    m.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};
-    m.prior_tau = {hbm::PriorKind::HalfNormal, 0.0, 1.0};
-    m.prior_beta = P > 0 ? prior_beta.data() : nullptr;
-    return m;
-  }
-  hbm::TwoArmModel two_arm(int K, int P, hbm::BaselineModel b) const {
-    hbm::TwoArmModel m;
-    m.K = K;
-    m.P = P;
-    m.yt = y.data();
-    m.nt = n.data();
-    m.yc = yc.data();
-    m.nc = nc.data();
-    m.x = P > 0 ? x.data() : nullptr;
-    m.centred = centred.data();
-    m.centred_alpha = b == hbm::BaselineModel::Random ? centred_alpha.data() : nullptr;
-    m.baseline = b;
-    m.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};
-    m.prior_tau = {hbm::PriorKind::HalfNormal, 0.0, 0.5};
-    m.prior_beta = P > 0 ? prior_beta.data() : nullptr;
-    m.prior_alpha = {hbm::PriorKind::Normal, 0.0, 10.0};
-    m.prior_mu_alpha = {hbm::PriorKind::Normal, 0.0, 10.0};
-    m.prior_sigma_alpha = {hbm::PriorKind::HalfNormal, 0.0, 2.0};
-    return m;
-  }
-};
+using Data = hbm::test::RandomStudies;
+using hbm::test::start_for;
 
 std::vector<double> random_point(int D, std::uint64_t seed) {
   hbm::RngStream rng(seed, 2, 0, 0, hbm::RngPurpose::Init);
@@ -216,25 +165,6 @@ TEST(GroupLayout, HmcTransitionWithLanesFollowsTheSerialChain) {
   for (int j = 0; j < D; ++j) EXPECT_NEAR(q4[j], q1[j], 1e-9) << "coordinate " << j;
 }
 
-// One outcome's engine start: every chain near 0, unit metric, the given centring.
-hbm::batch::OutcomeStart start_for(int dim, int K, int hyper, int blocks, int chains,
-                                   const std::vector<std::uint8_t>& flags, std::uint32_t stream) {
-  hbm::batch::OutcomeStart s;
-  s.stream = stream;
-  s.K = K;
-  s.hyper = hyper;
-  s.blocks = blocks;
-  s.dim = dim;
-  s.flags = flags;
-  s.inv_metric.assign(s.dim, 1.0);
-  s.q0.resize(static_cast<std::size_t>(chains) * s.dim);
-  for (int c = 0; c < chains; ++c) {
-    hbm::RngStream rng(5, stream, static_cast<std::uint32_t>(c), 0, hbm::RngPurpose::Init);
-    rng.normals(&s.q0[static_cast<std::size_t>(c) * s.dim], s.dim);
-    for (int j = 0; j < s.dim; ++j) s.q0[static_cast<std::size_t>(c) * s.dim + j] *= 0.3;
-  }
-  return s;
-}
 
 // Every group-aware step functor of the engine, one launch after another from the same state:
 // the log density at the start, two warmup transitions inside a metric window (the window

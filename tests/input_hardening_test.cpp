@@ -100,6 +100,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadOption{"gpu_lanes_too_large", "--gpu-lanes 64", "--gpu-lanes", "lanes per chain 1, 2, 4, 8, 16 or 32",
                   "--gpu-lanes: 64 is too large; expected auto, or lanes per chain 1, 2, 4, 8, 16 or 32, e.g. --gpu-lanes 32"},
         BadOption{"gpu_lanes_word", "--gpu-lanes warp", "--gpu-lanes", "lanes per chain 1, 2, 4, 8, 16 or 32", nullptr},
+        BadOption{"gpu_study_data_unknown", "--gpu-study-data constant", "--gpu-study-data", "e.g. --gpu-study-data global",
+                  "--gpu-study-data: 'constant' is not one of shared, global; e.g. --gpu-study-data global"},
         BadOption{"study_draw_cap_negative", "--study-draw-cap -1", "--study-draw-cap",
                   "an integer from 0 (keep all) to 1000000000", nullptr},
         BadOption{"seed_negative", "--seed -1", "--seed", "expected an integer from 0 to 18446744073709551615, e.g. --seed 20251121",

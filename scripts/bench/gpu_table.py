@@ -6,7 +6,8 @@ model, priors and data, in one run.
 Rows: study-gradient evaluations per second (and the fraction of the FP64 arithmetic bound the
 gradient kernel reaches); the same for every GPU layout (lanes per chain 1, 4, 8, 32) at three
 sizes of K (the data, and its studies repeated 8 and 64 times), which is the measurement the
-engine's layout rule (host/batch_engine.hpp, kWarpLayoutStudies) is to be set from; and per
+engine's layout rule (host/batch_engine.hpp, kWarpLayoutStudies) is to be set from; the engine's
+layout with the study data staged in shared memory against read from global memory; and per
 outcome the bulk ESS per second of mu and tau, with ratios. NumPyro fits --numpyro-outcomes
 outcomes (the smallest, median and largest K by default), to keep the run inside a few minutes.
 ESS of every sampler is computed by the same estimator (hbmeta's, which matches the R package
@@ -66,10 +67,10 @@ def spread_pick(sizes, n):
     return sorted({names[round(i * (len(names) - 1) / (n - 1))] for i in range(n)}, key=names.index)
 
 
-def bench_gradient(b, data, device, chains, evaluations, lanes=0, replicate=1):
+def bench_gradient(b, data, device, chains, evaluations, lanes=0, replicate=1, study_data="shared"):
     return json.loads(run([b, "bench-gradient", data, "--device", device, "--chains", str(chains),
                            "--evaluations", str(evaluations), "--lanes", str(lanes),
-                           "--replicate", str(replicate)]).stdout)
+                           "--replicate", str(replicate), "--study-data", study_data]).stdout)
 
 
 def main():
@@ -105,6 +106,11 @@ def main():
             row["rates"][lanes] = g["study_gradients_per_second"]
             row["studies"] = g["studies"]
         row["auto"] = bench_gradient(b, args.data, gpu, chains, 1, 0, replicate)["lanes_per_chain"]
+        # The engine's layout with the study data read from global memory instead of staged in
+        # shared memory (which the rows above used where they fit: "where" says).
+        shared = bench_gradient(b, args.data, gpu, chains, 50, row["auto"], replicate, "shared")
+        glob = bench_gradient(b, args.data, gpu, chains, 50, row["auto"], replicate, "global")
+        row["staging"] = (shared["study_gradients_per_second"], shared["study_data"], glob["study_gradients_per_second"])
         layout.append(row)
 
     gpu_s, gpu_ess = fit(b, args.data, os.path.join(args.work, "gpu"),
@@ -145,6 +151,13 @@ def main():
         best = max(row["rates"], key=row["rates"].get)
         print(f"| studies x{row['replicate']} ({row['studies']} in all), {row['chains']} chains/outcome | "
               + " | ".join(f"{row['rates'][l]:.3g}" for l in (1, 4, 8, 32)) + f" | {best} | {row['auto']} |")
+    print()
+    print("| GPU study data (engine's layout) | shared memory | where | global memory | shared/global |")
+    print("|---|---:|---|---:|---:|")
+    for row in layout:
+        sh, where, gl = row["staging"]
+        print(f"| studies x{row['replicate']}, {row['auto']} lane(s)/chain | {sh:.3g} | {where} | {gl:.3g} | "
+              f"{sh / gl:.2f} |")
     print()
     print(f"hbmeta GPU: {args.gpu_chains} chains x 250 draws per outcome, all outcomes in one run, {gpu_s:.2f} s; "
           f"hbmeta CPU: 16 chains x 1000 draws, {cpu_s:.2f} s; NumPyro: {args.numpyro_chains} chains x 250 draws "

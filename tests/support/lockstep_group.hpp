@@ -6,13 +6,17 @@
 // LockstepBackend is the CPU backend whose for_each_group runs each index with L threads; the
 // batched engine (host/batch_engine.hpp) run on it executes every group-aware step functor the
 // way a warp does, syncs and lane-0 writes included, so a missing sync or a wrong partial sum
-// shows up here as a difference from the one-lane run.
+// shows up here as a difference from the one-lane run. It can also stage the study data per
+// block of chains as the GPU does (chains_per_block), the CPU reference for that path.
 #pragma once
+#include <algorithm>
 #include <barrier>
 #include <cstdint>
+#include <limits>
 #include <thread>
 #include <vector>
 
+#include "host/batch_steps.hpp"
 #include "host/cpu_backend.hpp"
 
 namespace hbm::test {
@@ -70,13 +74,43 @@ class LockstepBackend : public CpuBackend {
   using CpuBackend::CpuBackend;
   static const char* name() { return "cpu-lockstep"; }
   static constexpr int kMaxLanes = 8;
+
+  // Shared-memory staging as the CUDA backend does it (cuda/cuda_backend.cuh), off unless
+  // chains_per_block > 0: blocks of that many indices, each of which first has its study data
+  // copied into a buffer of its own (filled with NaN beforehand, so a value the copy missed
+  // shows up) by chains_per_block x lanes simulated threads, then runs on the copy.
+  std::int64_t chains_per_block = 0;
+  std::size_t staged_limit = std::size_t(1) << 20;
+  int staged_launches = 0;
+  std::size_t max_staged_bytes() const { return chains_per_block > 0 ? staged_limit : 0; }
+  std::int64_t block_chains(int /*lanes*/) const { return chains_per_block; }
+
   template <class F>
-  void for_each_group(std::int64_t n, int lanes, const F& f) {
-    if (lanes == 1) return CpuBackend::for_each_group(n, 1, f);
+  void for_each_group(std::int64_t n, int lanes, const F& f, std::size_t staged_doubles = 0) {
+    if (staged_doubles == 0 && lanes == 1) return CpuBackend::for_each_group(n, 1, f);
+    if (staged_doubles == 0) return run_range(0, n, lanes, f);
+    ++staged_launches;
+    const int threads = static_cast<int>(chains_per_block) * lanes;
+    for (std::int64_t first = 0; first < n; first += chains_per_block) {
+      const std::int64_t last = std::min(n, first + chains_per_block) - 1;
+      std::vector<double> buf(staged_doubles, std::numeric_limits<double>::quiet_NaN());
+      F fs = f;
+      for (int tid = 0; tid < threads; ++tid) fs = batch::with_staged_studies(f, first, last, buf.data(), tid, threads);
+      run_range(first, last + 1, lanes, fs);
+    }
+  }
+
+ private:
+  template <class F>
+  void run_range(std::int64_t lo, std::int64_t hi, int lanes, const F& f) {
+    if (lanes == 1) {
+      for (std::int64_t i = lo; i < hi; ++i) f(static_cast<int>(i), SerialGroup{});
+      return;
+    }
     LockstepShared shared(lanes);
     run_lanes(lanes, [&](int r) {
       const LockstepGroup g(shared, r);
-      for (std::int64_t i = 0; i < n; ++i) f(static_cast<int>(i), g);
+      for (std::int64_t i = lo; i < hi; ++i) f(static_cast<int>(i), g);
     });
   }
 };
