@@ -11,8 +11,8 @@
 //
 // Staging (the GPU's shared memory): a thread block copies the study data and covariates of the
 // outcomes its chains belong to, [o0, o1], into a buffer laid out as one block of studies per
-// study array (kStudyArrays of them, in the order of study_arrays()) followed by the
-// covariates, and runs on staged(o0, buf): the same view with its study pointers on the buffer
+// study array (kStudyArrays of them, in the order each view's stage() lists them) followed by the
+// covariates, and runs on staged(o0, o1, buf): the same view with its study pointers on the buffer
 // and origins that say where in the batch the buffer starts. The flags stay where they are.
 #pragma once
 #include <cstdint>
