@@ -127,6 +127,11 @@ class CudaBackend {
       h.resize(n_);
       if (n_ > 0) check(cudaMemcpy(h.data(), p_, n_ * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy from the device");
     }
+    // Elements [first, first + n) into dest.
+    void download(std::size_t first, std::size_t n, T* dest) const {
+      if (first + n > n_) throw DeviceError("internal: download past the end of its device buffer");
+      if (n > 0) check(cudaMemcpy(dest, p_ + first, n * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy from the device");
+    }
     void fill_zero() {
       if (n_ > 0) check(cudaMemset(p_, 0, n_ * sizeof(T)), "cudaMemset");
     }

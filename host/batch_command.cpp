@@ -60,7 +60,6 @@ DatasetFit keep(const OutcomeResult& r, const OutcomeData& u) {
 std::vector<DatasetFit> fit_datasets(const std::vector<OutcomeData>& units, const FitOptions& opt, ThreadPool& pool,
                                      std::size_t per_launch, const ExtraFrequentist& extra) {
   FitOptions fo = opt;
-  fo.batched = true;
   // Only the hyperparameters are reported: keep 8 draws per chain of each study effect (enough
   // for fit_outcome's study summaries, which the batch outputs leave out), so memory stays
   // bounded for thousands of datasets.
@@ -85,7 +84,7 @@ std::vector<DatasetFit> fit_datasets(const std::vector<OutcomeData>& units, cons
     throw_if_interrupted();
     // Every chain of every unit of this launch group in the same engine launches (single-arm
     // and two-arm units in one launch each), on the CPU threads or the GPU.
-    const std::map<std::string, HmcRun> runs = prefit_batched(part, fo, pool);
+    std::map<std::string, HmcRun> runs = prefit_batched(part, fo, pool);
     FitOptions with_runs = fo;
     with_runs.precomputed = &runs;
     pool.parallel_for(static_cast<int>(part.size()), [&](int i) {

@@ -50,7 +50,7 @@ inline void append_covariates(int K, int P, const double* x_in, const Prior* pri
 struct SingleArmBatch {
   using View = SingleArmView;
   IndexHost index;
-  std::vector<double> y, n, x;
+  std::vector<double> y, n, y_hat, lambda, x;
   std::vector<Prior> prior_beta;
   Prior prior_mu, prior_tau;
 
@@ -65,6 +65,9 @@ struct SingleArmBatch {
     for (int i = 0; i < m.K; ++i) {
       y.push_back(m.y[i]);
       n.push_back(m.n[i]);
+      const EffectData d = m.study_data(i);
+      y_hat.push_back(d.y_hat);
+      lambda.push_back(d.lambda);
     }
     append_covariates(m.K, m.P, m.x, m.prior_beta, x, prior_beta);
   }
@@ -72,14 +75,16 @@ struct SingleArmBatch {
   template <class Backend>
   struct Device {
     IndexDevice<Backend> index;
-    typename Backend::template Buffer<double> y, n, x;
+    typename Backend::template Buffer<double> y, n, y_hat, lambda, x;
     typename Backend::template Buffer<Prior> prior_beta;
     const SingleArmBatch& host;
     Device(Backend& be, const SingleArmBatch& h)
-        : index(be, h.index), y(be, h.y.size()), n(be, h.n.size()), x(be, h.x.size()),
-          prior_beta(be, h.prior_beta.size()), host(h) {
+        : index(be, h.index), y(be, h.y.size()), n(be, h.n.size()), y_hat(be, h.y_hat.size()),
+          lambda(be, h.lambda.size()), x(be, h.x.size()), prior_beta(be, h.prior_beta.size()), host(h) {
       y.upload(h.y);
       n.upload(h.n);
+      y_hat.upload(h.y_hat);
+      lambda.upload(h.lambda);
       x.upload(h.x);
       prior_beta.upload(h.prior_beta);
     }
@@ -88,6 +93,8 @@ struct SingleArmBatch {
       v.idx = index.view(host.index.outcomes());
       v.y = y.data();
       v.n = n.data();
+      v.y_hat = y_hat.data();
+      v.lambda = lambda.data();
       v.x = x.data();
       v.prior_beta = prior_beta.data();
       v.centred = flags;
@@ -102,6 +109,7 @@ struct TwoArmBatch {
   using View = TwoArmView;
   IndexHost index;
   std::vector<double> yt, nt, yc, nc, x;
+  std::vector<double> approx[4];  // delta_hat, delta_lambda, alpha_hat, alpha_lambda
   std::vector<Prior> prior_beta;
   BaselineModel baseline = BaselineModel::Independent;
   Prior prior_mu, prior_tau, prior_alpha, prior_mu_alpha, prior_sigma_alpha;
@@ -121,6 +129,11 @@ struct TwoArmBatch {
       nt.push_back(m.nt[i]);
       yc.push_back(m.yc[i]);
       nc.push_back(m.nc[i]);
+      const EffectData dd = m.delta_data(i), ad = m.alpha_data(i);
+      approx[0].push_back(dd.y_hat);
+      approx[1].push_back(dd.lambda);
+      approx[2].push_back(ad.y_hat);
+      approx[3].push_back(ad.lambda);
     }
     append_covariates(m.K, m.P, m.x, m.prior_beta, x, prior_beta);
   }
@@ -128,16 +141,21 @@ struct TwoArmBatch {
   template <class Backend>
   struct Device {
     IndexDevice<Backend> index;
-    typename Backend::template Buffer<double> yt, nt, yc, nc, x;
+    typename Backend::template Buffer<double> yt, nt, yc, nc, dh, dl, ah, al, x;
     typename Backend::template Buffer<Prior> prior_beta;
     const TwoArmBatch& host;
     Device(Backend& be, const TwoArmBatch& h)
         : index(be, h.index), yt(be, h.yt.size()), nt(be, h.nt.size()), yc(be, h.yc.size()), nc(be, h.nc.size()),
-          x(be, h.x.size()), prior_beta(be, h.prior_beta.size()), host(h) {
+          dh(be, h.approx[0].size()), dl(be, h.approx[1].size()), ah(be, h.approx[2].size()),
+          al(be, h.approx[3].size()), x(be, h.x.size()), prior_beta(be, h.prior_beta.size()), host(h) {
       yt.upload(h.yt);
       nt.upload(h.nt);
       yc.upload(h.yc);
       nc.upload(h.nc);
+      dh.upload(h.approx[0]);
+      dl.upload(h.approx[1]);
+      ah.upload(h.approx[2]);
+      al.upload(h.approx[3]);
       x.upload(h.x);
       prior_beta.upload(h.prior_beta);
     }
@@ -148,6 +166,10 @@ struct TwoArmBatch {
       v.nt = nt.data();
       v.yc = yc.data();
       v.nc = nc.data();
+      v.delta_hat = dh.data();
+      v.delta_lambda = dl.data();
+      v.alpha_hat = ah.data();
+      v.alpha_lambda = al.data();
       v.x = x.data();
       v.prior_beta = prior_beta.data();
       v.centred = flags;

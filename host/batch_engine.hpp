@@ -257,34 +257,34 @@ std::vector<int> upload_starts(State<Backend>& st, const std::vector<OutcomeStar
   return doff;
 }
 
-// Per-outcome runs from the downloaded store.
+// Per-outcome runs from the store, each outcome's part copied straight into its run (the
+// store's size once more in host memory, not twice: host/memory_plan.hpp counts on it).
 template <class Backend>
 std::vector<HmcRun> collect_runs(Store<Backend>& store, const std::vector<OutcomeStart>& starts, int C,
                                  const char* sampler) {
   const int O = static_cast<int>(starts.size()), S = store.draws;
-  std::vector<double> hyper, study, accept, energy;
-  std::vector<std::uint8_t> div;
-  store.hyper.download(hyper);
-  store.study.download(study);
-  store.accept.download(accept);
-  store.energy.download(energy);
-  store.divergent.download(div);
   std::vector<HmcRun> runs(O);
   const std::size_t per = static_cast<std::size_t>(C) * S;
+  std::vector<std::uint8_t> div(per);
   for (int o = 0; o < O; ++o) {
     HmcRun& r = runs[o];
     r.sampler = sampler;
     r.chains = C;
     r.draws = S;
     r.n_outputs = starts[o].hyper;
-    r.outputs.assign(hyper.begin() + store.h_off[o], hyper.begin() + store.h_off[o + 1]);
+    r.outputs.resize(static_cast<std::size_t>(store.h_off[o + 1] - store.h_off[o]));
+    store.hyper.download(static_cast<std::size_t>(store.h_off[o]), r.outputs.size(), r.outputs.data());
     r.n_study = starts[o].K;
     r.study_thin = store.thin;
     r.study_draws = (S + store.thin - 1) / store.thin;
-    r.study_outputs.assign(study.begin() + store.s_off[o], study.begin() + store.s_off[o + 1]);
-    r.accept_prob.assign(accept.begin() + o * per, accept.begin() + (o + 1) * per);
-    r.energy.assign(energy.begin() + o * per, energy.begin() + (o + 1) * per);
-    r.divergent.assign(div.begin() + o * per, div.begin() + (o + 1) * per);
+    r.study_outputs.resize(static_cast<std::size_t>(store.s_off[o + 1] - store.s_off[o]));
+    store.study.download(static_cast<std::size_t>(store.s_off[o]), r.study_outputs.size(), r.study_outputs.data());
+    r.accept_prob.resize(per);
+    store.accept.download(o * per, per, r.accept_prob.data());
+    r.energy.resize(per);
+    store.energy.download(o * per, per, r.energy.data());
+    store.divergent.download(o * per, per, div.data());
+    r.divergent.assign(div.begin(), div.end());
   }
   return runs;
 }

@@ -17,6 +17,7 @@
 #include "models/group.hpp"
 #include "models/hd.hpp"
 #include "models/hmc.hpp"
+#include "models/location_draw.hpp"
 #include "models/philox.hpp"
 
 namespace hbm::batch {
@@ -98,6 +99,16 @@ HBM_HD F with_staged_studies(F f, std::int64_t first, std::int64_t last, double*
   return f;
 }
 
+// After chain c's HMC transition at `iteration`: the exact draw of each random-effect block's
+// intercept (models/location_draw.hpp), then the log density and gradient at the new state.
+template <class Model, class G>
+HBM_HD void draw_locations(const Model& m, double* q, double* g, double& lp, std::uint64_t seed, std::uint32_t stream,
+                           int c, int iteration, const G& grp) {
+  RngStream rng(seed, stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(iteration),
+                RngPurpose::Location);
+  if (draw_block_locations(m, q, rng, grp)) lp = group_log_density_grad(m, q, g, grp);
+}
+
 // log density and gradient at every chain's state.
 template <class View>
 struct InitLogDensity {
@@ -142,6 +153,8 @@ struct WarmupTransition {
       a.x1[base + j] = w.q_prop[j] / sd;
       a.v1[base + j] = sd * w.p[j];
     }
+    grp.sync();  // every lane's part of q before the draw reads it
+    draw_locations(m, q, a.g + base, lp, seed, a.stream[o], c, iteration, grp);
     if (r0 == 0) {
       a.lp[gid] = lp;
       a.accept[gid] = info.accept_prob;
@@ -167,10 +180,9 @@ struct WarmupTransition {
         continue;
       }
       const double loc = m.effect_loc(q, b, i), scale = m.effect_scale(q, b);
-      const bool centred = view.flags(o)[b * m.K + i] != 0;
-      const double e = centred ? q[j] : loc + scale * q[j];
+      const double e = m.effect_value(q, b, i);
       welford_add(e, window_n, a.wa_mean[base + j], a.wa_m2[base + j]);
-      welford_add((e - loc) / scale, window_n, a.wz_mean[base + j], a.wz_m2[base + j]);
+      welford_add(m.effect_coordinate(b, i, false, e, loc, scale), window_n, a.wz_mean[base + j], a.wz_m2[base + j]);
     }
   }
 };
@@ -342,9 +354,8 @@ struct SwitchParametrisation {
         const int f = b * m.K + i;
         if (now[f] == next[f]) continue;
         const int j = m.block_offset(b) + i;
-        const double loc = m.effect_loc(q, b, i);
-        const double e = now[f] ? q[j] : loc + scale * q[j];
-        q[j] = next[f] ? e : (e - loc) / scale;
+        const double e = m.effect_value(q, b, i);
+        q[j] = m.effect_coordinate(b, i, next[f] != 0, e, m.effect_loc(q, b, i), scale);
       }
     }
   }
@@ -424,6 +435,7 @@ struct SampleChunk {
       const HmcStepInfo info = hmc_transition(m, q, a.g + base, lp, im, a.eps[o], L, seed, a.stream[o],
                                               static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), w, grp);
       grp.sync();  // the accepted state, whole
+      draw_locations(m, q, a.g + base, lp, seed, a.stream[o], c, it, grp);
       if (grp.rank() == 0) {
         m.outputs(q, out);
         store_draw(s, o, c, t, m.n_hyper(), m.K, out);

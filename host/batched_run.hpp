@@ -1,7 +1,7 @@
 // Runs the batched engine (host/batch_engine.hpp) for a set of outcomes of one model on the
 // chosen backend: the CPU threads, or the GPU when built with CUDA. Builds each outcome's
-// starting point exactly as the CPU samplers do (same initial centring and the same Init
-// streams), so an outcome's chains start where they would on the CPU path. On the GPU a batch
+// starting point from its problem (initial centring, each chain's Init stream, the initial
+// metric), so an outcome's chains start at the same point on every backend. On the GPU a batch
 // that does not fit in device memory is split in halves (each outcome's result does not depend
 // on which outcomes share its batch); a single outcome that does not fit is a clear error.
 #pragma once
@@ -13,7 +13,8 @@
 #include "host/batch_data.hpp"
 #include "host/batch_engine.hpp"
 #include "host/cpu_backend.hpp"
-#include "host/hmc_sampler.hpp"
+#include "host/effect_block.hpp"
+#include "host/memory_plan.hpp"
 #include "host/sampler_config.hpp"
 #include "host/thread_pool.hpp"
 #ifdef HBMETA_HAVE_CUDA
@@ -23,7 +24,7 @@
 namespace hbm {
 
 // An outcome's starting point: each block's per-study flags set by `flag(b, i)`, then every
-// chain's initial state from its Init stream through `init(rng, q)`, as the CPU samplers start.
+// chain's initial state from its Init stream through `init(rng, q)`.
 template <class Problem, class Flag, class Init>
 batch::OutcomeStart outcome_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream, Flag flag, Init init) {
   batch::OutcomeStart s;
@@ -46,19 +47,19 @@ batch::OutcomeStart outcome_start(Problem& prob, const SamplerConfig& cfg, std::
   return s;
 }
 
-// What the HMC sampler would start from: per-study centring from the data's first guess (or as
-// forced), each chain's initial point, the initial metric.
+// HMC's start: per-study centring from the data's first guess (or as forced), each chain's
+// initial point, the initial metric.
 template <class Problem>
 batch::OutcomeStart hmc_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream) {
   batch::OutcomeStart s = outcome_start(
       prob, cfg, stream,
-      [&](int b, int i) { return sampler_detail::choose_centring(cfg.parametrisation, prob.initial_centred(b, i)); },
+      [&](int b, int i) { return initial_centring(cfg.parametrisation, prob.initial_centred(b, i)); },
       [&](RngStream& rng, double* q) { prob.initial_point(rng, q); });
   s.inv_metric = prob.initial_inv_metric();
   return s;
 }
 
-// What the Gibbs sampler would start from: every block centred, each chain's initial state.
+// Gibbs's start: every block centred, each chain's initial state.
 template <class Problem>
 batch::OutcomeStart gibbs_start(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream) {
   return outcome_start(
@@ -108,17 +109,25 @@ std::vector<HmcRun> run_range(const std::vector<Problem*>& probs, const std::vec
 
 }  // namespace batched_detail
 
-// Runs the sampler of cfg on every problem (all of one model type) in one batch.
-// study_cap: at most this many stored draws per study effect (0 = all).
+// Runs the sampler of cfg on every problem (all of one model type) in one batch, keeping every
+// study_thin-th draw of each chain of the study effects (host/memory_plan.hpp decides it).
 template <class Problem>
 std::vector<HmcRun> run_batched(const std::vector<Problem*>& probs, const std::vector<std::uint32_t>& streams,
-                                const SamplerConfig& cfg, Device backend, ThreadPool& pool, double study_cap) {
+                                const SamplerConfig& cfg, Device backend, ThreadPool& pool, int study_thin) {
   std::vector<batch::OutcomeStart> starts;
   for (std::size_t k = 0; k < probs.size(); ++k)
     starts.push_back(cfg.algorithm == Algorithm::Gibbs ? gibbs_start(*probs[k], cfg, streams[k])
                                                        : hmc_start(*probs[k], cfg, streams[k]));
-  const int thin = batch::study_thin_for(cfg.chains, cfg.draws, study_cap);
-  return batched_detail::run_range(probs, starts, 0, probs.size(), cfg, backend, pool, thin);
+  return batched_detail::run_range(probs, starts, 0, probs.size(), cfg, backend, pool, study_thin);
+}
+
+// What a problem adds to a run's size (host/memory_plan.hpp).
+template <class Problem>
+void add_to_run_size(RunSize& s, const Problem& p) {
+  s.coords += p.dim();
+  s.hyper += p.n_hyper();
+  s.studies += p.model().K;
+  s.outcomes += 1;
 }
 
 }  // namespace hbm

@@ -17,6 +17,7 @@
 #include "host/diagnose_command.hpp"
 #include "host/html_report.hpp"
 #include "host/input_error.hpp"
+#include "host/memory_plan.hpp"
 #include "host/interrupt.hpp"
 #include "host/json_reader.hpp"
 #include "host/output_writer.hpp"
@@ -131,6 +132,7 @@ const char* accepted_form(const std::string& option) {
       {"gpu-lanes", "auto, or lanes per chain 1, 2, 4, 8, 16 or 32, e.g. --gpu-lanes 32"},
       {"gpu-study-data", "shared or global, e.g. --gpu-study-data global"},
       {"study-draw-cap", "an integer from 0 (keep all) to 1000000000, e.g. --study-draw-cap 200000"},
+      {"memory-budget", "a size such as 8G, 512M or a number of bytes, e.g. --memory-budget 8G"},
       {"replay", "the summary.json of an earlier run, e.g. --replay hbmeta-out/summary.json"},
       {"threshold", "a finite number, e.g. --threshold 0.5"},
       {"scenario", "a JSON scenario file, e.g. --scenario data/scenarios_example.json"},
@@ -407,7 +409,9 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
   val("warmup", po::value<std::string>()->default_value("500"), "warmup iterations per chain (shared adaptation across chains; 0 to 10000000)");
   val("draws", po::value<std::string>(), "draws per chain after warmup (4 to 10000000; default 1000 on the CPU, 250 on the GPU)");
   val("study-draw-cap", po::value<std::string>()->default_value("200000"),
-       "GPU: keep at most this many draws of each study effect, evenly thinned (0 keeps all)");
+       "keep at most this many draws of each study effect, evenly thinned (0 keeps all)");
+  val("memory-budget", po::value<std::string>(),
+      "host memory the run may use, e.g. 8G or 512M (default: 75% of the available memory); study-effect draws are thinned to fit");
   val("seed", po::value<std::string>()->default_value("20251121"), "random seed (0 to 18446744073709551615)");
   val("threads", po::value<std::string>()->default_value(std::to_string(std::min(hw, 4096u))), "CPU threads (1 to 4096)");
   val("new-clinic-size", po::value<std::string>()->default_value("0"),
@@ -479,6 +483,7 @@ void parse_fit_settings(const po::variables_map& vm, RunInfo& info, std::vector<
   if (vm.count("study-draw-cap")) {
     fo.study_draw_cap = static_cast<double>(int_option(vm, "study-draw-cap", 0, 1000000000));
   }
+  if (vm.count("memory-budget")) fo.memory_budget = parse_memory_size(vm["memory-budget"].as<std::string>(), "memory-budget");
   fo.sampler.max_steps = static_cast<int>(int_option(vm, "max-steps", 1, 1000000));
   // Each chain keeps its draws in memory: bound the product too (the default is 16 x 1000).
   constexpr long long kMaxStoredDraws = 1000000000;
@@ -604,7 +609,6 @@ int run_fit(int argc, char** argv) {
   FitOptions& fo = info.options;
   std::vector<std::string> ignore_columns;
   parse_fit_settings(vm, info, ignore_columns);
-  const bool gpu = fo.device == Device::Cuda;
   const double threshold =
       vm.count("threshold") ? real_option("threshold", vm["threshold"].as<std::string>()) : NAN;
   const std::string out_dir = vm["out"].as<std::string>();
@@ -645,13 +649,11 @@ int run_fit(int argc, char** argv) {
   Progress progress(static_cast<double>(outcomes.size()) * fo.sampler.chains * (fo.sampler.warmup + fo.sampler.draws),
                     !quiet && Progress::stderr_is_terminal());
   if (progress.enabled()) fo.sampler.progress = &progress;
-  // On the GPU every outcome's chains run in the same launches first; the fits then use them.
-  std::map<std::string, HmcRun> device_runs;
-  if (gpu) {
-    progress.set_label(std::to_string(outcomes.size()) + " outcome(s) on " + info.device);
-    device_runs = prefit_batched(outcomes, fo, pool);
-    fo.precomputed = &device_runs;
-  }
+  // Every outcome's chains run in the same engine launches first (each outcome adapts and
+  // samples on its own: its numbers do not depend on the others); the fits then use them.
+  progress.set_label(std::to_string(outcomes.size()) + " outcome(s) on " + info.device);
+  std::map<std::string, HmcRun> runs = prefit_batched(outcomes, fo, pool, &info.memory);
+  fo.precomputed = &runs;
   for (std::size_t k = 0; k < outcomes.size(); ++k) {
     const auto& o = outcomes[k];
     throw_if_interrupted();

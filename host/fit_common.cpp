@@ -18,6 +18,18 @@ std::string format_number(double x, int precision) {
   return o.str();
 }
 
+MemoryPlan plan_fit_memory(const FitOptions& opt, int threads, RunSize size) {
+  size.chains = opt.sampler.chains;
+  size.draws = opt.sampler.draws;
+  size.gibbs = opt.sampler.algorithm == Algorithm::Gibbs;
+  size.engine_on_host = opt.device == Device::Cpu;
+  size.threads = threads;
+  std::string source = opt.memory_budget_source;
+  const double budget = opt.memory_budget > 0 ? opt.memory_budget : default_memory_budget(&source);
+  return plan_memory(size, batch::study_thin_for(opt.sampler.chains, opt.sampler.draws, opt.study_draw_cap), budget,
+                     source);
+}
+
 void check_sampler_supports(const OutcomeData& data, const SamplerConfig& cfg) {
   const int P = data.P();
   if (cfg.algorithm == Algorithm::Gibbs && P + 1 > kGibbsMaxCoefficients)
@@ -68,7 +80,11 @@ void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double 
                          const FitOptions& opt, ThreadPool& pool) {
   const int K = static_cast<int>(r.studies.size());
   const auto C = static_cast<std::size_t>(run.chains);
-  std::vector<std::vector<double>> effect(K);
+  // Draw columns must all have every draw: thinned study draws stay out of the draws file.
+  const bool every_draw = run.n_study == 0 || run.study_thin == 1;
+  const bool study_draws = every_draw && (opt.study_draws == FitOptions::StudyDraws::Yes ||
+                                          (opt.study_draws == FitOptions::StudyDraws::Auto && K <= kStudyDrawsAutoLimit));
+  std::vector<std::vector<double>> effect(study_draws ? K : 0);
   // Independent per study: one pool task each, writing its own slot, so the result does not
   // depend on the thread count. The batched engine may keep every study_thin-th draw only.
   pool.parallel_for(K, [&](int i) {
@@ -79,12 +95,8 @@ void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double 
     sr.centred = run.centred[0][i] != 0;
     sr.theta = summarise(ChainDraws{th.data(), C, static_cast<std::size_t>(S)});
     sr.natural = summarise(ChainDraws{nat.data(), C, static_cast<std::size_t>(S)});
-    effect[i] = std::move(th);
+    if (study_draws) effect[i] = std::move(th);  // kept only for the draw columns
   });
-  // Draw columns must all have every draw: thinned study draws stay out of the draws file.
-  const bool every_draw = run.n_study == 0 || run.study_thin == 1;
-  const bool study_draws = every_draw && (opt.study_draws == FitOptions::StudyDraws::Yes ||
-                                          (opt.study_draws == FitOptions::StudyDraws::Auto && K <= kStudyDrawsAutoLimit));
   for (int i = 0; i < K && study_draws; ++i) {
     r.draw_names.push_back("theta[" + std::to_string(i + 1) + "]");
     r.draw_columns.push_back(std::move(effect[i]));
@@ -116,6 +128,9 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
   d.trajectory_length = run.trajectory_length;
   d.lanes_per_chain = run.lanes;
   d.study_data = run.study_data;
+  d.study_thin = run.study_thin;
+  d.study_draws_per_chain = run.n_study > 0 ? run.study_draws : run.draws;
+  d.study_draws_from = run.study_thin == 1 ? "every draw" : run.study_thinned_for_budget ? "memory budget" : "--study-draw-cap";
   d.centred_studies = static_cast<int>(std::count(run.centred[0].begin(), run.centred[0].end(), 1));
   if (run.centred.size() > 1)
     d.centred_baselines = static_cast<int>(std::count(run.centred[1].begin(), run.centred[1].end(), 1));
@@ -179,6 +194,10 @@ void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes
   } else if (d.max_rhat > 1.01) {
     warn("max R-hat " + format_number(d.max_rhat, 4) + " > 1.01: chains have not mixed; run longer (--draws, --warmup)");
   }
+  if (d.study_draws_from == "memory budget")
+    warn("the study effects are summarised from every " + std::to_string(d.study_thin) + "th draw of each chain (" +
+         std::to_string(d.study_draws_per_chain) + " per chain) to keep the run within its memory budget "
+         "(--memory-budget; summary.json memory): their Monte Carlo errors are larger than the hyperparameters'");
   for (const char* name : {"mu", "tau"}) {
     const ParamSummary* s = r.find(name);
     if (s && s->ess_bulk < 400)

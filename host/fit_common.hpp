@@ -9,33 +9,34 @@
 
 #include "host/batched_run.hpp"
 #include "host/fit_options.hpp"
-#include "host/gibbs_sampler.hpp"
-#include "host/hmc_sampler.hpp"
+#include "host/memory_plan.hpp"
 #include "host/outcome_result.hpp"
 #include "host/thread_pool.hpp"
 
 namespace hbm {
 
-// The sampler the options ask for, HMC or Gibbs, on one problem.
-template <class Problem>
-HmcRun run_sampler(Problem& prob, const SamplerConfig& cfg, std::uint32_t stream, ThreadPool& pool) {
-  return cfg.algorithm == Algorithm::Gibbs ? sample_gibbs(prob, cfg, stream, pool) : sample_hmc(prob, cfg, stream, pool);
-}
+// The memory plan of a run of `size` outcomes with the options' sampler, device, study-draw cap
+// and budget (opt.memory_budget; 0 = the machine's default), on `threads` threads.
+MemoryPlan plan_fit_memory(const FitOptions& opt, int threads, RunSize size);
 
-// The run for one outcome: precomputed (opt.precomputed), or from the batched engine (on the GPU,
-// or on the CPU when opt.batched), or from the CPU samplers.
+// The run for one outcome: precomputed (opt.precomputed: every outcome of a fit sampled in the
+// same launches, prefit_batched in host/outcome_fit.hpp), or this outcome alone through the
+// batched engine on opt.device; the same engine either way (host/batch_engine.hpp).
+// A precomputed run is moved out of opt.precomputed (each is used once).
 template <class Problem>
 HmcRun run_fit_sampler(Problem& prob, const FitOptions& opt, const std::string& name, std::uint32_t stream,
                        ThreadPool& pool) {
   if (opt.precomputed) {
     const auto it = opt.precomputed->find(name);
-    if (it != opt.precomputed->end()) return it->second;
+    if (it != opt.precomputed->end()) return std::move(it->second);
   }
-  if (opt.device == Device::Cuda || opt.batched) {
-    const std::vector<Problem*> probs{&prob};
-    return std::move(run_batched(probs, {stream}, opt.sampler, opt.device, pool, opt.study_draw_cap)[0]);
-  }
-  return run_sampler(prob, opt.sampler, stream, pool);
+  RunSize size;
+  add_to_run_size(size, prob);
+  const MemoryPlan plan = plan_fit_memory(opt, pool.size(), size);
+  const std::vector<Problem*> probs{&prob};
+  HmcRun run = std::move(run_batched(probs, {stream}, opt.sampler, opt.device, pool, plan.study_thin)[0]);
+  run.study_thinned_for_budget = plan.thinned_for_budget;
+  return run;
 }
 
 // Throws InputError when the Gibbs sampler is asked for more coefficients than it takes.

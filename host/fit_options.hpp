@@ -41,17 +41,18 @@ struct FitOptions {
   // only up to kStudyDrawsAutoLimit studies (2,000 studies would be ~600 MB of text).
   enum class StudyDraws { Auto, Yes, No } study_draws = StudyDraws::Auto;
 
-  // Where the chains run. On the CPU the per-outcome samplers run by default
-  // (host/hmc_sampler.hpp, host/gibbs_sampler.hpp); `batched` runs the batched engine
-  // (host/batch_engine.hpp) instead, as the GPU always does.
+  // Where the batched engine (host/batch_engine.hpp) runs the chains: CPU threads or the GPU.
   Device device = Device::Cpu;
-  bool batched = false;
   // The batched engine keeps at most this many draws per study effect (thinning evenly), so
   // memory does not grow as chains x draws x studies; 0 keeps them all.
   double study_draw_cap = 200000;
-  // Runs already made for these outcomes (by name), e.g. all outcomes in one GPU launch
-  // (prefit_batched in host/outcome_fit.hpp); fit_* uses them instead of sampling again.
-  const std::map<std::string, HmcRun>* precomputed = nullptr;
+  // Host memory the run may use (bytes; 0 = 75% of what the machine has available): the study
+  // effects' stored draws are thinned further to fit it (host/memory_plan.hpp).
+  double memory_budget = 0;
+  std::string memory_budget_source = "--memory-budget";
+  // Runs already made for these outcomes (by name), e.g. all outcomes in one engine launch
+  // (prefit_batched in host/outcome_fit.hpp); fit_* moves each out instead of sampling again.
+  std::map<std::string, HmcRun>* precomputed = nullptr;
 };
 
 inline constexpr int kStudyDrawsAutoLimit = 100;

@@ -1,5 +1,7 @@
 #include "host/initial_values.hpp"
 
+#include "models/random_effect.hpp"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -7,7 +9,8 @@
 namespace hbm {
 
 EmpiricalEffect empirical_logit(double y, double n) {
-  return {std::log((y + 0.5) / (n - y + 0.5)), 1.0 / (y + 0.5) + 1.0 / (n - y + 0.5)};
+  const EffectData d = empirical_logit_data(y, n);
+  return {d.y_hat, 1.0 / d.lambda};
 }
 
 EmpiricalEffect empirical_log_or(double yt, double nt, double yc, double nc) {

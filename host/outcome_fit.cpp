@@ -23,7 +23,7 @@ OutcomeResult fit_outcome(const OutcomeData& data, const FitOptions& opt, Thread
 }
 
 std::map<std::string, HmcRun> prefit_batched(const std::vector<OutcomeData>& outcomes, const FitOptions& opt,
-                                             ThreadPool& pool) {
+                                             ThreadPool& pool, MemoryPlan* plan) {
   std::vector<std::unique_ptr<SingleArmProblem>> single;
   std::vector<std::unique_ptr<TwoArmProblem>> two;
   std::vector<std::string> single_names, two_names;
@@ -40,13 +40,22 @@ std::map<std::string, HmcRun> prefit_batched(const std::vector<OutcomeData>& out
       single_streams.push_back(outcome_stream(o.name));
     }
   }
+  // One memory plan for both models' runs: they are in memory together until every fit is done.
+  RunSize size;
+  for (const auto& p : single) add_to_run_size(size, *p);
+  for (const auto& p : two) add_to_run_size(size, *p);
+  const MemoryPlan mp = plan_fit_memory(opt, pool.size(), size);
+  if (plan) *plan = mp;
   std::map<std::string, HmcRun> runs;
   auto run_all = [&](auto& problems, const std::vector<std::string>& names, const std::vector<std::uint32_t>& streams) {
     if (problems.empty()) return;
     std::vector<typename std::decay_t<decltype(problems)>::value_type::element_type*> ptrs;
     for (auto& p : problems) ptrs.push_back(p.get());
-    std::vector<HmcRun> r = run_batched(ptrs, streams, opt.sampler, opt.device, pool, opt.study_draw_cap);
-    for (std::size_t k = 0; k < r.size(); ++k) runs[names[k]] = std::move(r[k]);
+    std::vector<HmcRun> r = run_batched(ptrs, streams, opt.sampler, opt.device, pool, mp.study_thin);
+    for (std::size_t k = 0; k < r.size(); ++k) {
+      r[k].study_thinned_for_budget = mp.thinned_for_budget;
+      runs[names[k]] = std::move(r[k]);
+    }
   };
   run_all(single, single_names, single_streams);
   run_all(two, two_names, two_streams);

@@ -9,6 +9,7 @@
 
 #include "host/csv_reader.hpp"
 #include "host/fit_options.hpp"
+#include "host/memory_plan.hpp"
 #include "host/outcome_result.hpp"
 #include "host/thread_pool.hpp"
 
@@ -21,9 +22,10 @@ std::uint32_t outcome_stream(const std::string& name);
 OutcomeResult fit_outcome(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool);
 
 // Samples every outcome with the batched engine, all outcomes of one model (single-arm;
-// two-arm) in the same launches, on opt.device: the runs for opt.precomputed.
+// two-arm) in the same launches, on opt.device: the runs for opt.precomputed. The study draws
+// kept follow one memory plan for all of them (host/memory_plan.hpp), written to *plan if given.
 std::map<std::string, HmcRun> prefit_batched(const std::vector<OutcomeData>& outcomes, const FitOptions& opt,
-                                             ThreadPool& pool);
+                                             ThreadPool& pool, MemoryPlan* plan = nullptr);
 
 // The two models (host/single_arm_fit.cpp, host/two_arm_fit.cpp).
 OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool);

@@ -39,6 +39,10 @@ struct RunDiagnostics {
   int centred_baselines = -1;  // two-arm random baselines: alpha_i centred; -1 = not applicable
   int lanes_per_chain = 1;     // GPU threads per chain (models/group.hpp); 1 on the CPU
   std::string study_data = "host";  // where the chains read the study data: host, shared or global (GPU)
+  // The study effects' summaries come from every study_thin-th draw of each chain, and why:
+  // "every draw", "--study-draw-cap" or "memory budget" (host/memory_plan.hpp).
+  int study_thin = 1, study_draws_per_chain = 0;
+  std::string study_draws_from = "every draw";
 };
 
 struct OutcomeResult {

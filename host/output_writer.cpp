@@ -133,9 +133,15 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   const FrequentistLevel fl = info.options.frequentist;
   j.value("frequentist", fl == FrequentistLevel::None ? "none" : fl == FrequentistLevel::Basic ? "basic" : "all");
   j.end_object();
+  // What this run had and took on this machine (the only block that may differ between two runs
+  // with the same inputs): threads, seconds, and the memory budget with the peak it planned for
+  // (host/memory_plan.hpp; each outcome's diagnostics say how its study draws were thinned).
   j.begin_object("timing");
   j.value("threads", info.threads);
   j.value("seconds", info.seconds);
+  j.value("memory_budget_bytes", info.memory.budget_bytes);
+  j.value("memory_budget_source", info.memory.budget_source);
+  j.value("estimated_peak_bytes", info.memory.need_bytes);
   j.end_object();
   j.begin_object("outcomes");
   for (const auto& r : results) {
@@ -180,6 +186,9 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     if (d.centred_baselines >= 0) j.value("centred_baselines", d.centred_baselines);
     j.value("lanes_per_chain", d.lanes_per_chain);
     j.value("study_data", d.study_data);
+    // The study summaries come from every study_thin-th draw of each chain (host/memory_plan.hpp).
+    j.value("study_draws_per_chain", d.study_draws_per_chain).value("study_thin", d.study_thin);
+    j.value("study_draws_from", d.study_draws_from);
     j.end_object();
     j.begin_object("frequentist");
     for (const auto& m : r.frequentist) {

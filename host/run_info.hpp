@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "host/fit_options.hpp"
+#include "host/memory_plan.hpp"
 
 namespace hbm {
 
@@ -16,6 +17,7 @@ struct RunInfo {
   int threads = 1;
   double seconds = 0;   // wall time of the fit
   FitOptions options;
+  MemoryPlan memory;  // the memory budget and the study-draw thinning it led to (host/memory_plan.hpp)
 };
 
 }  // namespace hbm

@@ -26,6 +26,7 @@ struct HmcRun {
   // each chain, so that memory need not grow as chains x draws x studies:
   // study_outputs[(c * study_draws + t) * n_study + i].
   int n_study = 0, study_draws = 0, study_thin = 1;
+  bool study_thinned_for_budget = false;  // the thinning is the memory budget's (host/memory_plan.hpp)
   std::vector<double> study_outputs;
 
   // Column r of the outputs, chain-major.

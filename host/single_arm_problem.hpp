@@ -1,14 +1,16 @@
-// The single-arm model (models/single_arm.hpp) with its data, as the sampler sees it
-// (host/hmc_sampler.hpp): one block of study effects theta_i ~ N(mu + x_i' beta, tau^2).
-// Outputs per draw: mu, tau, beta_1..beta_P, theta_1..theta_K.
+// The single-arm model (models/single_arm.hpp) with its data, as the engine starts it
+// (host/batched_run.hpp): one block of study effects theta_i ~ N(mu + x_i' beta, tau^2), each
+// chain's initial point, the initial metric and the data's first guess of each study's
+// parametrisation. Outputs per draw: mu, tau, beta_1..beta_P, theta_1..theta_K.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "host/hmc_sampler.hpp"
+#include "host/effect_block.hpp"
 #include "host/initial_values.hpp"
-#include "models/gibbs_single_arm.hpp"
+#include "models/adaptation.hpp"
+#include "models/philox.hpp"
 #include "models/single_arm.hpp"
 
 namespace hbm {
@@ -25,7 +27,12 @@ class SingleArmProblem {
     model_.P = P;
     model_.prior_mu = prior_mu;
     model_.prior_tau = prior_tau;
-    for (int i = 0; i < K_; ++i) e_.push_back(empirical_logit(y_[i], n_[i]));
+    for (int i = 0; i < K_; ++i) {
+      e_.push_back(empirical_logit(y_[i], n_[i]));
+      const EffectData d = empirical_logit_data(y_[i], n_[i]);
+      y_hat_.push_back(d.y_hat);
+      lambda_.push_back(d.lambda);
+    }
     init_ = initial_fit(e_, x_.data(), P, prior_tau);
     block_.offset = model_.study_offset();
     block_.centred.assign(K_, 0);
@@ -42,10 +49,12 @@ class SingleArmProblem {
     model_.x = x_.empty() ? nullptr : x_.data();
     model_.prior_beta = prior_beta_.empty() ? nullptr : prior_beta_.data();
     model_.centred = block_.centred.data();
+    model_.y_hat = y_hat_.data();
+    model_.lambda = lambda_.data();
   }
   double effect_loc(const double* q, int b, int i) const { return model_.effect_loc(q, b, i); }
   double effect_scale(const double* q, int b) const { return model_.effect_scale(q, b); }
-  bool initial_centred(int, int i) const { return e_[i].v < sampler_detail::kCentreRatio * init_.tau * init_.tau; }
+  bool initial_centred(int, int i) const { return e_[i].v < kCentreRatio * init_.tau * init_.tau; }
 
   void initial_point(RngStream& rng, double* q) const {
     const int P = model_.P, D = dim();
@@ -59,7 +68,7 @@ class SingleArmProblem {
       const double m = model_.linear_predictor(q, i);
       const double prec = 1 / e_[i].v + 1 / (tau * tau);
       const double theta = (e_[i].y / e_[i].v + m / (tau * tau)) / prec + 0.5 * z[2 + P + i] / std::sqrt(prec);
-      q[2 + P + i] = block_.centred[i] ? theta : (theta - m) / tau;
+      q[2 + P + i] = model_.effect_coordinate(0, i, block_.centred[i] != 0, theta, m, tau);
     }
   }
 
@@ -71,8 +80,10 @@ class SingleArmProblem {
     for (int j = 0; j < P; ++j) m[2 + j] = std::clamp(init_.var[1 + j], 1e-6, 4.0);
     const double t2 = init_.tau * init_.tau;
     for (int i = 0; i < K_; ++i) {
+      // A non-centred coordinate is the effect scaled by this same conditional sd
+      // (models/random_effect.hpp), so its variance starts at 1.
       const double post_var = 1.0 / (1.0 / e_[i].v + 1.0 / t2);
-      m[2 + P + i] = block_.centred[i] ? post_var : post_var / t2;
+      m[2 + P + i] = block_.centred[i] ? post_var : 1.0;
     }
     return m;
   }
@@ -81,31 +92,16 @@ class SingleArmProblem {
   int n_outputs() const { return model_.n_outputs(); }
   void outputs(const double* q, double* out) const { model_.outputs(q, out); }
 
-  // ---- Gibbs (host/gibbs_sampler.hpp): state = outputs = [mu, tau, beta, theta] ----------
-  SingleArmGibbs gibbs() const {
-    SingleArmGibbs g;
-    g.K = K_;
-    g.P = model_.P;
-    g.y = y_.data();
-    g.n = n_.data();
-    g.x = x_.empty() ? nullptr : x_.data();
-    g.prior_mu = model_.prior_mu;
-    g.prior_tau = model_.prior_tau;
-    g.prior_beta = prior_beta_.empty() ? nullptr : prior_beta_.data();
-    return g;
-  }
+  // ---- Gibbs: state = outputs = [mu, tau, beta, theta] (models/gibbs_single_arm.hpp) ------
   // The HMC starting point with every study centred, in constrained coordinates.
   void initial_gibbs_state(RngStream& rng, double* s) const {
     initial_point(rng, s);
     s[1] = model_.tau(s);
   }
-  void gibbs_outputs(const double* s, double* out) const {
-    for (int r = 0; r < n_outputs(); ++r) out[r] = s[r];
-  }
 
  private:
   int K_ = 0;
-  std::vector<double> y_, n_, x_;
+  std::vector<double> y_, n_, x_, y_hat_, lambda_;
   std::vector<Prior> prior_beta_;
   std::vector<EmpiricalEffect> e_;
   InitialFit init_;

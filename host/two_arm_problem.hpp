@@ -1,5 +1,5 @@
-// The two-arm model (models/two_arm.hpp) with its data, as the sampler sees it
-// (host/hmc_sampler.hpp). Blocks: 0 = the study log odds ratios delta_i ~ N(mu + x_i' beta,
+// The two-arm model (models/two_arm.hpp) with its data, as the engine starts it
+// (host/batched_run.hpp). Blocks: 0 = the study log odds ratios delta_i ~ N(mu + x_i' beta,
 // tau^2); 1 (random baselines only) = the control-arm logits alpha_i ~ N(mu_alpha,
 // sigma_alpha^2). Independent baselines are plain coordinates.
 // Outputs per draw: mu, tau, beta_1..beta_P, [mu_alpha, sigma_alpha], delta_1..delta_K.
@@ -8,9 +8,10 @@
 #include <cmath>
 #include <vector>
 
-#include "host/hmc_sampler.hpp"
+#include "host/effect_block.hpp"
 #include "host/initial_values.hpp"
-#include "models/gibbs_two_arm.hpp"
+#include "models/adaptation.hpp"
+#include "models/philox.hpp"
 #include "models/two_arm.hpp"
 
 namespace hbm {
@@ -47,6 +48,12 @@ class TwoArmProblem {
     for (int i = 0; i < K_; ++i) {
       e_.push_back(empirical_log_or(d_.yt[i], d_.nt[i], d_.yc[i], d_.nc[i]));
       a_.push_back(empirical_logit(d_.yc[i], d_.nc[i]));
+      const EffectData dd = empirical_log_or_data(d_.yt[i], d_.nt[i], d_.yc[i], d_.nc[i]);
+      const EffectData ad = empirical_logit_data(d_.yc[i], d_.nc[i]);
+      approx_[0].push_back(dd.y_hat);
+      approx_[1].push_back(dd.lambda);
+      approx_[2].push_back(ad.y_hat);
+      approx_[3].push_back(ad.lambda);
       sa += a_[i].y;
       saa += a_[i].y * a_[i].y;
     }
@@ -75,12 +82,16 @@ class TwoArmProblem {
     model_.prior_beta = prior_beta_.empty() ? nullptr : prior_beta_.data();
     model_.centred = blocks_[0].centred.data();
     model_.centred_alpha = model_.random_baseline() ? blocks_[1].centred.data() : nullptr;
+    model_.delta_hat = approx_[0].data();
+    model_.delta_lambda = approx_[1].data();
+    model_.alpha_hat = approx_[2].data();
+    model_.alpha_lambda = approx_[3].data();
   }
   double effect_loc(const double* q, int b, int i) const { return model_.effect_loc(q, b, i); }
   double effect_scale(const double* q, int b) const { return model_.effect_scale(q, b); }
   bool initial_centred(int b, int i) const {
-    if (b == 0) return e_[i].v < sampler_detail::kCentreRatio * init_.tau * init_.tau;
-    return a_[i].v < sampler_detail::kCentreRatio * sigma_a0_ * sigma_a0_;
+    if (b == 0) return e_[i].v < kCentreRatio * init_.tau * init_.tau;
+    return a_[i].v < kCentreRatio * sigma_a0_ * sigma_a0_;
   }
 
   void initial_point(RngStream& rng, double* q) const {
@@ -99,11 +110,12 @@ class TwoArmProblem {
     const double tau = model_.tau(q);
     for (int i = 0; i < K_; ++i) {
       const double alpha = a_[i].y + 0.5 * std::sqrt(a_[i].v) * z[A + i];
-      q[A + i] = !model_.random_baseline() || blocks_[1].centred[i] ? alpha : (alpha - mu_a) / sig;
+      q[A + i] = !model_.random_baseline() ? alpha
+                 : model_.effect_coordinate(1, i, blocks_[1].centred[i] != 0, alpha, mu_a, sig);
       const double m = model_.linear_predictor(q, i);
       const double prec = 1 / e_[i].v + 1 / (tau * tau);
       const double delta = (e_[i].y / e_[i].v + m / (tau * tau)) / prec + 0.5 * z[Dl + i] / std::sqrt(prec);
-      q[Dl + i] = blocks_[0].centred[i] ? delta : (delta - m) / tau;
+      q[Dl + i] = model_.effect_coordinate(0, i, blocks_[0].centred[i] != 0, delta, m, tau);
     }
   }
 
@@ -123,10 +135,10 @@ class TwoArmProblem {
         m[A + i] = std::clamp(a_[i].v, 1e-6, 4.0);
       } else {
         const double pv = 1.0 / (1.0 / a_[i].v + 1.0 / s2);
-        m[A + i] = blocks_[1].centred[i] ? pv : pv / s2;
+        m[A + i] = blocks_[1].centred[i] ? pv : 1.0;  // non-centred: scaled by this sd (models/random_effect.hpp)
       }
       const double post_var = 1.0 / (1.0 / e_[i].v + 1.0 / t2);
-      m[Dl + i] = blocks_[0].centred[i] ? post_var : post_var / t2;
+      m[Dl + i] = blocks_[0].centred[i] ? post_var : 1.0;
     }
     return m;
   }
@@ -136,40 +148,18 @@ class TwoArmProblem {
   int n_outputs() const { return model_.n_outputs(); }
   void outputs(const double* q, double* out) const { model_.outputs(q, out); }
 
-  // ---- Gibbs (host/gibbs_sampler.hpp): state = [mu, tau, beta, (mu_a, sigma_a), alpha, delta] ----
-  TwoArmGibbs gibbs() const {
-    TwoArmGibbs g;
-    g.K = K_;
-    g.P = model_.P;
-    g.yt = d_.yt.data();
-    g.nt = d_.nt.data();
-    g.yc = d_.yc.data();
-    g.nc = d_.nc.data();
-    g.x = d_.x.empty() ? nullptr : d_.x.data();
-    g.baseline = model_.baseline;
-    g.prior_mu = model_.prior_mu;
-    g.prior_tau = model_.prior_tau;
-    g.prior_beta = prior_beta_.empty() ? nullptr : prior_beta_.data();
-    g.prior_alpha = model_.prior_alpha;
-    g.prior_mu_alpha = model_.prior_mu_alpha;
-    g.prior_sigma_alpha = model_.prior_sigma_alpha;
-    return g;
-  }
+  // ---- Gibbs: state = [mu, tau, beta, (mu_a, sigma_a), alpha, delta] (models/gibbs_two_arm.hpp) ----
   // The HMC starting point with every study centred, in constrained coordinates.
   void initial_gibbs_state(RngStream& rng, double* s) const {
     initial_point(rng, s);
     s[1] = model_.tau(s);
     if (model_.random_baseline()) s[3 + model_.P] = model_.sigma_alpha(s);
   }
-  void gibbs_outputs(const double* s, double* out) const {
-    const int H = n_hyper();
-    for (int r = 0; r < H; ++r) out[r] = s[r];
-    for (int i = 0; i < K_; ++i) out[H + i] = s[model_.delta_offset() + i];
-  }
 
  private:
   int K_ = 0;
   TwoArmData d_;
+  std::vector<double> approx_[4];  // delta_hat, delta_lambda, alpha_hat, alpha_lambda (models/two_arm.hpp)
   std::vector<Prior> prior_beta_;
   std::vector<EmpiricalEffect> e_, a_;
   InitialFit init_;

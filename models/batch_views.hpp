@@ -62,21 +62,21 @@ HBM_HD void stage_studies(const StudyRange& r, const double* const* arrays, int 
 
 struct SingleArmView {
   BatchIndex idx;
-  const double *y = nullptr, *n = nullptr, *x = nullptr;
+  const double *y = nullptr, *n = nullptr, *y_hat = nullptr, *lambda = nullptr, *x = nullptr;
   const Prior* prior_beta = nullptr;
   std::uint8_t* centred = nullptr;
   Prior prior_mu, prior_tau;
   int study_origin = 0, x_origin = 0;  // the batch's study and covariate index at y[0], x[0]
 
   static constexpr int kBlocks = 1;
-  static constexpr int kStudyArrays = 2;  // y, n
+  static constexpr int kStudyArrays = 4;  // y, n, y_hat, lambda
   HBM_HD std::uint8_t* flags(int o) const { return centred + idx.study_offset[o]; }
 
   HBM_HD StudyRange range(int o0, int o1) const {
     return study_range(idx.study_offset, idx.x_offset, idx.n_cov, o0, o1);
   }
   HBM_HD void stage(int o0, int o1, double* buf, int tid, int threads) const {
-    const double* arrays[kStudyArrays] = {y, n};
+    const double* arrays[kStudyArrays] = {y, n, y_hat, lambda};
     stage_studies(range(o0, o1), arrays, kStudyArrays, x, buf, tid, threads);
   }
   HBM_HD SingleArmView staged(int o0, int o1, const double* buf) const {
@@ -85,6 +85,8 @@ struct SingleArmView {
     SingleArmView v = *this;
     v.y = buf;
     v.n = buf + S;
+    v.y_hat = buf + 2 * S;
+    v.lambda = buf + 3 * S;
     v.x = buf + kStudyArrays * S;
     v.study_origin = r.s0;
     v.x_origin = r.x0;
@@ -98,6 +100,8 @@ struct SingleArmView {
     m.P = idx.n_cov[o];
     m.y = y + b;
     m.n = n + b;
+    m.y_hat = y_hat + b;
+    m.lambda = lambda + b;
     m.x = m.P > 0 ? x + (idx.x_offset[o] - x_origin) : nullptr;
     m.centred = flags(o);
     m.prior_mu = prior_mu;
@@ -129,6 +133,7 @@ struct SingleArmView {
 struct TwoArmView {
   BatchIndex idx;
   const double *yt = nullptr, *nt = nullptr, *yc = nullptr, *nc = nullptr, *x = nullptr;
+  const double *delta_hat = nullptr, *delta_lambda = nullptr, *alpha_hat = nullptr, *alpha_lambda = nullptr;
   const Prior* prior_beta = nullptr;
   std::uint8_t* centred = nullptr;  // two blocks per outcome: delta, then alpha
   BaselineModel baseline = BaselineModel::Independent;
@@ -136,14 +141,14 @@ struct TwoArmView {
   int study_origin = 0, x_origin = 0;  // the batch's study and covariate index at yt[0], x[0]
 
   static constexpr int kBlocks = 2;
-  static constexpr int kStudyArrays = 4;  // yt, nt, yc, nc
+  static constexpr int kStudyArrays = 8;  // yt, nt, yc, nc, delta_hat, delta_lambda, alpha_hat, alpha_lambda
   HBM_HD std::uint8_t* flags(int o) const { return centred + 2 * idx.study_offset[o]; }
 
   HBM_HD StudyRange range(int o0, int o1) const {
     return study_range(idx.study_offset, idx.x_offset, idx.n_cov, o0, o1);
   }
   HBM_HD void stage(int o0, int o1, double* buf, int tid, int threads) const {
-    const double* arrays[kStudyArrays] = {yt, nt, yc, nc};
+    const double* arrays[kStudyArrays] = {yt, nt, yc, nc, delta_hat, delta_lambda, alpha_hat, alpha_lambda};
     stage_studies(range(o0, o1), arrays, kStudyArrays, x, buf, tid, threads);
   }
   HBM_HD TwoArmView staged(int o0, int o1, const double* buf) const {
@@ -154,6 +159,10 @@ struct TwoArmView {
     v.nt = buf + S;
     v.yc = buf + 2 * S;
     v.nc = buf + 3 * S;
+    v.delta_hat = buf + 4 * S;
+    v.delta_lambda = buf + 5 * S;
+    v.alpha_hat = buf + 6 * S;
+    v.alpha_lambda = buf + 7 * S;
     v.x = buf + kStudyArrays * S;
     v.study_origin = r.s0;
     v.x_origin = r.x0;
@@ -169,6 +178,10 @@ struct TwoArmView {
     m.nt = nt + b;
     m.yc = yc + b;
     m.nc = nc + b;
+    m.delta_hat = delta_hat + b;
+    m.delta_lambda = delta_lambda + b;
+    m.alpha_hat = alpha_hat + b;
+    m.alpha_lambda = alpha_lambda + b;
     m.x = m.P > 0 ? x + (idx.x_offset[o] - x_origin) : nullptr;
     m.centred = flags(o);
     m.centred_alpha = baseline == BaselineModel::Random ? flags(o) + m.K : nullptr;

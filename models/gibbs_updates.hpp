@@ -145,6 +145,21 @@ HBM_HD double log_scale_density(const Prior& prior, double u, const Term& term) 
 
 }  // namespace gibbs_detail
 
+// The scale s of K centred effects with residual sum of squares S = sum_i (e_i - m_i)^2, given
+// them: density prior(s) s^-K exp(-S / (2 s^2)), one slice-sampling update on log s from s.
+HBM_HD double draw_scale_centred(const Prior& prior, int K, double S, double s, RngStream& rng) {
+  // On u = log s: prior(e^u) + u (the Jacobian) - K u - S e^{-2u} / 2; one exp per evaluation.
+  const auto f = [&](double u) -> double {
+    const double sc = std::exp(u);
+    if (prior.kind == PriorKind::Uniform && !(sc < prior.b)) return -INFINITY;  // outside uniform(0, b)
+    double unused;
+    const double lp = prior_lpdf_grad(prior, sc, &unused);
+    if (!std::isfinite(lp)) return -INFINITY;
+    return lp + (1.0 - K) * u - 0.5 * S / (sc * sc);
+  };
+  return std::exp(slice_sample(f, std::log(s), 1.0, rng));
+}
+
 // Centred step: gamma | e, s, then s | e, gamma. `w` is K doubles of scratch.
 HBM_HD void update_block_centred(const EffectBlockPriors& b, const double* e, double* gamma, double& s, double* w,
                                  RngStream& rng) {
@@ -157,11 +172,7 @@ HBM_HD void update_block_centred(const EffectBlockPriors& b, const double* e, do
     const double r = e[i] - linear_mean(b, gamma, i);
     S += r * r;
   }
-  const int K = b.K;
-  const auto f = [&](double u) {
-    return log_scale_density(b.prior_scale, u, [&](double sc) { return -K * std::log(sc) - 0.5 * S / (sc * sc); });
-  };
-  s = std::exp(slice_sample(f, std::log(s), 1.0, rng));
+  s = draw_scale_centred(b.prior_scale, b.K, S, s, rng);
 }
 
 // Non-centred step: with z_i = (e_i - m_i) / s fixed, s | z, gamma, pseudo-obs, then

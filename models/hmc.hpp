@@ -1,11 +1,11 @@
 // One HMC transition with a diagonal metric and a fixed number of leapfrog steps, written once
-// for the CPU backend (host/cpu_sampler.cpp) and the CUDA kernels (cuda/). Step size, metric
-// and step count come from the caller's adaptation; all randomness comes from counter-based
+// for the engine's step functors (host/batch_steps.hpp) on CPU threads and in CUDA kernels.
+// Step size, metric and step count come from the caller's adaptation; all randomness comes from counter-based
 // streams keyed by (seed, stream, chain, iteration), so a chain's path does not depend on
 // which thread or GPU lane runs it.
 //
 // The proposal (end point and its velocity) is returned in the work buffers whether or not it
-// is accepted: the ChEES trajectory-length adaptation needs it (host/chees_adapter.cpp).
+// is accepted: the ChEES trajectory-length adaptation needs it (models/adaptation.hpp).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -78,19 +78,24 @@ HBM_HD HmcStepInfo hmc_transition(const Model& model, double* q, double* g, doub
   kinetic0 = grp.sum(kinetic0);
   const double H0 = kinetic0 - logp;
 
-  // Leapfrog steps need only gradients (model.gradient() skips every log term); the log
-  // density is evaluated once, at the end point, for the accept step.
+  // Leapfrog steps need only gradients (model.gradient() skips every log term); the last one
+  // evaluates the log density with its gradient, for the accept step.
   bool finite = true;
+  double lp = -INFINITY;
   for (int step = 0; step < n_steps && finite; ++step) {
     for (int j = r0; j < D; j += R) {
       w.p[j] += 0.5 * eps * w.g_prop[j];
       w.q_prop[j] += eps * inv_metric[j] * w.p[j];
     }
-    finite = group_gradient(model, w.q_prop, w.g_prop, grp);
+    if (step + 1 < n_steps) {
+      finite = group_gradient(model, w.q_prop, w.g_prop, grp);
+    } else {
+      lp = group_log_density_grad(model, w.q_prop, w.g_prop, grp);
+      finite = std::isfinite(lp);  // -inf (and a zero gradient) where anything is not finite
+    }
     for (int j = r0; j < D; j += R) w.p[j] += 0.5 * eps * w.g_prop[j];
   }
-  double lp = -INFINITY;
-  if (finite) lp = group_log_density_grad(model, w.q_prop, w.g_prop, grp);
+  if (!finite) lp = -INFINITY;
 
   HmcStepInfo info;
   info.energy = H0;

@@ -18,7 +18,8 @@
 // (`centred`). Non-centred suits small studies (the data say little and the funnel in
 // (u, tau) is mild); centred suits large studies (n in the tens of thousands), whose likelihood
 // pins theta_i so tightly that non-centred coordinates would be strongly correlated with mu and
-// tau. The sampler chooses per study (host/single_arm_sampler.cpp). Covariates: row-major x[i * P + j] (models/regression.hpp).
+// tau. The engine chooses per study during warmup (host/batch_steps.hpp, ChooseMetric).
+// Covariates: row-major x[i * P + j] (models/regression.hpp).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -39,6 +40,10 @@ struct SingleArmModel {
   const double* n = nullptr;              // totals
   const double* x = nullptr;              // K x P covariates, row-major; may be null when P = 0
   const std::uint8_t* centred = nullptr;  // 1 = centred, 0 = non-centred, per study
+  // Each study's Gaussian approximation of its likelihood (models/random_effect.hpp), computed
+  // once by the caller; null: computed from y and n where needed.
+  const double* y_hat = nullptr;
+  const double* lambda = nullptr;
   Prior prior_mu;
   Prior prior_tau;
   const Prior* prior_beta = nullptr;      // P priors, one per coefficient
@@ -54,9 +59,15 @@ struct SingleArmModel {
   // tau at q.
   HBM_HD double tau(const double* q) const { return tau_transform(prior_tau, q[1]).tau; }
 
+  // Study i's Gaussian approximation of its likelihood (the non-centred form's scaling,
+  // models/random_effect.hpp).
+  HBM_HD EffectData study_data(int i) const {
+    return y_hat ? EffectData{y_hat[i], lambda[i]} : empirical_logit_data(y[i], n[i]);
+  }
+
   // Study i's theta at q, given tau = tau(q).
   HBM_HD double theta(const double* q, int i, double tau) const {
-    return random_effect_value(centred[i], q[2 + P + i], linear_predictor(q, i), tau);
+    return random_effect_value(centred[i], q[2 + P + i], linear_predictor(q, i), tau, study_data(i));
   }
 
   // ---- the study effects as a sampler sees them: one block of K normal random effects
@@ -65,6 +76,16 @@ struct SingleArmModel {
   HBM_HD int block_offset(int) const { return study_offset(); }
   HBM_HD double effect_loc(const double* q, int, int i) const { return linear_predictor(q, i); }
   HBM_HD double effect_scale(const double* q, int) const { return tau(q); }
+  HBM_HD bool flag(int, int i) const { return centred[i] != 0; }
+  // Study i's effect at q, and the coordinate that holds effect e in parametrisation `c`
+  // (1 = centred) at location `loc` and scale `scale`.
+  HBM_HD double effect_value(const double* q, int, int i) const { return theta(q, i, tau(q)); }
+  HBM_HD double effect_coordinate(int, int i, bool c, double e, double loc, double scale) const {
+    return random_effect_coordinate(c, e, loc, scale, study_data(i));
+  }
+  // The block's intercept mu (q[0]) and its normal prior (models/location_draw.hpp).
+  HBM_HD int location_index(int) const { return 0; }
+  HBM_HD Prior location_prior(int) const { return prior_mu; }
 
   // Per-draw outputs: mu, tau, beta_1..beta_P (the n_hyper() hyperparameters), then theta_1..K.
   HBM_HD int n_hyper() const { return 2 + P; }
@@ -110,7 +131,7 @@ struct SingleArmModel {
     const int off = 2 + P;
     const TauTransform tt = tau_transform(prior_tau, q[1]);
     const double tau = tt.tau;
-    const double inv_tau = 1.0 / tau;
+    const double inv_tau = 1.0 / tau, inv_tau2 = inv_tau * inv_tau;
     const double log_tau = kValue ? std::log(tau) : 0.0;
     double dmu = 0.0, dtau = 0.0, lp = 0.0;
 
@@ -128,14 +149,16 @@ struct SingleArmModel {
     for (int i = lane; i < K; i += lanes) {
       const double u = q[off + i];
       const double m = mu + covariate_dot(x, P, i, beta);
-      const double theta = random_effect_value(centred[i], u, m, tau);
+      const EffectData sd = study_data(i);
+      const EffectAt at = random_effect_at(centred[i], u, m, inv_tau2, sd);
+      const double theta = at.e;
       double dtheta;
       if (kValue) {
         lp += binomial_logit_lpmf_grad(y[i], n[i], theta, &dtheta);
       } else {
         dtheta = binomial_logit_grad(y[i], n[i], theta);
       }
-      const RandomEffectGrad re = random_effect_grad<kValue>(centred[i], u, m, tau, inv_tau, log_tau, dtheta, lp);
+      const RandomEffectGrad re = random_effect_grad<kValue>(centred[i], at, u, m, inv_tau, log_tau, dtheta, lp, sd);
       grad[off + i] = re.dv;
       const double dm = re.dm;  // d log p / d m_i, m_i = mu + x_i' beta
       dtau += re.ds;

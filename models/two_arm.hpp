@@ -65,6 +65,9 @@ struct TwoArmModel {
   const double* x = nullptr;                    // K x P covariates, row-major; may be null when P = 0
   const std::uint8_t* centred = nullptr;        // delta: 1 = centred, 0 = non-centred, per study
   const std::uint8_t* centred_alpha = nullptr;  // Random baselines: 1 = centred; null = none
+  // Each study's Gaussian approximations of its likelihood for delta_i and alpha_i
+  // (models/random_effect.hpp), computed once by the caller; null: computed from the counts.
+  const double *delta_hat = nullptr, *delta_lambda = nullptr, *alpha_hat = nullptr, *alpha_lambda = nullptr;
   BaselineModel baseline = BaselineModel::Independent;
   Prior prior_mu;                               // Normal
   Prior prior_tau;                              // any scale prior
@@ -93,9 +96,18 @@ struct TwoArmModel {
     return q[0] + covariate_dot(x, P, i, q + 2);
   }
 
+  // Study i's Gaussian approximations of its likelihood for delta_i and alpha_i (the
+  // non-centred forms' scaling, models/random_effect.hpp).
+  HBM_HD EffectData delta_data(int i) const {
+    return delta_hat ? EffectData{delta_hat[i], delta_lambda[i]} : empirical_log_or_data(yt[i], nt[i], yc[i], nc[i]);
+  }
+  HBM_HD EffectData alpha_data(int i) const {
+    return alpha_hat ? EffectData{alpha_hat[i], alpha_lambda[i]} : empirical_logit_data(yc[i], nc[i]);
+  }
+
   // Study i's log odds ratio delta_i at q, given tau = tau(q).
   HBM_HD double delta(const double* q, int i, double tau) const {
-    return random_effect_value(centred[i], q[delta_offset() + i], linear_predictor(q, i), tau);
+    return random_effect_value(centred[i], q[delta_offset() + i], linear_predictor(q, i), tau, delta_data(i));
   }
   HBM_HD double delta(const double* q, int i) const { return delta(q, i, tau(q)); }
 
@@ -104,7 +116,7 @@ struct TwoArmModel {
   HBM_HD double alpha(const double* q, int i, double sigma_alpha) const {
     const double v = q[alpha_offset() + i];
     if (!random_baseline()) return v;
-    return random_effect_value(alpha_centred(i), v, q[2 + P], sigma_alpha);
+    return random_effect_value(alpha_centred(i), v, q[2 + P], sigma_alpha, alpha_data(i));
   }
   HBM_HD double alpha(const double* q, int i) const {
     return alpha(q, i, random_baseline() ? sigma_alpha(q) : 0.0);
@@ -119,6 +131,16 @@ struct TwoArmModel {
     return b == 0 ? linear_predictor(q, i) : mu_alpha(q);
   }
   HBM_HD double effect_scale(const double* q, int b) const { return b == 0 ? tau(q) : sigma_alpha(q); }
+  HBM_HD bool flag(int b, int i) const { return b == 0 ? centred[i] != 0 : alpha_centred(i); }
+  // Study i's effect in block b at q, and the coordinate that holds effect e in parametrisation
+  // `c` (1 = centred) at location `loc` and scale `scale`.
+  HBM_HD double effect_value(const double* q, int b, int i) const { return b == 0 ? delta(q, i) : alpha(q, i); }
+  HBM_HD double effect_coordinate(int b, int i, bool c, double e, double loc, double scale) const {
+    return random_effect_coordinate(c, e, loc, scale, b == 0 ? delta_data(i) : alpha_data(i));
+  }
+  // Each block's intercept (mu; mu_alpha) and its normal prior (models/location_draw.hpp).
+  HBM_HD int location_index(int b) const { return b == 0 ? 0 : baseline_offset(); }
+  HBM_HD Prior location_prior(int b) const { return b == 0 ? prior_mu : prior_mu_alpha; }
 
   // Per-draw outputs: mu, tau, beta_1..beta_P, [mu_alpha, sigma_alpha] (the n_hyper()
   // hyperparameters), then delta_1..delta_K.
@@ -171,7 +193,7 @@ struct TwoArmModel {
     const int A = alpha_offset(), Dl = A + K;
     const TauTransform tt = tau_transform(prior_tau, q[1]);
     const double tau = tt.tau;
-    const double inv_tau = 1.0 / tau;
+    const double inv_tau = 1.0 / tau, inv_tau2 = inv_tau * inv_tau;
     const double log_tau = kValue ? std::log(tau) : 0.0;
     double dmu = 0.0, dtau = 0.0, lp = 0.0;
 
@@ -209,17 +231,23 @@ struct TwoArmModel {
       const double va = q[A + i];
       double alpha;
       double ga_prior = 0.0;  // independent baselines: d (baseline prior term) / d va
+      EffectData ad;
+      EffectAt aat{};
       if (!rnd) {
         alpha = va;
         lp += prior_lpdf_grad(prior_alpha, va, &ga_prior);
       } else {
-        alpha = random_effect_value(alpha_centred(i), va, mu_a, sig);
+        ad = alpha_data(i);
+        aat = random_effect_at(alpha_centred(i), va, mu_a, inv_sig * inv_sig, ad);
+        alpha = aat.e;
       }
 
       // Log odds ratio delta_i and its random-effect term.
       const double vd = q[Dl + i];
       const double m = mu + covariate_dot(x, P, i, beta);
-      const double delta = random_effect_value(centred[i], vd, m, tau);
+      const EffectData dd = delta_data(i);
+      const EffectAt dat = random_effect_at(centred[i], vd, m, inv_tau2, dd);
+      const double delta = dat.e;
 
       // Both arms' likelihoods: control at alpha, treatment at alpha + delta.
       double gc, gt;  // d/d(logit) of each arm's log-likelihood
@@ -237,13 +265,13 @@ struct TwoArmModel {
         grad[A + i] = galpha + ga_prior;
       } else {
         const RandomEffectGrad ra =
-            random_effect_grad<kValue>(alpha_centred(i), va, mu_a, sig, inv_sig, log_sig, galpha, lp);
+            random_effect_grad<kValue>(alpha_centred(i), aat, va, mu_a, inv_sig, log_sig, galpha, lp, ad);
         grad[A + i] = ra.dv;
         dmu_a += ra.dm;
         dsig += ra.ds;
       }
 
-      const RandomEffectGrad rd = random_effect_grad<kValue>(centred[i], vd, m, tau, inv_tau, log_tau, gt, lp);
+      const RandomEffectGrad rd = random_effect_grad<kValue>(centred[i], dat, vd, m, inv_tau, log_tau, gt, lp, dd);
       grad[Dl + i] = rd.dv;
       const double dm = rd.dm;  // d log p / d m_i, m_i = mu + x_i' beta
       dtau += rd.ds;

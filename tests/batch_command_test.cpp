@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/cli_runner.hpp"
+#include "support/mini_json.hpp"
 
 namespace fs = std::filesystem;
 using hbm::test::read_text;
@@ -226,4 +227,45 @@ TEST(BatchCommand, ExistingOutputNeedsForceAndIsReplacedWhole) {
   EXPECT_TRUE(fs::exists(dir / "o" / "batch_summary.csv"));
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().filename().string().find(".hbmeta-tmp-"), std::string::npos) << e.path();
+}
+
+// One sampler for every command: a batch unit (dataset D, outcome O) is fitted as the outcome
+// labelled "D/O", whose RNG stream is the hash of that label (host/batch_command.hpp), through
+// the same engine as `hbmeta fit`. So `hbmeta fit` on a file whose outcome column reads "D/O"
+// gives the same draws, and every posterior summary batch reports equals fit's summary.json,
+// bit for bit: single-arm and two-arm, HMC and Gibbs. (The other datasets of the batch file
+// change nothing: ResultsIndependentOfOtherDatasetsAndLaunchSplit.)
+TEST(BatchCommand, FitReproducesABatchUnitThroughItsLabel) {
+  const fs::path dir = hbm::test::fresh_temp_dir("batch-vs-fit");
+  write_text(dir / "batch.csv", batch_csv());
+  std::string fit_csv = "outcome,study,events,total,events_t,total_t,events_c,total_c\n";
+  {
+    std::istringstream in(batch_csv());
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line))
+      if (line.rfind("b,", 0) == 0) fit_csv += "b/" + line.substr(2) + "\n";  // "b,rate,..." -> "b/rate,..."
+  }
+  write_text(dir / "fit.csv", fit_csv);
+  for (const char* sampler : {"hmc", "gibbs"}) {
+    const std::string opts = std::string(kSampler) + " --sampler " + sampler;
+    const fs::path bo = dir / (std::string("batch_") + sampler), fo = dir / (std::string("fit_") + sampler);
+    auto r = run_hbmeta("batch " + (dir / "batch.csv").string() + " --out " + bo.string() + opts);
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = run_hbmeta("fit " + (dir / "fit.csv").string() + " --out " + fo.string() + opts);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const hbm::test::Json fit = hbm::test::Json::parse_file((fo / "summary.json").string());
+    int compared = 0;
+    for (const auto& row : csv_rows(read_text(bo / "batch_summary.csv"))) {
+      if (row.size() < 12 || row[0] != "b" || row[2] != "posterior") continue;
+      const hbm::test::Json& p = fit["outcomes"]["b/" + row[1]]["parameters"][row[3]];
+      const char* keys[] = {"mean", "sd", "q2.5", "q50", "q97.5", "rhat", "ess_bulk", "ess_tail"};
+      for (int k = 0; k < 8; ++k) {
+        EXPECT_EQ(std::strtod(row[4 + k].c_str(), nullptr), p[keys[k]].num())
+            << sampler << " " << row[1] << " " << row[3] << " " << keys[k];
+        ++compared;
+      }
+    }
+    EXPECT_GE(compared, 8 * 10) << sampler;  // mu, tau, theta_new, ... of both outcomes
+  }
 }

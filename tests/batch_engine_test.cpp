@@ -20,7 +20,6 @@ using hbm::test::Json;
 hbm::FitOptions engine_options(int chains, int warmup, int draws, std::uint64_t seed) {
   hbm::FitOptions opt;
   opt.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};
-  opt.batched = true;
   opt.sampler.chains = chains;
   opt.sampler.warmup = warmup;
   opt.sampler.draws = draws;

@@ -100,7 +100,6 @@ TEST(CudaEngine, SingleArmMatchesQuadratureAndTheCpuBackend) {
       for (const char* p : {"mu", "tau"}) expect_near_reference(gpu, ref, p);
       hbm::FitOptions cpu_opt = opt;
       cpu_opt.device = hbm::Device::Cpu;
-      cpu_opt.batched = true;
       cpu_opt.sampler.chains = 64;
       cpu_opt.sampler.draws = 500;
       const hbm::OutcomeResult cpu = hbm::fit_single_arm(outcomes[0], cpu_opt, pool);
@@ -172,7 +171,6 @@ TEST(CudaEngine, LargeKUsesAWarpPerChainAndMatchesTheCpuBackend) {
   EXPECT_LT(gpu.diagnostics.max_rhat, 1.01);
   hbm::FitOptions cpu_opt = opt;
   cpu_opt.device = hbm::Device::Cpu;
-  cpu_opt.batched = true;
   cpu_opt.sampler.chains = 32;
   cpu_opt.sampler.draws = 500;
   const hbm::OutcomeResult cpu = hbm::fit_single_arm(outcome, cpu_opt, pool);

@@ -20,15 +20,13 @@ namespace {
 constexpr double kZ = 4.0;
 
 
-// batched: the batched engine on the CPU backend (host/batch_engine.hpp), the code the GPU runs.
 void fit_and_compare(const std::string& file, int expect_centred_at_least, int expect_centred_at_most,
-                     hbm::Algorithm algorithm = hbm::Algorithm::Hmc, bool batched = false) {
+                     hbm::Algorithm algorithm = hbm::Algorithm::Hmc) {
   const auto outcomes = hbm::read_outcomes(std::string(HBMETA_FIXTURES) + "/" + file);
   ASSERT_EQ(outcomes.size(), 1u);
   hbm::FitOptions opt;  // defaults: mu ~ normal(0,10), tau ~ half-normal(1), 16 chains x 1000
   opt.sampler.seed = 777;
   opt.sampler.algorithm = algorithm;
-  opt.batched = batched;
   if (algorithm == hbm::Algorithm::Gibbs) {
     // Gibbs draws are cheaper but more autocorrelated on rare events: more of them.
     opt.sampler.chains = 32;
@@ -88,12 +86,6 @@ TEST(ExtremeData, GibbsLargeStudiesMatchQuadrature) { fit_and_compare("large_n.c
 
 TEST(ExtremeData, GibbsRareEventsMatchQuadrature) { fit_and_compare("rare_events.csv", 12, 12, hbm::Algorithm::Gibbs); }
 
-// The batched engine (what the GPU runs) on the same data: it centres all eight large studies
-// and none of the rare-event ones, as the per-outcome sampler does.
-TEST(ExtremeData, EngineLargeStudiesMatchQuadrature) { fit_and_compare("large_n.csv", 8, 8, hbm::Algorithm::Hmc, true); }
-
-TEST(ExtremeData, EngineRareEventsMatchQuadrature) { fit_and_compare("rare_events.csv", 0, 0, hbm::Algorithm::Hmc, true); }
-
 }  // namespace
 
 namespace {
@@ -116,18 +108,22 @@ Efficiency run_with(const std::string& file, hbm::Parametrisation par) {
 
 }  // namespace
 
-// Why the per-study choice matters. With studies of ~10^5, the non-centred form forces a tiny
-// step size (its coordinates are tied to mu and tau by the likelihood), costing several times
-// more gradients per effective draw of tau than the automatic choice (which centres all
-// eight); measured at seed 777 with the defaults: ESS of tau 14,035 at 6.3 steps per iteration
-// (auto) vs 112 at 10.4 steps with R-hat 1.10 (non-centred), so a factor of 2 is a safe bound.
-// With rare events the centred form has the funnel at small tau (divergences, R-hat > 1.01),
-// which the automatic choice (all non-centred) avoids.
+// Why the per-study choice matters, and what the data-scaled non-centred form changed
+// (models/random_effect.hpp). With studies of ~10^5, the classic non-centred form (e = m + s v)
+// forced a tiny step size, its coordinates tied to mu and tau by the likelihood: at seed 777 with
+// the defaults, ESS of tau 112 at 10.4 steps per iteration with R-hat 1.10, against 14,035 at 6.3
+// steps for the automatic choice, which centres all eight. The data-scaled form centres itself
+// on the data where they pin the effect, so it is now about as efficient as centring there
+// (checked: within a factor of 2 of the automatic choice in ESS of tau per gradient, no
+// divergence, R-hat < 1.01). With rare events the centred form has the funnel at small tau
+// (divergences), which the automatic choice (all non-centred) avoids.
 TEST(ExtremeData, AutomaticParametrisationBeatsEitherFixedForm) {
   const Efficiency auto_large = run_with("large_n.csv", hbm::Parametrisation::Auto);
   const Efficiency nc_large = run_with("large_n.csv", hbm::Parametrisation::NonCentred);
-  EXPECT_GT(auto_large.ess_tau_per_gradient, 2.0 * nc_large.ess_tau_per_gradient);
   EXPECT_EQ(auto_large.divergences, 0);
+  EXPECT_EQ(nc_large.divergences, 0);
+  EXPECT_LT(nc_large.max_rhat, 1.01);
+  EXPECT_GT(nc_large.ess_tau_per_gradient, 0.5 * auto_large.ess_tau_per_gradient);
 
   const Efficiency auto_rare = run_with("rare_events.csv", hbm::Parametrisation::Auto);
   const Efficiency c_rare = run_with("rare_events.csv", hbm::Parametrisation::Centred);

@@ -1,8 +1,9 @@
 // A sampler step that produces a non-finite value is reported, never silently averaged in
 // (issue 9, "numerical safety"). Real data rarely make the samplers overflow, so the handling is
-// tested through tiny fake Problems that do so on purpose, run by the real samplers
-// (host/gibbs_sampler.hpp, host/hmc_sampler.hpp) and the real reporting code
-// (host/fit_common.cpp: fill_diagnostics, add_common_warnings; host/output_writer.cpp):
+// tested through tiny fake models that do so on purpose, run by the real engine on the CPU
+// backend (host/batch_engine.hpp: run_gibbs, run_hmc; the step functors of host/batch_steps.hpp
+// that the GPU runs too) and the real reporting code (host/fit_common.cpp: fill_diagnostics,
+// add_common_warnings; host/output_writer.cpp):
 //
 //  * Gibbs: a one-coordinate "model" whose sweep draws x ~ N(0, 1) but, with probability 0.05
 //    per sweep (decided by the sweep's own counter-based stream), writes NaN or +-Inf instead.
@@ -13,8 +14,8 @@
 //  * HMC: a standard normal whose log density and gradient are NaN above x = 2. Trajectories
 //    that enter that region are divergent and rejected, which leaves a valid sampler of the
 //    normal truncated to x <= 2: every draw is finite and <= 2, divergences are counted and
-//    warned about, and (a sanity check only: the step size adapts very small here, so the ESS is
-//    ~400) the draws' mean is within 4 MCSE of the truncated normal's, -phi(2) / Phi(2).
+//    warned about, and the draws' mean is within 4 MCSE of the truncated normal's,
+//    -phi(2) / Phi(2).
 // Fixed seeds: deterministic.
 #include <gtest/gtest.h>
 
@@ -24,9 +25,10 @@
 #include <string>
 #include <vector>
 
+#include "host/batch_data.hpp"
+#include "host/batch_engine.hpp"
+#include "host/cpu_backend.hpp"
 #include "host/fit_common.hpp"
-#include "host/gibbs_sampler.hpp"
-#include "host/hmc_sampler.hpp"
 #include "host/output_writer.hpp"
 #include "host/thread_pool.hpp"
 #include "models/philox.hpp"
@@ -55,31 +57,55 @@ FakeSweepDraw fake_sweep_draw(hbm::RngStream& rng) {
   return {z, u < kBadRate, bad_value};
 }
 
+// A batch of one fake outcome for the engine: the view hands out `Model` (HMC) and `Gibbs`
+// (the sweep), with no study effects (K = 0) and `Hyper` outputs per draw.
+template <class Model, class Gibbs, int Hyper>
+struct FakeView {
+  static constexpr int kBlocks = 1;
+  static constexpr int kStudyArrays = 0;
+  std::uint8_t* centred = nullptr;
+  std::uint8_t* flags(int) const { return centred; }
+  Model at(int) const { return {}; }
+  Gibbs gibbs_at(int) const { return {}; }
+  static int gibbs_hyper(const Gibbs&) { return Hyper; }
+  static void gibbs_outputs(const Gibbs&, const double* s, double* out) {
+    for (int r = 0; r < Hyper; ++r) out[r] = s[r];
+  }
+};
+template <class V>
+struct FakeBatch {
+  using View = V;
+  hbm::batch::IndexHost index;
+  FakeBatch() { index.add(0, 0, 0, 0); }
+  template <class Backend>
+  struct Device {
+    Device(Backend&, const FakeBatch&) {}
+    View view(std::uint8_t* flags) const { return View{flags}; }
+  };
+};
+
+// The parts of a model the engine asks of one without study effects.
+struct NoBlocks {
+  int K = 0;
+  int n_blocks() const { return 0; }
+  int block_offset(int) const { return 0; }
+  double effect_loc(const double*, int, int) const { return 0.0; }
+  double effect_scale(const double*, int) const { return 1.0; }
+  bool flag(int, int) const { return false; }
+  double effect_value(const double*, int, int) const { return 0.0; }
+  double effect_coordinate(int, int, bool, double, double, double) const { return 0.0; }
+  int location_index(int) const { return 0; }
+  hbm::Prior location_prior(int) const { return {}; }
+};
+
+// Gibbs: s[0] = x, s[1] = a constant 1 (a second output).
 struct FakeGibbsModel {
-  int state_dim() const { return 2; }  // s[0] = x, s[1] = a constant 1 (a second output)
-  int scratch_dim() const { return 1; }
+  int K = 0;
+  int state_dim() const { return 2; }
   void sweep(double* s, double*, hbm::RngStream& rng) const {
     const FakeSweepDraw d = fake_sweep_draw(rng);
     s[0] = d.bad ? d.bad_value : d.x;
     s[1] = 1.0;
-  }
-};
-
-struct FakeGibbsProblem {
-  hbm::EffectBlock blk;
-  FakeGibbsProblem() { blk.centred.assign(1, 0); }
-  int n_outputs() const { return 2; }
-  int n_blocks() const { return 1; }
-  hbm::EffectBlock& block(int) { return blk; }
-  void sync_model() {}
-  FakeGibbsModel gibbs() const { return {}; }
-  void initial_gibbs_state(hbm::RngStream&, double* s) const {
-    s[0] = 0.0;
-    s[1] = 1.0;
-  }
-  void gibbs_outputs(const double* s, double* out) const {
-    out[0] = s[0];
-    out[1] = s[1];
   }
 };
 
@@ -103,7 +129,6 @@ hbm::OutcomeResult report_of(const hbm::HmcRun& run, hbm::ThreadPool& pool) {
 }
 
 TEST(NonFinite, GibbsSweepWithNonFiniteValueIsRejectedCountedAndWarned) {
-  FakeGibbsProblem prob;
   hbm::SamplerConfig cfg;
   cfg.algorithm = hbm::Algorithm::Gibbs;
   cfg.chains = 8;
@@ -112,7 +137,15 @@ TEST(NonFinite, GibbsSweepWithNonFiniteValueIsRejectedCountedAndWarned) {
   cfg.seed = 31;
   const std::uint32_t stream = 7;
   hbm::ThreadPool pool(2);
-  const hbm::HmcRun run = hbm::sample_gibbs(prob, cfg, stream, pool);
+  hbm::CpuBackend be(pool);
+  hbm::batch::OutcomeStart start;
+  start.stream = stream;
+  start.dim = 2;
+  start.hyper = 2;
+  start.q0.assign(2 * cfg.chains, 0.0);  // every chain starts at x = 0 (and the constant 1)
+  for (int c = 0; c < cfg.chains; ++c) start.q0[2 * c + 1] = 1.0;
+  const FakeBatch<FakeView<NoBlocks, FakeGibbsModel, 2>> data;
+  const hbm::HmcRun run = hbm::batch::run_gibbs(be, data, {start}, cfg, 1)[0];
 
   // Replay the sweeps' streams: which were bad, and what a correct sampler must output.
   long long expect_warmup_bad = 0, expect_bad = 0;
@@ -175,10 +208,11 @@ TEST(NonFinite, GibbsSweepWithNonFiniteValueIsRejectedCountedAndWarned) {
 }
 
 // Standard normal with a NaN log density (and gradient) above x = 2.
-struct NanAboveModel {
+struct NanAboveModel : NoBlocks {
   static constexpr double kEdge = 2.0;
   int dim() const { return 1; }
-  double log_density_grad(const double* q, double* g) const {
+  template <class G>
+  double log_density_grad(const double* q, double* g, const G&) const {
     if (q[0] > kEdge) {
       g[0] = std::numeric_limits<double>::quiet_NaN();
       return std::numeric_limits<double>::quiet_NaN();
@@ -186,44 +220,36 @@ struct NanAboveModel {
     g[0] = -q[0];
     return -0.5 * q[0] * q[0];
   }
+  double log_density_grad(const double* q, double* g) const { return log_density_grad(q, g, hbm::SerialGroup{}); }
   bool gradient(const double* q, double* g) const {
     double lp = log_density_grad(q, g);
     return std::isfinite(lp) && std::isfinite(g[0]);
   }
-};
-
-struct NanAboveProblem {
-  using Model = NanAboveModel;
-  Model m;
-  hbm::EffectBlock unused_block;
-  const Model& model() const { return m; }
-  int dim() const { return 1; }
-  int n_blocks() const { return 0; }
-  hbm::EffectBlock& block(int) { return unused_block; }
-  void sync_model() {}
-  double effect_loc(const double*, int, int) const { return 0.0; }
-  double effect_scale(const double*, int) const { return 1.0; }
-  bool initial_centred(int, int) const { return false; }
-  void initial_point(hbm::RngStream& rng, double* q) const {
-    double z, unused;
-    rng.normal2(z, unused);
-    q[0] = std::fmin(0.3 * z, 1.0);
-  }
-  std::vector<double> initial_inv_metric() const { return {1.0}; }
-  int n_outputs() const { return 1; }
+  int n_hyper() const { return 1; }
   void outputs(const double* q, double* out) const { out[0] = q[0]; }
 };
 
 TEST(NonFinite, HmcTrajectoryIntoNonFiniteRegionIsDivergentRejectedAndWarned) {
-  NanAboveProblem prob;
   hbm::SamplerConfig cfg;
   cfg.chains = 16;
   cfg.warmup = 500;
   cfg.draws = 2000;
   cfg.seed = 32;
   hbm::ThreadPool pool(2);
-  hbm::HmcRun run = hbm::sample_hmc(prob, cfg, 9, pool);
-  run.centred.push_back({});  // no study block; fill_diagnostics reads block 0's flags
+  hbm::CpuBackend be(pool);
+  hbm::batch::OutcomeStart start;
+  start.stream = 9;
+  start.dim = 1;
+  start.hyper = 1;
+  start.inv_metric = {1.0};
+  for (int c = 0; c < cfg.chains; ++c) {
+    hbm::RngStream rng(cfg.seed, start.stream, static_cast<std::uint32_t>(c), 0, hbm::RngPurpose::Init);
+    double z, unused;
+    rng.normal2(z, unused);
+    start.q0.push_back(std::fmin(0.3 * z, 1.0));
+  }
+  const FakeBatch<FakeView<NanAboveModel, FakeGibbsModel, 1>> data;
+  hbm::HmcRun run = hbm::batch::run_hmc(be, data, {start}, cfg, 1)[0];
 
   long long flagged = 0;
   double max_x = -INFINITY;

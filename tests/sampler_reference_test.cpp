@@ -30,12 +30,10 @@ struct RefCase {
   const char* prior_file;  // suffix of the json
   hbm::Prior tau_prior;
   hbm::Algorithm algorithm = hbm::Algorithm::Hmc;
-  bool batched = false;  // the batched engine (host/batch_engine.hpp), the code the GPU runs
 };
 
 void PrintTo(const RefCase& c, std::ostream* os) {
-  *os << c.dataset << "__" << c.prior_file << (c.algorithm == hbm::Algorithm::Gibbs ? " (gibbs)" : "")
-      << (c.batched ? " (batched engine)" : "");
+  *os << c.dataset << "__" << c.prior_file << (c.algorithm == hbm::Algorithm::Gibbs ? " (gibbs)" : "");
 }
 
 class SamplerMatchesQuadrature : public ::testing::TestWithParam<RefCase> {};
@@ -55,7 +53,6 @@ TEST_P(SamplerMatchesQuadrature, PosteriorSummariesWithinMcse) {
   opt.sampler.draws = 1500;
   opt.sampler.seed = 4242;
   opt.sampler.algorithm = rc.algorithm;
-  opt.batched = rc.batched;
   hbm::ThreadPool pool(2);
   const hbm::OutcomeResult r = hbm::fit_single_arm(outcomes[0], opt, pool);
   const std::size_t C = static_cast<std::size_t>(r.chains);
@@ -103,15 +100,10 @@ INSTANTIATE_TEST_SUITE_P(
                       RefCase{"pritz1997", "hn1", {hbm::PriorKind::HalfNormal, 0, 1.0}, hbm::Algorithm::Gibbs},
                       RefCase{"pritz1997", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}, hbm::Algorithm::Gibbs},
                       RefCase{"hannum2020", "hn1", {hbm::PriorKind::HalfNormal, 0, 1.0}, hbm::Algorithm::Gibbs},
-                      RefCase{"hannum2020", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}, hbm::Algorithm::Gibbs},
-                      // The batched engine on the CPU backend: the code the GPU runs.
-                      RefCase{"pritz1997", "hn1", {hbm::PriorKind::HalfNormal, 0, 1.0}, hbm::Algorithm::Hmc, true},
-                      RefCase{"pritz1997", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}, hbm::Algorithm::Hmc, true},
-                      RefCase{"hannum2020", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}, hbm::Algorithm::Hmc, true},
-                      RefCase{"pritz1997", "hn1", {hbm::PriorKind::HalfNormal, 0, 1.0}, hbm::Algorithm::Gibbs, true}),
+                      RefCase{"hannum2020", "hc05", {hbm::PriorKind::HalfCauchy, 0, 0.5}, hbm::Algorithm::Gibbs}),
     [](const ::testing::TestParamInfo<RefCase>& i) {
       return std::string(i.param.dataset) + "_" + i.param.prior_file +
-             (i.param.algorithm == hbm::Algorithm::Gibbs ? "_gibbs" : "") + (i.param.batched ? "_engine" : "");
+             (i.param.algorithm == hbm::Algorithm::Gibbs ? "_gibbs" : "");
     });
 
 }  // namespace

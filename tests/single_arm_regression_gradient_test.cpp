@@ -34,6 +34,10 @@ using hbm::test::naive_log_binom;
 using hbm::test::naive_log_normal;
 using hbm::test::naive_log_scale_prior;
 using hbm::test::naive_scale;
+using hbm::test::NaiveEffect;
+using hbm::test::naive_empirical_logit;
+using hbm::test::naive_empirical_logit_lambda;
+using hbm::test::naive_scaled_effect;
 
 // The model's interface is the one hmc_transition() expects (instantiated, not run).
 [[maybe_unused]] const auto kTransition = &hbm::hmc_transition<SingleArmModel>;
@@ -155,8 +159,10 @@ double naive_single_arm_regression(const RegressionFixture& f, const std::vector
       theta = u;
       lp += naive_log_normal(u, m, tau);
     } else {
-      theta = m + tau * u;
-      lp += naive_log_normal(u, 0.0, 1.0);
+      const double y = f.data.y[i], n = f.data.n[i];
+      const NaiveEffect ef = naive_scaled_effect(u, m, tau, naive_empirical_logit(y, n), naive_empirical_logit_lambda(y, n));
+      theta = ef.e;
+      lp += ef.log_density;
     }
     lp += naive_log_binom(f.data.y[i], f.data.n[i], theta);
     theta_out->push_back(theta);

@@ -107,6 +107,8 @@ TEST(StudyStaging, StagedSingleArmViewReadsItsBlocksOutcomesFromTheCopy) {
         ASSERT_EQ(a.P, b.P);
         expect_same_data(a.y, b.y, a.K, buf, "y");
         expect_same_data(a.n, b.n, a.K, buf, "n");
+        expect_same_data(a.y_hat, b.y_hat, a.K, buf, "y_hat");
+        expect_same_data(a.lambda, b.lambda, a.K, buf, "lambda");
         expect_same_data(a.x, b.x, a.K * a.P, buf, "x");
         EXPECT_EQ(a.centred, b.centred);  // the flags stay where the engine writes them
         EXPECT_EQ(a.prior_beta, b.prior_beta);
@@ -135,6 +137,10 @@ TEST(StudyStaging, StagedTwoArmViewReadsItsBlocksOutcomesFromTheCopy) {
         expect_same_data(a.nt, b.nt, a.K, buf, "nt");
         expect_same_data(a.yc, b.yc, a.K, buf, "yc");
         expect_same_data(a.nc, b.nc, a.K, buf, "nc");
+        expect_same_data(a.delta_hat, b.delta_hat, a.K, buf, "delta_hat");
+        expect_same_data(a.delta_lambda, b.delta_lambda, a.K, buf, "delta_lambda");
+        expect_same_data(a.alpha_hat, b.alpha_hat, a.K, buf, "alpha_hat");
+        expect_same_data(a.alpha_lambda, b.alpha_lambda, a.K, buf, "alpha_lambda");
         expect_same_data(a.x, b.x, a.K * a.P, buf, "x");
         EXPECT_EQ(a.centred, b.centred);
         EXPECT_EQ(a.centred_alpha, b.centred_alpha);
@@ -151,8 +157,9 @@ TEST(StudyStaging, BufferFitsTheLargestBlockAndStagingIsSkippedWhereItCannotBe) 
   const std::int64_t OC = 3 * C;
   hbm::ThreadPool pool(1);
   hbm::test::LockstepBackend be(pool);
-  // Per outcome: 2 K + K P doubles = 3 x 2 + 6 = 12, 5 x 2 = 10, 4 x 2 + 4 = 12.
-  const std::vector<int> need = {12, 10, 12};
+  // Per outcome: 4 K + K P doubles (y, n, y_hat, lambda; covariates) = 3 x 4 + 6 = 18, 5 x 4 = 20,
+  // 4 x 4 + 4 = 20.
+  const std::vector<int> need = {18, 20, 20};
   for (int per : {1, 3, 5, 7, 15}) {
     be.chains_per_block = per;
     std::size_t most = 0;
@@ -166,12 +173,12 @@ TEST(StudyStaging, BufferFitsTheLargestBlockAndStagingIsSkippedWhereItCannotBe) 
               most)
         << per << " chains per block";
   }
-  be.chains_per_block = 7;  // blocks 0-6 (outcomes 0, 1), 7-13 (1, 2), 14 (2): 22 doubles
-  EXPECT_EQ((B::staged_doubles<hbm::test::LockstepBackend, hbm::SingleArmView>(be, data.index, C, OC, 1, true)), 22u);
+  be.chains_per_block = 7;  // blocks 0-6 (outcomes 0, 1), 7-13 (1, 2), 14 (2): at most 40 doubles
+  EXPECT_EQ((B::staged_doubles<hbm::test::LockstepBackend, hbm::SingleArmView>(be, data.index, C, OC, 1, true)), 40u);
   EXPECT_EQ((B::staged_doubles<hbm::test::LockstepBackend, hbm::SingleArmView>(be, data.index, C, OC, 1, false)), 0u);
-  be.staged_limit = 22 * sizeof(double);
-  EXPECT_EQ((B::staged_doubles<hbm::test::LockstepBackend, hbm::SingleArmView>(be, data.index, C, OC, 1, true)), 22u);
-  be.staged_limit = 22 * sizeof(double) - 1;  // one byte short: read the data where they are
+  be.staged_limit = 40 * sizeof(double);
+  EXPECT_EQ((B::staged_doubles<hbm::test::LockstepBackend, hbm::SingleArmView>(be, data.index, C, OC, 1, true)), 40u);
+  be.staged_limit = 40 * sizeof(double) - 1;  // one byte short: read the data where they are
   EXPECT_EQ((B::staged_doubles<hbm::test::LockstepBackend, hbm::SingleArmView>(be, data.index, C, OC, 1, true)), 0u);
   hbm::CpuBackend cpu(pool);
   EXPECT_EQ((B::staged_doubles<hbm::CpuBackend, hbm::SingleArmView>(cpu, data.index, C, OC, 1, true)), 0u);

@@ -48,6 +48,12 @@ using hbm::test::naive_log_binom;
 using hbm::test::naive_log_normal;
 using hbm::test::naive_log_scale_prior;
 using hbm::test::naive_scale;
+using hbm::test::NaiveEffect;
+using hbm::test::naive_empirical_log_or;
+using hbm::test::naive_empirical_log_or_lambda;
+using hbm::test::naive_empirical_logit;
+using hbm::test::naive_empirical_logit_lambda;
+using hbm::test::naive_scaled_effect;
 
 // The model's interface is the one hmc_transition() expects (instantiated, not run).
 [[maybe_unused]] const auto kTransition = &hbm::hmc_transition<TwoArmModel>;
@@ -247,8 +253,10 @@ double naive_two_arm(const TwoArmFixture& s, const std::vector<double>& q, std::
       alpha = va;
       lp += naive_log_normal(va, mu_a, sig);
     } else {
-      alpha = mu_a + sig * va;
-      lp += naive_log_normal(va, 0.0, 1.0);
+      const double yc = s.data.yc[i], nc = s.data.nc[i];
+      const NaiveEffect ef = naive_scaled_effect(va, mu_a, sig, naive_empirical_logit(yc, nc), naive_empirical_logit_lambda(yc, nc));
+      alpha = ef.e;
+      lp += ef.log_density;
     }
     double xb = 0.0;
     for (int j = 0; j < P; ++j) xb += s.x[i * P + j] * q[2 + j];
@@ -257,8 +265,11 @@ double naive_two_arm(const TwoArmFixture& s, const std::vector<double>& q, std::
       delta = vd;
       lp += naive_log_normal(vd, mu + xb, tau);
     } else {
-      delta = mu + xb + tau * vd;
-      lp += naive_log_normal(vd, 0.0, 1.0);
+      const double yt = s.data.yt[i], nt = s.data.nt[i], yc = s.data.yc[i], nc = s.data.nc[i];
+      const NaiveEffect ef = naive_scaled_effect(vd, mu + xb, tau, naive_empirical_log_or(yt, nt, yc, nc),
+                                                 naive_empirical_log_or_lambda(yt, nt, yc, nc));
+      delta = ef.e;
+      lp += ef.log_density;
     }
     lp += naive_log_binom(s.data.yc[i], s.data.nc[i], alpha) + naive_log_binom(s.data.yt[i], s.data.nt[i], alpha + delta);
     if (alpha_out) alpha_out->push_back(alpha);
@@ -339,7 +350,11 @@ TEST(TwoArmModelLayout, DimensionAndOffsets) {
   q[3] = std::log(2.0); // sigma_alpha = 2 (half-normal prior: exp transform)
   q[4 + 1] = 0.5;       // a_1
   EXPECT_DOUBLE_EQ(rnd.m.sigma_alpha(q.data()), 2.0);
-  EXPECT_DOUBLE_EQ(rnd.m.alpha(q.data(), 1), -0.7 + 2.0 * 0.5);
+  // a_1 is non-centred: alpha_1 = mean + sd a_1 of the data-scaled form (models/random_effect.hpp).
+  const double yc = kTypical.yc[1], nc = kTypical.nc[1];
+  EXPECT_NEAR(rnd.m.alpha(q.data(), 1),
+              naive_scaled_effect(0.5, -0.7, 2.0, naive_empirical_logit(yc, nc), naive_empirical_logit_lambda(yc, nc)).e,
+              1e-14);
 }
 
 TEST(TwoArmLogDensity, DoubleZeroStudyLeavesDeltaToItsPrior) {

@@ -42,12 +42,10 @@ struct RefCase {
   const char* ref_suffix;
   hbm::BaselineModel baseline;
   hbm::Algorithm algorithm = hbm::Algorithm::Hmc;
-  bool batched = false;  // the batched engine (host/batch_engine.hpp), the code the GPU runs
 };
 
 void PrintTo(const RefCase& c, std::ostream* os) {
-  *os << c.dataset << "__" << c.ref_suffix << (c.algorithm == hbm::Algorithm::Gibbs ? " (gibbs)" : "")
-      << (c.batched ? " (batched engine)" : "");
+  *os << c.dataset << "__" << c.ref_suffix << (c.algorithm == hbm::Algorithm::Gibbs ? " (gibbs)" : "");
 }
 
 const Json* find_row(const Json& summary, const std::string& variable) {
@@ -80,7 +78,6 @@ TEST_P(TwoArmMatchesStan, PosteriorSummariesWithinMcse) {
   opt.sampler.draws = 1500;
   opt.sampler.seed = 4242;
   opt.sampler.algorithm = rc.algorithm;
-  opt.batched = rc.batched;
   hbm::ThreadPool pool(2);
   const hbm::OutcomeResult r = hbm::fit_outcome(outcomes[0], opt, pool);
   const std::size_t C = static_cast<std::size_t>(r.chains);
@@ -167,15 +164,10 @@ INSTANTIATE_TEST_SUITE_P(
                       RefCase{"nielweise2007", "hn05", hbm::BaselineModel::Independent, hbm::Algorithm::Gibbs},
                       RefCase{"hine1989", "hn05", hbm::BaselineModel::Independent, hbm::Algorithm::Gibbs},
                       RefCase{"bcg", "random_hn05", hbm::BaselineModel::Random, hbm::Algorithm::Gibbs},
-                      RefCase{"nielweise2007", "random_hn05", hbm::BaselineModel::Random, hbm::Algorithm::Gibbs},
-                      // The batched engine on the CPU backend: the code the GPU runs.
-                      RefCase{"bcg", "hn05", hbm::BaselineModel::Independent, hbm::Algorithm::Hmc, true},
-                      RefCase{"nielweise2007", "hn05", hbm::BaselineModel::Independent, hbm::Algorithm::Hmc, true},
-                      RefCase{"nielweise2007", "random_hn05", hbm::BaselineModel::Random, hbm::Algorithm::Hmc, true},
-                      RefCase{"bcg", "random_hn05", hbm::BaselineModel::Random, hbm::Algorithm::Gibbs, true}),
+                      RefCase{"nielweise2007", "random_hn05", hbm::BaselineModel::Random, hbm::Algorithm::Gibbs}),
     [](const ::testing::TestParamInfo<RefCase>& i) {
       return std::string(i.param.dataset) + "_" + i.param.ref_suffix +
-             (i.param.algorithm == hbm::Algorithm::Gibbs ? "_gibbs" : "") + (i.param.batched ? "_engine" : "");
+             (i.param.algorithm == hbm::Algorithm::Gibbs ? "_gibbs" : "");
     });
 
 }  // namespace
