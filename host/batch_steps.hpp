@@ -17,7 +17,7 @@
 #include "models/group.hpp"
 #include "models/hd.hpp"
 #include "models/hmc.hpp"
-#include "models/location_draw.hpp"
+#include "models/block_gibbs.hpp"
 #include "models/philox.hpp"
 
 namespace hbm::batch {
@@ -99,14 +99,18 @@ HBM_HD F with_staged_studies(F f, std::int64_t first, std::int64_t last, double*
   return f;
 }
 
-// After chain c's HMC transition at `iteration`: the exact draw of each random-effect block's
-// intercept (models/location_draw.hpp), then the log density and gradient at the new state.
+// After chain c's HMC transition at `iteration`: the exact updates of each random-effect
+// block's intercept and scale (models/block_gibbs.hpp), then the log density (its exact change)
+// and gradient at the new state.
 template <class Model, class G>
-HBM_HD void draw_locations(const Model& m, double* q, double* g, double& lp, std::uint64_t seed, std::uint32_t stream,
-                           int c, int iteration, const G& grp) {
+HBM_HD void block_updates(const Model& m, double* q, double* g, double& lp, std::uint64_t seed, std::uint32_t stream,
+                          int c, int iteration, const G& grp) {
   RngStream rng(seed, stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(iteration),
-                RngPurpose::Location);
-  if (draw_block_locations(m, q, rng, grp)) lp = group_log_density_grad(m, q, g, grp);
+                RngPurpose::BlockGibbs);
+  const BlockGibbsMove mv = block_gibbs_updates(m, q, rng, grp);
+  if (!mv.moved) return;
+  lp += mv.d_log_density;
+  if (!group_gradient(m, q, g, grp)) lp = group_log_density_grad(m, q, g, grp);  // -inf and a zero gradient
 }
 
 // log density and gradient at every chain's state.
@@ -154,7 +158,7 @@ struct WarmupTransition {
       a.v1[base + j] = sd * w.p[j];
     }
     grp.sync();  // every lane's part of q before the draw reads it
-    draw_locations(m, q, a.g + base, lp, seed, a.stream[o], c, iteration, grp);
+    block_updates(m, q, a.g + base, lp, seed, a.stream[o], c, iteration, grp);
     if (r0 == 0) {
       a.lp[gid] = lp;
       a.accept[gid] = info.accept_prob;
@@ -168,9 +172,11 @@ struct WarmupTransition {
   template <class Model>
   HBM_HD void collect(const Model& m, int o, int c, const double* q, std::int64_t base) const {
     const int D = a.dim(o);
+    double scales[View::kBlocks];
     for (int b = 0; b < m.n_blocks(); ++b) {
       const std::int64_t s = (static_cast<std::int64_t>(o) * a.chains + c) * View::kBlocks + b;
-      welford_add(std::log(m.effect_scale(q, b)), window_n, a.ws_mean[s], a.ws_m2[s]);
+      scales[b] = m.effect_scale(q, b);
+      welford_add(std::log(scales[b]), window_n, a.ws_mean[s], a.ws_m2[s]);
     }
     for (int j = 0; j < D; ++j) {
       int i = 0;
@@ -179,10 +185,10 @@ struct WarmupTransition {
         welford_add(q[j], window_n, a.wa_mean[base + j], a.wa_m2[base + j]);
         continue;
       }
-      const double loc = m.effect_loc(q, b, i), scale = m.effect_scale(q, b);
-      const double e = m.effect_value(q, b, i);
+      const double loc = m.effect_loc(q, b, i), scale = scales[b];
+      const double e = block_effect(m, q, b, i, scale);
       welford_add(e, window_n, a.wa_mean[base + j], a.wa_m2[base + j]);
-      welford_add(m.effect_coordinate(b, i, false, e, loc, scale), window_n, a.wz_mean[base + j], a.wz_m2[base + j]);
+      welford_add(block_coordinate(m, b, i, false, e, loc, scale), window_n, a.wz_mean[base + j], a.wz_m2[base + j]);
     }
   }
 };
@@ -305,9 +311,16 @@ struct ScaleSquareTerms {
 };
 
 // Per coordinate: the next parametrisation of a study coordinate (centred when its effect's
-// window variance is below kCentreRatio times the squared 10% quantile of the block's scale,
-// taken from the pooled mean and sd of log scale as a log-normal quantile), and the metric in
-// that parametrisation. force: 0 = choose, 1 = always centred, 2 = never.
+// window variance is below kCentreRatio times the squared 10% quantile of the block's scale),
+// and the metric in that parametrisation. force: 0 = choose, 1 = always centred, 2 = never.
+//
+// The 10% quantile is the log-normal one from the pooled mean and sd of log scale, not the
+// sorted window's: it needs two sums per chain (the same on the GPU for any number of chains)
+// instead of every window draw. The two can disagree when log scale is skewed, but the choice
+// they feed matters little since non-centred studies are scaled by their data
+// (models/random_effect.hpp): forcing every study non-centred moved bulk ESS of tau by under 2%
+// on five datasets (models/adaptation.hpp, kCentreRatio).
+constexpr double kNormalQ90 = 1.2815515655446004;  // Phi^-1(0.9): the 10% quantile is exp(mean - 1.28 sd)
 template <class View>
 struct ChooseMetric {
   View view;
@@ -327,7 +340,7 @@ struct ChooseMetric {
     }
     const int ob = o * View::kBlocks + b;
     const double mean_ls = a.win_s_mean[ob] / a.chains, var_ls = a.win_s_sq[ob] / (N - 1);
-    const double q10 = std::exp(mean_ls - 1.2815515655446004 * std::sqrt(var_ls > 0 ? var_ls : 0.0));
+    const double q10 = std::exp(mean_ls - kNormalQ90 * std::sqrt(var_ls > 0 ? var_ls : 0.0));
     const bool centred = force == 1 || (force == 0 && var_a < kCentreRatio * q10 * q10);
     const std::int64_t f = (view.flags(o) - view.flags(0)) + b * model.K + i;
     a.next_flags[f] = centred ? 1 : 0;
@@ -354,8 +367,8 @@ struct SwitchParametrisation {
         const int f = b * m.K + i;
         if (now[f] == next[f]) continue;
         const int j = m.block_offset(b) + i;
-        const double e = m.effect_value(q, b, i);
-        q[j] = m.effect_coordinate(b, i, next[f] != 0, e, m.effect_loc(q, b, i), scale);
+        const double e = block_effect(m, q, b, i, scale);
+        q[j] = block_coordinate(m, b, i, next[f] != 0, e, m.effect_loc(q, b, i), scale);
       }
     }
   }
@@ -435,7 +448,7 @@ struct SampleChunk {
       const HmcStepInfo info = hmc_transition(m, q, a.g + base, lp, im, a.eps[o], L, seed, a.stream[o],
                                               static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), w, grp);
       grp.sync();  // the accepted state, whole
-      draw_locations(m, q, a.g + base, lp, seed, a.stream[o], c, it, grp);
+      block_updates(m, q, a.g + base, lp, seed, a.stream[o], c, it, grp);
       if (grp.rank() == 0) {
         m.outputs(q, out);
         store_draw(s, o, c, t, m.n_hyper(), m.K, out);

@@ -93,15 +93,17 @@ double parse_memory_size(const std::string& text, const char* option) {
   else if (unit == "T" || unit == "t") scale = 1024.0 * 1024 * 1024 * 1024;
   else if (!unit.empty()) pos = 0;
   if (pos == 0 || !std::isfinite(v) || !(v > 0))
-    throw InputError(std::string("--") + option + ": expected a size such as 8G, 512M or a number of bytes; got '" +
-                     text + "'");
+    throw InputError(std::string("--") + option + ": '" + text +
+                     "' is not a size; expected a number of bytes, or with K, M, G or T after it, e.g. --" + option +
+                     " 8G");
   return v * scale;
 }
 
 std::string format_bytes(double bytes) {
   char buf[64];
   if (bytes >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
-  else std::snprintf(buf, sizeof buf, "%.0f MiB", std::ceil(bytes / (1024.0 * 1024)));
+  else if (bytes >= 1024.0 * 1024) std::snprintf(buf, sizeof buf, "%.0f MiB", std::ceil(bytes / (1024.0 * 1024)));
+  else std::snprintf(buf, sizeof buf, "%.0f KiB", std::ceil(bytes / 1024.0));
   return buf;
 }
 

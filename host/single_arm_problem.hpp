@@ -68,7 +68,7 @@ class SingleArmProblem {
       const double m = model_.linear_predictor(q, i);
       const double prec = 1 / e_[i].v + 1 / (tau * tau);
       const double theta = (e_[i].y / e_[i].v + m / (tau * tau)) / prec + 0.5 * z[2 + P + i] / std::sqrt(prec);
-      q[2 + P + i] = model_.effect_coordinate(0, i, block_.centred[i] != 0, theta, m, tau);
+      q[2 + P + i] = block_coordinate(model_, 0, i, block_.centred[i] != 0, theta, m, tau);
     }
   }
 

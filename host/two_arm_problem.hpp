@@ -111,11 +111,11 @@ class TwoArmProblem {
     for (int i = 0; i < K_; ++i) {
       const double alpha = a_[i].y + 0.5 * std::sqrt(a_[i].v) * z[A + i];
       q[A + i] = !model_.random_baseline() ? alpha
-                 : model_.effect_coordinate(1, i, blocks_[1].centred[i] != 0, alpha, mu_a, sig);
+                 : block_coordinate(model_, 1, i, blocks_[1].centred[i] != 0, alpha, mu_a, sig);
       const double m = model_.linear_predictor(q, i);
       const double prec = 1 / e_[i].v + 1 / (tau * tau);
       const double delta = (e_[i].y / e_[i].v + m / (tau * tau)) / prec + 0.5 * z[Dl + i] / std::sqrt(prec);
-      q[Dl + i] = model_.effect_coordinate(0, i, blocks_[0].centred[i] != 0, delta, m, tau);
+      q[Dl + i] = block_coordinate(model_, 0, i, blocks_[0].centred[i] != 0, delta, m, tau);
     }
   }
 

@@ -40,7 +40,7 @@ enum class RngPurpose : std::uint32_t {
   Init = 3,
   Predictive = 4,
   Gibbs = 5,
-  Location = 6,  // the exact intercept draws after each HMC transition (models/location_draw.hpp)
+  BlockGibbs = 6,  // the exact intercept and scale updates after each HMC transition (models/block_gibbs.hpp)
 };
 
 // A stream of random numbers for one (seed, stream, chain, iteration, purpose). Each call to

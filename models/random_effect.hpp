@@ -64,6 +64,18 @@ HBM_HD double random_effect_coordinate(bool centred, double e, double m, double 
   return (e - f.mean) / f.sd;
 }
 
+// The effect of block b's study i at q, and the coordinate that holds effect e in
+// parametrisation `centred` at location `loc` and scale `s`, for any model that describes its
+// blocks (models/block_gibbs.hpp lists what a model provides).
+template <class Model>
+HBM_HD double block_effect(const Model& m, const double* q, int b, int i, double s) {
+  return random_effect_value(m.flag(b, i), q[m.block_offset(b) + i], m.effect_loc(q, b, i), s, m.effect_data(b, i));
+}
+template <class Model>
+HBM_HD double block_coordinate(const Model& m, int b, int i, bool centred, double e, double loc, double s) {
+  return random_effect_coordinate(centred, e, loc, s, m.effect_data(b, i));
+}
+
 // One study's effect at (v, m, s) and what its gradient needs (the models' inner loop computes
 // the form once per study and evaluation): e, and for the non-centred form var, sd and
 // r = e - m. inv_s2 = 1/s^2.

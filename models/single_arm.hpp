@@ -77,15 +77,15 @@ struct SingleArmModel {
   HBM_HD double effect_loc(const double* q, int, int i) const { return linear_predictor(q, i); }
   HBM_HD double effect_scale(const double* q, int) const { return tau(q); }
   HBM_HD bool flag(int, int i) const { return centred[i] != 0; }
-  // Study i's effect at q, and the coordinate that holds effect e in parametrisation `c`
-  // (1 = centred) at location `loc` and scale `scale`.
-  HBM_HD double effect_value(const double* q, int, int i) const { return theta(q, i, tau(q)); }
-  HBM_HD double effect_coordinate(int, int i, bool c, double e, double loc, double scale) const {
-    return random_effect_coordinate(c, e, loc, scale, study_data(i));
-  }
-  // The block's intercept mu (q[0]) and its normal prior (models/location_draw.hpp).
+  // Study i's Gaussian approximation of its likelihood, which scales its non-centred form
+  // (models/random_effect.hpp: random_effect_value and random_effect_coordinate take it).
+  HBM_HD EffectData effect_data(int, int i) const { return study_data(i); }
+  // The block's intercept mu (q[0]) and scale tau (q[1]) with their priors
+  // (models/block_gibbs.hpp).
   HBM_HD int location_index(int) const { return 0; }
   HBM_HD Prior location_prior(int) const { return prior_mu; }
+  HBM_HD int scale_index(int) const { return 1; }
+  HBM_HD Prior scale_prior(int) const { return prior_tau; }
 
   // Per-draw outputs: mu, tau, beta_1..beta_P (the n_hyper() hyperparameters), then theta_1..K.
   HBM_HD int n_hyper() const { return 2 + P; }

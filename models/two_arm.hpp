@@ -132,15 +132,15 @@ struct TwoArmModel {
   }
   HBM_HD double effect_scale(const double* q, int b) const { return b == 0 ? tau(q) : sigma_alpha(q); }
   HBM_HD bool flag(int b, int i) const { return b == 0 ? centred[i] != 0 : alpha_centred(i); }
-  // Study i's effect in block b at q, and the coordinate that holds effect e in parametrisation
-  // `c` (1 = centred) at location `loc` and scale `scale`.
-  HBM_HD double effect_value(const double* q, int b, int i) const { return b == 0 ? delta(q, i) : alpha(q, i); }
-  HBM_HD double effect_coordinate(int b, int i, bool c, double e, double loc, double scale) const {
-    return random_effect_coordinate(c, e, loc, scale, b == 0 ? delta_data(i) : alpha_data(i));
-  }
-  // Each block's intercept (mu; mu_alpha) and its normal prior (models/location_draw.hpp).
+  // Study i's Gaussian approximation of its likelihood for the effect of block b, which scales
+  // its non-centred form (models/random_effect.hpp).
+  HBM_HD EffectData effect_data(int b, int i) const { return b == 0 ? delta_data(i) : alpha_data(i); }
+  // Each block's intercept (mu; mu_alpha) and scale (tau; sigma_alpha) with their priors
+  // (models/block_gibbs.hpp).
   HBM_HD int location_index(int b) const { return b == 0 ? 0 : baseline_offset(); }
   HBM_HD Prior location_prior(int b) const { return b == 0 ? prior_mu : prior_mu_alpha; }
+  HBM_HD int scale_index(int b) const { return b == 0 ? 1 : baseline_offset() + 1; }
+  HBM_HD Prior scale_prior(int b) const { return b == 0 ? prior_tau : prior_sigma_alpha; }
 
   // Per-draw outputs: mu, tau, beta_1..beta_P, [mu_alpha, sigma_alpha] (the n_hyper()
   // hyperparameters), then delta_1..delta_K.

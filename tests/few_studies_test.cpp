@@ -1,6 +1,6 @@
 // One to three studies under a heavy-tailed and a light-tailed tau prior: the posterior of
 // (mu, tau) is close to the prior and shaped like a funnel with long tails, the hardest case for
-// HMC with one step size (models/random_effect.hpp and models/location_draw.hpp say what the engine
+// HMC with one step size (models/random_effect.hpp and models/block_gibbs.hpp say what the engine
 // does about it). Against numerical quadrature (tests/support/quadrature.cpp), at default settings
 // (16 chains x 500 warmup + 1000 draws), on five seeds, for every quantile (2.5, 5, 25, 50, 75,
 // 95, 97.5%) of mu, tau and theta_new:

@@ -92,10 +92,11 @@ struct NoBlocks {
   double effect_loc(const double*, int, int) const { return 0.0; }
   double effect_scale(const double*, int) const { return 1.0; }
   bool flag(int, int) const { return false; }
-  double effect_value(const double*, int, int) const { return 0.0; }
-  double effect_coordinate(int, int, bool, double, double, double) const { return 0.0; }
+  hbm::EffectData effect_data(int, int) const { return {}; }
   int location_index(int) const { return 0; }
   hbm::Prior location_prior(int) const { return {}; }
+  int scale_index(int) const { return 0; }
+  hbm::Prior scale_prior(int) const { return {}; }
 };
 
 // Gibbs: s[0] = x, s[1] = a constant 1 (a second output).
