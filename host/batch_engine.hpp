@@ -4,18 +4,21 @@
 // launches; every transition, reduction and adaptation update is a step functor of
 // host/batch_steps.hpp running on the backend, so nothing is copied back per iteration.
 //
-// HMC warmup follows the CPU sampler (host/hmc_sampler.hpp): shared step size by dual averaging
-// of the harmonic-mean acceptance, ChEES trajectory length, metric windows at 5-10-20-35-55-80%
-// of warmup with per-study centring chosen at each window's end. Two differences, both so that
-// memory stays bounded for thousands of chains: window statistics are per-chain Welford sums
-// merged across chains (the same pooled mean and variance), and the 10% quantile of a block's
-// scale is the log-normal quantile from the pooled mean and sd of log scale.
+// It is the only sampler: `fit`, `batch`, `simulate` and `bench-gradient` all run it. HMC
+// warmup: one step size per outcome by dual averaging of the chains' harmonic-mean acceptance,
+// ChEES trajectory length, metric windows at 5-10-20-35-55-80% of warmup with per-study
+// centring chosen at each window's end; after every transition, exact Gibbs updates of each
+// random-effect block's intercept and scale (models/block_gibbs.hpp). Memory stays bounded for
+// thousands of chains: window statistics are per-chain Welford sums merged across chains (the
+// same pooled mean and variance as one pass), and the 10% quantile of a block's scale is the
+// log-normal quantile from the pooled mean and sd of log scale (ChooseMetric says why).
 //
 // Memory (doubles unless stated), for O outcomes, C chains per outcome, M = sum of dimensions,
 // H = hyperparameters and K studies per outcome, S draws per chain, thin t:
 //   state and work   15 C M   (q, gradient, momentum, proposal and its gradient, adaptation
 //                              vectors, window sums); 11 C M under Gibbs (states, scratch)
-//   draws            C S (sum H + 2) + C S sum K / t, plus C S O bytes (divergences)
+//   draws            C S (sum H + 2 O) + C S sum K / t (hyperparameters, acceptance and energy,
+//                    thinned study effects), plus C S O bytes (divergences)
 // which run_*() can report before allocating (memory_bytes()).
 #pragma once
 #include <algorithm>
@@ -54,7 +57,7 @@ inline double memory_bytes(const std::vector<OutcomeStart>& starts, int chains, 
   }
   const double C = chains, S = draws, O = static_cast<double>(starts.size());
   const double state = (gibbs ? 11.0 : 15.0) * C * M;
-  const double draws_d = C * S * (H + 2) + C * S * K / thin;
+  const double draws_d = C * S * (H + 2 * O) + C * S * K / thin;
   return 8.0 * (state + draws_d) + C * S * O;
 }
 
@@ -350,7 +353,7 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
   const std::size_t staged = staged_doubles<Backend, View>(be, data.index, C, OC, lanes, cfg.stage_studies);
   be.for_each_group(OC, lanes, InitLogDensity<View>{view, a}, staged);
 
-  // Metric windows [bounds[k], bounds[k+1]) (as host/hmc_sampler.hpp).
+  // Metric windows [bounds[k], bounds[k+1]); after the last one only the step size and T adapt.
   std::vector<int> bounds;
   for (double f : {0.05, 0.1, 0.2, 0.35, 0.55, 0.8}) bounds.push_back(static_cast<int>(std::lround(f * W)));
   const int t_avg_start = static_cast<int>(std::lround(0.9 * W));

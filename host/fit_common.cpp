@@ -76,12 +76,12 @@ void add_parameters(OutcomeResult& r, std::vector<std::pair<std::string, std::ve
   }
 }
 
-void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double (*natural)(double),
-                         const FitOptions& opt, ThreadPool& pool) {
+void add_study_summaries(OutcomeResult& r, const HmcRun& run, double (*natural)(double), const FitOptions& opt,
+                         ThreadPool& pool) {
   const int K = static_cast<int>(r.studies.size());
   const auto C = static_cast<std::size_t>(run.chains);
   // Draw columns must all have every draw: thinned study draws stay out of the draws file.
-  const bool every_draw = run.n_study == 0 || run.study_thin == 1;
+  const bool every_draw = run.study_thin == 1;
   const bool study_draws = every_draw && (opt.study_draws == FitOptions::StudyDraws::Yes ||
                                           (opt.study_draws == FitOptions::StudyDraws::Auto && K <= kStudyDrawsAutoLimit));
   std::vector<std::vector<double>> effect(study_draws ? K : 0);
@@ -89,7 +89,7 @@ void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double 
   // depend on the thread count. The batched engine may keep every study_thin-th draw only.
   pool.parallel_for(K, [&](int i) {
     int S = 0;
-    std::vector<double> th = run.study_column(first, i, &S), nat(th.size());
+    std::vector<double> th = run.study_column(i, &S), nat(th.size());
     for (std::size_t idx = 0; idx < th.size(); ++idx) nat[idx] = natural(th[idx]);
     StudyResult& sr = r.studies[i];
     sr.centred = run.centred[0][i] != 0;
@@ -129,7 +129,7 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
   d.lanes_per_chain = run.lanes;
   d.study_data = run.study_data;
   d.study_thin = run.study_thin;
-  d.study_draws_per_chain = run.n_study > 0 ? run.study_draws : run.draws;
+  d.study_draws_per_chain = run.study_draws;
   d.study_draws_from = run.study_thin == 1 ? "every draw" : run.study_thinned_for_budget ? "memory budget" : "--study-draw-cap";
   d.centred_studies = static_cast<int>(std::count(run.centred[0].begin(), run.centred[0].end(), 1));
   if (run.centred.size() > 1)
@@ -195,9 +195,10 @@ void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes
     warn("max R-hat " + format_number(d.max_rhat, 4) + " > 1.01: chains have not mixed; run longer (--draws, --warmup)");
   }
   if (d.study_draws_from == "memory budget")
-    warn("the study effects are summarised from every " + std::to_string(d.study_thin) + "th draw of each chain (" +
+    warn("the study effects are summarised from one draw in " + std::to_string(d.study_thin) + " of each chain (" +
          std::to_string(d.study_draws_per_chain) + " per chain) to keep the run within its memory budget "
-         "(--memory-budget; summary.json memory): their Monte Carlo errors are larger than the hyperparameters'");
+         "(--memory-budget; summary.json timing.memory_budget_bytes): their Monte Carlo errors are larger than "
+         "the hyperparameters'");
   for (const char* name : {"mu", "tau"}) {
     const ParamSummary* s = r.find(name);
     if (s && s->ess_bulk < 400)

@@ -47,11 +47,11 @@ void check_sampler_supports(const OutcomeData& data, const SamplerConfig& cfg);
 void add_parameters(OutcomeResult& r, std::vector<std::pair<std::string, std::vector<double>>> columns,
                     ThreadPool& pool);
 
-// Per-study summaries of run output columns first..first+K-1 (the study effects), on the model
-// scale and through `natural` (inv_logit or exp); the studies' names and counts are filled by
-// the caller beforehand. Adds the effect draws as columns "theta[i]" when asked to.
-void add_study_summaries(OutcomeResult& r, const HmcRun& run, int first, double (*natural)(double),
-                         const FitOptions& opt, ThreadPool& pool);
+// Per-study summaries of the run's study effects, on the model scale and through `natural`
+// (inv_logit or exp); the studies' names and counts are filled by the caller beforehand. Adds the
+// effect draws as columns "theta[i]" when asked to (and when every draw was kept).
+void add_study_summaries(OutcomeResult& r, const HmcRun& run, double (*natural)(double), const FitOptions& opt,
+                         ThreadPool& pool);
 
 // Divergences, step size, trajectory length, acceptance, max R-hat and min ESS over the
 // parameters (predictive counts excluded) and the study effects.

@@ -1,4 +1,5 @@
-// Settings of the many-chain HMC sampler (host/hmc_sampler.hpp), shared by every model.
+// Settings of the many-chain samplers of the batched engine (host/batch_engine.hpp), shared by
+// every model.
 #pragma once
 #include <cstdint>
 
@@ -10,8 +11,8 @@ class Progress;  // host/progress.hpp
 // default), or forced for every study.
 enum class Parametrisation { Auto, Centred, NonCentred };
 
-// Which sampler fits the model: HMC (host/hmc_sampler.hpp) or Gibbs with Pólya-Gamma
-// augmentation (host/gibbs_sampler.hpp).
+// Which sampler fits the model: HMC (models/hmc.hpp) or Gibbs with Pólya-Gamma augmentation
+// (models/gibbs_single_arm.hpp, models/gibbs_two_arm.hpp), both run by the engine.
 enum class Algorithm { Hmc, Gibbs };
 
 // Where the chains run: CPU threads or a CUDA device.

@@ -1,6 +1,5 @@
-// What a sampler hands to the fit once it has run (the CPU HMC and Gibbs samplers,
-// host/hmc_sampler.hpp and host/gibbs_sampler.hpp, and the batched engine on CPU or GPU,
-// host/batch_engine.hpp). Per-draw arrays are chain-major: index c * draws + t.
+// What the batched engine (host/batch_engine.hpp, HMC or Gibbs, CPU or GPU) hands to the fit
+// for one outcome once it has run. Per-draw arrays are chain-major: index c * draws + t.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -20,11 +19,9 @@ struct HmcRun {
   std::vector<double> inv_metric;
   std::vector<std::vector<std::uint8_t>> centred;  // per block: final per-study parametrisation
 
-  // The study effects. With n_study == 0 they are the outputs columns from the caller's `first`
-  // on, every draw (the CPU samplers). With n_study > 0 (the batched engine) the outputs hold the
-  // hyperparameters only and the n_study effects are kept apart, every study_thin-th draw of
-  // each chain, so that memory need not grow as chains x draws x studies:
-  // study_outputs[(c * study_draws + t) * n_study + i].
+  // The study effects, kept apart from the outputs (which hold the hyperparameters): every
+  // study_thin-th draw of each chain, so that memory need not grow as chains x draws x studies
+  // (host/memory_plan.hpp): study_outputs[(c * study_draws + t) * n_study + i].
   int n_study = 0, study_draws = 0, study_thin = 1;
   bool study_thinned_for_budget = false;  // the thinning is the memory budget's (host/memory_plan.hpp)
   std::vector<double> study_outputs;
@@ -37,13 +34,8 @@ struct HmcRun {
     return v;
   }
 
-  // Study i's effect draws, chain-major, with their number per chain; `first` is the outputs
-  // column of study 0 when the studies are among the outputs.
-  std::vector<double> study_column(int first, int i, int* draws_per_chain) const {
-    if (n_study == 0) {
-      *draws_per_chain = draws;
-      return column(first + i);
-    }
+  // Study i's effect draws, chain-major, with their number per chain.
+  std::vector<double> study_column(int i, int* draws_per_chain) const {
     *draws_per_chain = study_draws;
     const std::size_t N = static_cast<std::size_t>(chains) * study_draws;
     std::vector<double> v(N);

@@ -78,7 +78,7 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
     r.studies[i].events = data.studies[i].events;
     r.studies[i].total = data.studies[i].total;
   }
-  add_study_summaries(r, run, 2 + P, inv_logit, opt, pool);
+  add_study_summaries(r, run, inv_logit, opt, pool);
   fill_diagnostics(r, run);
 
   // ---- classical estimators on the same data (metafor's conventions) -----------------

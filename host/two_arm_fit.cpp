@@ -124,7 +124,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
     sr.events_c = s.events_c;
     sr.total_c = s.total_c;
   }
-  add_study_summaries(r, run, prob.n_hyper(), exp_of, opt, pool);
+  add_study_summaries(r, run, exp_of, opt, pool);
   fill_diagnostics(r, run);
 
   // ---- classical estimators on the same data (metafor's conventions) -----------------

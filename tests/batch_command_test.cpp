@@ -46,6 +46,18 @@ std::string batch_csv() {
          "c,rate,s5,6,40,,,,\n";
 }
 
+// Dataset b of batch_csv() alone: as a batch file, or (fit_labels) as a fit file whose outcome
+// column reads "b/OUTCOME" ("b,rate,..." becomes "b/rate,...").
+std::string dataset_b(bool fit_labels) {
+  std::string out = std::string(fit_labels ? "" : "dataset,") + "outcome,study,events,total,events_t,total_t,events_c,total_c\n";
+  std::istringstream in(batch_csv());
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line))
+    if (line.rfind("b,", 0) == 0) out += (fit_labels ? "b/" + line.substr(2) : line) + "\n";
+  return out;
+}
+
 std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
   std::vector<std::vector<std::string>> rows;
   std::istringstream in(text);
@@ -114,15 +126,7 @@ TEST(BatchCommand, TidySummaryOfEveryDatasetAndOutcome) {
 TEST(BatchCommand, ResultsIndependentOfOtherDatasetsAndLaunchSplit) {
   const fs::path dir = hbm::test::fresh_temp_dir("batch-indep");
   write_text(dir / "all.csv", batch_csv());
-  std::string only_b = "dataset,outcome,study,events,total,events_t,total_t,events_c,total_c\n";
-  {
-    std::istringstream in(batch_csv());
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line))
-      if (line.rfind("b,", 0) == 0) only_b += line + "\n";
-  }
-  write_text(dir / "b.csv", only_b);
+  write_text(dir / "b.csv", dataset_b(false));
   auto r = run_hbmeta("batch " + (dir / "all.csv").string() + " --out " + (dir / "o1").string() + kSampler);
   ASSERT_EQ(r.status, 0) << r.err;
   r = run_hbmeta("batch " + (dir / "all.csv").string() + " --out " + (dir / "o2").string() + kSampler +
@@ -238,15 +242,7 @@ TEST(BatchCommand, ExistingOutputNeedsForceAndIsReplacedWhole) {
 TEST(BatchCommand, FitReproducesABatchUnitThroughItsLabel) {
   const fs::path dir = hbm::test::fresh_temp_dir("batch-vs-fit");
   write_text(dir / "batch.csv", batch_csv());
-  std::string fit_csv = "outcome,study,events,total,events_t,total_t,events_c,total_c\n";
-  {
-    std::istringstream in(batch_csv());
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line))
-      if (line.rfind("b,", 0) == 0) fit_csv += "b/" + line.substr(2) + "\n";  // "b,rate,..." -> "b/rate,..."
-  }
-  write_text(dir / "fit.csv", fit_csv);
+  write_text(dir / "fit.csv", dataset_b(true));
   for (const char* sampler : {"hmc", "gibbs"}) {
     const std::string opts = std::string(kSampler) + " --sampler " + sampler;
     const fs::path bo = dir / (std::string("batch_") + sampler), fo = dir / (std::string("fit_") + sampler);

@@ -88,7 +88,8 @@ void check_effects_kept_and_density_change(const Model& m) {
     const std::vector<double> e0 = effects(m, q);
     const std::vector<double> q0 = q;
     hbm::RngStream rng(5, 7, 0, static_cast<std::uint32_t>(rep), hbm::RngPurpose::BlockGibbs);
-    const hbm::BlockGibbsMove mv = hbm::block_gibbs_updates(m, q.data(), rng, hbm::SerialGroup{});
+    std::vector<double> scratch(m.K);
+    const hbm::BlockGibbsMove mv = hbm::block_gibbs_updates(m, q.data(), scratch.data(), rng, hbm::SerialGroup{});
     ASSERT_TRUE(mv.moved);
     EXPECT_NE(q[0], q0[0]);
     scale_moved += q[1] != q0[1];
@@ -129,7 +130,8 @@ void check_conditional(const Model& m, int b, const std::vector<double>& q) {
   for (int r = 0; r < N; ++r) {
     std::vector<double> qq = q;
     hbm::RngStream rng(9, 3, static_cast<std::uint32_t>(r), 1, hbm::RngPurpose::BlockGibbs);
-    hbm::block_gibbs_updates(m, qq.data(), rng, hbm::SerialGroup{});
+    std::vector<double> scratch(m.K);
+    hbm::block_gibbs_updates(m, qq.data(), scratch.data(), rng, hbm::SerialGroup{});
     const double v = qq[m.location_index(b)];
     m1 += v;
     m2 += v * v;

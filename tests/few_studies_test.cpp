@@ -7,11 +7,14 @@
 //  - no bias: the error averaged over the five seeds is within 0.1 posterior sd of the reference
 //    (the project's goal for these cases; the engine before this change was 0.15-0.3 sd off in
 //    the tails, consistently across seeds) and within 4 of its own MCSE;
-//  - each seed's error is within 4 MCSE of that run. The MCSE is the chains' spread
-//    (tests/support/mcse.hpp), which follows the slow mixing of heavy tails better than the
-//    ESS-based one. With 16,000 draws it is up to ~0.1 sd for the outer quantiles of tau and
-//    theta_new under half-Cauchy: one run cannot be held to 0.1 sd there, so the 0.1 sd goal is
-//    checked on the average, where the MCSE is sqrt(5) times smaller;
+//  - each seed's error is within 4 MCSE of that run. The MCSE is the larger of the ESS-based one
+//    (posterior's mcse_quantile) and the chains' spread (tests/support/mcse.hpp): the spread
+//    follows the slow mixing of heavy tails better, but from 16 chains it is itself noisy (a
+//    t distribution with 15 degrees of freedom: alone it made 4 "MCSE" a 1-in-800 event, nearly
+//    one false alarm in the 630 comparisons here). With 16,000 draws the MCSE is up to ~0.1 sd
+//    for the outer quantiles of tau and theta_new under half-Cauchy: one run cannot be held to
+//    0.1 sd there, so the 0.1 sd goal is checked on the average, where the MCSE is sqrt(5) times
+//    smaller;
 //  - the step size does not collapse in warmup (it did: 0.025-0.11 under half-Cauchy(0.5), mean
 //    acceptance 0.96-0.99) and at most 16 of the 16,000 transitions diverge (0.1%; the engine with
 //    the exact intercept draw but without the data-scaled parametrisation had up to 62).
@@ -27,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "host/diagnostics.hpp"
 #include "host/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/quadrature.hpp"
@@ -95,7 +99,9 @@ TEST_P(FewStudies, QuantilesMatchQuadratureOnFiveSeedsWithoutStepSizeCollapse) {
       const std::vector<double> d = hbm::test::draws_of(r, names[k]);
       for (int j = 0; j < 7; ++j) {
         const double err = quantile_of(d, probs[j]) - rq[j];
-        const double mcse = hbm::test::chain_spread_mcse_quantile(d, static_cast<std::size_t>(r.chains), probs[j]);
+        const std::size_t C = static_cast<std::size_t>(r.chains);
+        const double mcse = std::max(hbm::mcse_quantile(hbm::ChainDraws{d.data(), C, d.size() / C}, probs[j]),
+                                     hbm::test::chain_spread_mcse_quantile(d, C, probs[j]));
         EXPECT_LE(std::fabs(err), 4 * mcse) << names[k] << " q" << 100 * probs[j] << " seed " << seed;
         worst_z = std::max(worst_z, std::fabs(err) / mcse);
         sum_err[k][j] += err;

@@ -1,5 +1,6 @@
-// The two samplers against each other: HMC (host/hmc_sampler.hpp) and Pólya-Gamma Gibbs
-// (host/gibbs_sampler.hpp) share no sampling code, so agreement on the same data and priors is
+// The two samplers against each other: HMC (models/hmc.hpp, models/block_gibbs.hpp) and
+// Pólya-Gamma Gibbs (models/gibbs_*.hpp), both run by the engine, share no sampling code but
+// the scale's slice update, so agreement on the same data and priors is
 // an independent check of both, including where no quadrature or Stan reference exists
 // (sparse two-arm data: double-zero studies, zero arms, all-event arms, no events at all).
 //

@@ -313,7 +313,7 @@ TEST(GroupLayout, EngineWithLanesSamplesTheOneLanePosterior) {
   auto column = [](const hbm::HmcRun& r, int which) {  // 0 = mu, 1 = tau, 2 + i = study i
     if (which < 2) return r.column(which);
     int per_chain = 0;
-    return r.study_column(0, which - 2, &per_chain);
+    return r.study_column(which - 2, &per_chain);
   };
   auto median = [](std::vector<double> v) {
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
