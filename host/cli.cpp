@@ -653,6 +653,7 @@ int run_fit(int argc, char** argv) {
   // samples on its own: its numbers do not depend on the others); the fits then use them.
   progress.set_label(std::to_string(outcomes.size()) + " outcome(s) on " + info.device);
   std::map<std::string, HmcRun> runs = prefit_batched(outcomes, fo, pool, &info.memory);
+  info.sampling_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fo.precomputed = &runs;
   for (std::size_t k = 0; k < outcomes.size(); ++k) {
     const auto& o = outcomes[k];

@@ -36,6 +36,8 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -169,19 +171,54 @@ struct SortedDraws {
   std::vector<std::size_t> where;  // where[i]: index into ChainDraws::data of values[i]
 };
 
+// Sorting key of a finite double: its bits as an unsigned integer that orders as the doubles do
+// (sign bit set for positives, every bit flipped for negatives; -0 sorts just below +0, and the
+// rank statistics treat them as the tie they are, by value).
+std::uint64_t sort_key(double v) {
+  std::uint64_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return (b >> 63) ? ~b : (b | (std::uint64_t{1} << 63));
+}
+
+// A least-significant-digit radix sort of the keys with their positions (11-bit digits, six
+// passes, skipping a digit that every key shares: the sign and exponent bits of draws of one
+// quantity mostly are). Several times faster than comparison sorting the thousands of draws of
+// every study effect, which the summaries of a fit are mostly made of. Stable, so equal draws
+// keep chain-major order (nothing depends on the order of ties).
 SortedDraws sort_draws(const ChainDraws& x) {
   const std::size_t s = x.chains * x.draws;
-  std::vector<std::pair<double, std::size_t>> order(s);
-  for (std::size_t i = 0; i < s; ++i) order[i] = {x.data[i], i};
-  std::sort(order.begin(), order.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  constexpr int kBits = 11, kPasses = 6;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  std::vector<std::uint64_t> key(s), key2(s);
+  std::vector<std::size_t> pos(s), pos2(s);
+  for (std::size_t i = 0; i < s; ++i) {
+    key[i] = sort_key(x.data[i]);
+    pos[i] = i;
+  }
+  std::vector<std::size_t> count(kBuckets);
+  for (int pass = 0; pass < kPasses; ++pass) {
+    const int shift = pass * kBits;
+    std::fill(count.begin(), count.end(), 0);
+    for (std::size_t i = 0; i < s; ++i) ++count[(key[i] >> shift) & (kBuckets - 1)];
+    if (s == 0 || count[(key[0] >> shift) & (kBuckets - 1)] == s) continue;  // one digit for all
+    std::size_t sum = 0;
+    for (std::size_t& c : count) {
+      const std::size_t n = c;
+      c = sum;
+      sum += n;
+    }
+    for (std::size_t i = 0; i < s; ++i) {
+      const std::size_t to = count[(key[i] >> shift) & (kBuckets - 1)]++;
+      key2[to] = key[i];
+      pos2[to] = pos[i];
+    }
+    key.swap(key2);
+    pos.swap(pos2);
+  }
   SortedDraws out;
   out.values.resize(s);
-  out.where.resize(s);
-  for (std::size_t i = 0; i < s; ++i) {
-    out.values[i] = order[i].first;
-    out.where[i] = order[i].second;
-  }
+  for (std::size_t i = 0; i < s; ++i) out.values[i] = x.data[pos[i]];
+  out.where = std::move(pos);
   return out;
 }
 
@@ -566,13 +603,11 @@ double mcse_quantile(const ChainDraws& x, double prob) {
   return mcse_quantile_sorted(sorted, prob, ess_quantile_sorted(x, sorted, prob));
 }
 
-Diagnostics diagnose(const ChainDraws& x, std::vector<double>* sorted_values) {
-  Diagnostics d{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
-  if (sorted_values) sorted_values->clear();
-  if (!usable(x)) return d;
-  const SortedDraws sorted = sort_draws(x);
-  if (sorted_values) *sorted_values = sorted.values;
+namespace {
 
+// diagnose() given x's sort.
+Diagnostics diagnose_sorted(const ChainDraws& x, const SortedDraws& sorted) {
+  Diagnostics d{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
   {
     const Matrix split = split_chains(x);
     d.rhat_basic = rhat_core(split);
@@ -591,6 +626,38 @@ Diagnostics diagnose(const ChainDraws& x, std::vector<double>* sorted_values) {
   d.mcse_q05 = mcse_quantile_sorted(sorted.values, 0.05, ess_q05);
   d.mcse_q95 = mcse_quantile_sorted(sorted.values, 0.95, ess_q95);
   return d;
+}
+
+}  // namespace
+
+Diagnostics diagnose(const ChainDraws& x, std::vector<double>* sorted_values) {
+  if (sorted_values) sorted_values->clear();
+  if (!usable(x)) return Diagnostics{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  const SortedDraws sorted = sort_draws(x);
+  if (sorted_values) *sorted_values = sorted.values;
+  return diagnose_sorted(x, sorted);
+}
+
+// y = f(x) with f increasing puts the draws in x's order, so y needs no sort of its own: x's
+// order is a sort of y wherever y is non-decreasing along it (checked; f may also tie draws that
+// x had apart, e.g. rates within an ulp of 1, which the statistics handle as any ties). Ranks
+// are not shared: the sampler's block moves leave near-copies of a draw an ulp apart in x that
+// f rounds to one value, so x's and y's ties differ in almost every run.
+std::pair<Diagnostics, Diagnostics> diagnose_increasing(const ChainDraws& x, const ChainDraws& y,
+                                                        std::vector<double>* sorted_x, std::vector<double>* sorted_y) {
+  const auto separately = [&] { return std::make_pair(diagnose(x, sorted_x), diagnose(y, sorted_y)); };
+  if (!usable(x) || !usable(y) || x.chains != y.chains || x.draws != y.draws) return separately();
+  SortedDraws sx = sort_draws(x);
+  SortedDraws sy;
+  sy.values.resize(sx.values.size());
+  for (std::size_t i = 0; i < sx.values.size(); ++i) sy.values[i] = y.data[sx.where[i]];
+  for (std::size_t i = 1; i < sy.values.size(); ++i)
+    if (!(sy.values[i - 1] <= sy.values[i])) return separately();
+  sy.where = sx.where;
+  const Diagnostics dx = diagnose_sorted(x, sx), dy = diagnose_sorted(y, sy);
+  if (sorted_x) *sorted_x = std::move(sx.values);
+  if (sorted_y) *sorted_y = std::move(sy.values);
+  return {dx, dy};
 }
 
 }  // namespace hbm

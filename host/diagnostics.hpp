@@ -3,6 +3,7 @@
 // R package posterior (1.4.0) does, so users can check hbmeta's numbers against it.
 #pragma once
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace hbm {
@@ -40,5 +41,10 @@ double mcse_quantile(const ChainDraws& x, double prob);
 // All of the above at once, sorting the draws once. If `sorted_values` is given it receives the
 // draws in ascending order (left empty when the draws are unusable: too few or non-finite).
 Diagnostics diagnose(const ChainDraws& x, std::vector<double>* sorted_values = nullptr);
+// diagnose(x) and diagnose(y) for y = f(x) draw by draw with f increasing (a rate and its logit):
+// the same numbers, with one sort (x's order sorts y; checked, else y is sorted on its own).
+std::pair<Diagnostics, Diagnostics> diagnose_increasing(const ChainDraws& x, const ChainDraws& y,
+                                                        std::vector<double>* sorted_x = nullptr,
+                                                        std::vector<double>* sorted_y = nullptr);
 
 }  // namespace hbm

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <tuple>
 
 namespace hbm {
 
@@ -93,8 +94,9 @@ void add_study_summaries(OutcomeResult& r, const HmcRun& run, double (*natural)(
     for (std::size_t idx = 0; idx < th.size(); ++idx) nat[idx] = natural(th[idx]);
     StudyResult& sr = r.studies[i];
     sr.centred = run.centred[0][i] != 0;
-    sr.theta = summarise(ChainDraws{th.data(), C, static_cast<std::size_t>(S)});
-    sr.natural = summarise(ChainDraws{nat.data(), C, static_cast<std::size_t>(S)});
+    // natural is increasing (a rate, an odds ratio): one sort serves both (summarise_increasing).
+    std::tie(sr.theta, sr.natural) = summarise_increasing(ChainDraws{th.data(), C, static_cast<std::size_t>(S)},
+                                                          ChainDraws{nat.data(), C, static_cast<std::size_t>(S)});
     if (study_draws) effect[i] = std::move(th);  // kept only for the draw columns
   });
   for (int i = 0; i < K && study_draws; ++i) {

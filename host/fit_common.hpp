@@ -48,7 +48,7 @@ void add_parameters(OutcomeResult& r, std::vector<std::pair<std::string, std::ve
                     ThreadPool& pool);
 
 // Per-study summaries of the run's study effects, on the model scale and through `natural`
-// (inv_logit or exp); the studies' names and counts are filled by the caller beforehand. Adds the
+// (inv_logit or exp: increasing); the studies' names and counts are filled by the caller beforehand. Adds the
 // effect draws as columns "theta[i]" when asked to (and when every draw was kept).
 void add_study_summaries(OutcomeResult& r, const HmcRun& run, double (*natural)(double), const FitOptions& opt,
                          ThreadPool& pool);

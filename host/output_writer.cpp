@@ -134,11 +134,12 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   j.value("frequentist", fl == FrequentistLevel::None ? "none" : fl == FrequentistLevel::Basic ? "basic" : "all");
   j.end_object();
   // What this run had and took on this machine (the only block that may differ between two runs
-  // with the same inputs): threads, seconds, and the memory budget with the peak it planned for
+  // with the same inputs): threads, seconds (of which the sampler's), and the memory budget with the peak it planned for
   // (host/memory_plan.hpp; each outcome's diagnostics say how its study draws were thinned).
   j.begin_object("timing");
   j.value("threads", info.threads);
   j.value("seconds", info.seconds);
+  j.value("sampling_seconds", info.sampling_seconds);
   j.value("memory_budget_bytes", info.memory.budget_bytes);
   j.value("memory_budget_source", info.memory.budget_source);
   j.value("estimated_peak_bytes", info.memory.need_bytes);

@@ -15,11 +15,12 @@ double quantile_sorted(const std::vector<double>& s, double prob) {
   return s[lo] + (h - static_cast<double>(lo)) * (s[hi] - s[lo]);
 }
 
-ParamSummary summarise(const ChainDraws& x) {
+namespace {
+
+// The summary of x given its diagnostics and its sorted draws (empty: sort here).
+ParamSummary summary_of(const ChainDraws& x, const Diagnostics& d, std::vector<double>& v) {
   ParamSummary r;
   const std::size_t N = x.chains * x.draws;
-  std::vector<double> v;
-  const Diagnostics d = diagnose(x, &v);  // sorts once for every statistic and the quantiles
   r.rhat = d.rhat;
   r.ess_bulk = d.ess_bulk;
   r.ess_tail = d.ess_tail;
@@ -39,6 +40,20 @@ ParamSummary summarise(const ChainDraws& x) {
   r.sd = N > 1 ? std::sqrt(ss / static_cast<double>(N - 1)) : 0.0;
   for (std::size_t k = 0; k < kQuantileLevels.size(); ++k) r.q[k] = quantile_sorted(v, kQuantileLevels[k]);
   return r;
+}
+
+}  // namespace
+
+ParamSummary summarise(const ChainDraws& x) {
+  std::vector<double> v;
+  const Diagnostics d = diagnose(x, &v);  // sorts once for every statistic and the quantiles
+  return summary_of(x, d, v);
+}
+
+std::pair<ParamSummary, ParamSummary> summarise_increasing(const ChainDraws& x, const ChainDraws& y) {
+  std::vector<double> vx, vy;
+  const auto [dx, dy] = diagnose_increasing(x, y, &vx, &vy);
+  return {summary_of(x, dx, vx), summary_of(y, dy, vy)};
 }
 
 }  // namespace hbm

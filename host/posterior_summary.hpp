@@ -2,6 +2,7 @@
 // posterior::quantile2 and Stan's summaries) and the convergence diagnostics.
 #pragma once
 #include <array>
+#include <utility>
 #include <vector>
 
 #include "host/diagnostics.hpp"
@@ -27,5 +28,8 @@ struct ParamSummary {
 double quantile_sorted(const std::vector<double>& sorted, double prob);
 
 ParamSummary summarise(const ChainDraws& x);
+// summarise(x) and summarise(y) for y = f(x) draw by draw with f increasing (a study's rate and
+// its logit): the same numbers, with one sort (diagnose_increasing in host/diagnostics.hpp).
+std::pair<ParamSummary, ParamSummary> summarise_increasing(const ChainDraws& x, const ChainDraws& y);
 
 }  // namespace hbm

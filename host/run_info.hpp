@@ -16,6 +16,7 @@ struct RunInfo {
   std::string device = "cpu";
   int threads = 1;
   double seconds = 0;   // wall time of the fit
+  double sampling_seconds = 0;  // of which the sampler's (warmup and draws of every outcome)
   FitOptions options;
   MemoryPlan memory;  // the memory budget and the study-draw thinning it led to (host/memory_plan.hpp)
 };

@@ -116,4 +116,15 @@ HBM_HD RandomEffectGrad random_effect_grad(bool centred, const EffectAt& at, dou
           (dlik - z) * de_ds + at.r * z * inv_s - inv_s + at.var * inv_s3};
 }
 
+// The likelihood's slope dlik = d log-likelihood / d e from dv, the gradient of (log-likelihood
+// + prior term) with respect to v at the same point: random_effect_grad's dv solved for dlik
+// (centred: dv = dlik - (v - m) / s^2; non-centred: dv = (dlik - r / s^2) sd). A move that
+// keeps every effect e where it is (models/block_gibbs.hpp) keeps these slopes, so the gradient
+// after it needs no likelihood evaluation (the models' gradient_with_slopes). Rounding: the
+// same order as the gradient's own (|dv| / sd is of the order of |dlik - r / s^2|).
+HBM_HD double likelihood_slope(bool centred, const EffectAt& at, double v, double m, double inv_s2, double dv) {
+  if (centred) return dv + (v - m) * inv_s2;
+  return dv / at.sd + at.r * inv_s2;
+}
+
 }  // namespace hbm

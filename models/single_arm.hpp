@@ -115,12 +115,37 @@ struct SingleArmModel {
     return all_finite(grad, dim(), grp);
   }
 
+  // The likelihood's slopes d log-lik / d theta_i at q (K doubles; each lane writes its own
+  // studies'), recovered from the gradient `grad` at q without evaluating the likelihood
+  // (models/random_effect.hpp, likelihood_slope).
+  template <class G = SerialGroup>
+  HBM_HD void likelihood_slopes(const double* q, const double* grad, double* slopes, const G& grp = G{}) const {
+    const double inv_tau = 1.0 / tau(q), inv_tau2 = inv_tau * inv_tau;
+    const int off = study_offset();
+    for (int i = grp.rank(); i < K; i += grp.size()) {
+      const double m = linear_predictor(q, i), v = q[off + i];
+      const EffectData sd = study_data(i);
+      const EffectAt at = random_effect_at(centred[i], v, m, inv_tau2, sd);
+      slopes[i] = likelihood_slope(centred[i], at, v, m, inv_tau2, grad[off + i]);
+    }
+  }
+
+  // The gradient at q given the likelihood's slopes at q's study effects: after a move that
+  // keeps every theta_i (models/block_gibbs.hpp), the slopes taken before it. Returns false
+  // where the gradient is not finite.
+  template <class G = SerialGroup>
+  HBM_HD bool gradient_with_slopes(const double* q, double* grad, const double* slopes, const G& grp = G{}) const {
+    eval<false>(q, grad, grp, slopes);
+    return all_finite(grad, dim(), grp);
+  }
+
  private:
   // Lane r of the group takes studies r, r + size, ...; lane 0 also takes the priors. Their
   // partial sums (log density, d/dmu, d/dtau, d/dbeta) are combined by the group's sum; with
-  // one lane this is the serial loop, additions in the same order.
+  // one lane this is the serial loop, additions in the same order. `slopes` (gradient only):
+  // the likelihood's slopes, read instead of evaluated (likelihood_slopes).
   template <bool kValue, class G>
-  HBM_HD double eval(const double* q, double* grad, const G& grp) const {
+  HBM_HD double eval(const double* q, double* grad, const G& grp, const double* slopes = nullptr) const {
     grp.sync();  // q may have been written by other lanes
     const int lane = grp.rank(), lanes = grp.size();
     const double mu = q[0];
@@ -156,7 +181,7 @@ struct SingleArmModel {
       if (kValue) {
         lp += binomial_logit_lpmf_grad(y[i], n[i], theta, &dtheta);
       } else {
-        dtheta = binomial_logit_grad(y[i], n[i], theta);
+        dtheta = slopes ? slopes[i] : binomial_logit_grad(y[i], n[i], theta);
       }
       const RandomEffectGrad re = random_effect_grad<kValue>(centred[i], at, u, m, inv_tau, log_tau, dtheta, lp, sd);
       grad[off + i] = re.dv;

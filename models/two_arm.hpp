@@ -176,12 +176,47 @@ struct TwoArmModel {
     return all_finite(grad, dim(), grp);
   }
 
+  // The likelihood's slopes at q, recovered from the gradient `grad` at q without evaluating the
+  // likelihood (models/random_effect.hpp, likelihood_slope): slopes[i] = d log-lik / d alpha_i,
+  // slopes[K + i] = d log-lik / d delta_i (2K doubles; each lane writes its own studies').
+  template <class G = SerialGroup>
+  HBM_HD void likelihood_slopes(const double* q, const double* grad, double* slopes, const G& grp = G{}) const {
+    const bool rnd = random_baseline();
+    const int A = alpha_offset(), Dl = A + K;
+    const double inv_tau = 1.0 / tau(q), inv_tau2 = inv_tau * inv_tau;
+    const double mu_a = rnd ? mu_alpha(q) : 0.0, inv_sig = rnd ? 1.0 / sigma_alpha(q) : 1.0;
+    for (int i = grp.rank(); i < K; i += grp.size()) {
+      const double va = q[A + i];
+      if (!rnd) {
+        double ga_prior;
+        prior_lpdf_grad(prior_alpha, va, &ga_prior);
+        slopes[i] = grad[A + i] - ga_prior;
+      } else {
+        const EffectAt aat = random_effect_at(alpha_centred(i), va, mu_a, inv_sig * inv_sig, alpha_data(i));
+        slopes[i] = likelihood_slope(alpha_centred(i), aat, va, mu_a, inv_sig * inv_sig, grad[A + i]);
+      }
+      const double vd = q[Dl + i], m = linear_predictor(q, i);
+      const EffectAt dat = random_effect_at(centred[i], vd, m, inv_tau2, delta_data(i));
+      slopes[K + i] = likelihood_slope(centred[i], dat, vd, m, inv_tau2, grad[Dl + i]);
+    }
+  }
+
+  // The gradient at q given the likelihood's slopes at q's effects: after a move that keeps
+  // every alpha_i and delta_i (models/block_gibbs.hpp), the slopes taken before it. Returns
+  // false where the gradient is not finite.
+  template <class G = SerialGroup>
+  HBM_HD bool gradient_with_slopes(const double* q, double* grad, const double* slopes, const G& grp = G{}) const {
+    eval<false>(q, grad, grp, slopes);
+    return all_finite(grad, dim(), grp);
+  }
+
  private:
   // Lane r of the group takes studies r, r + size, ...; lane 0 also takes the priors. Their
   // partial sums are combined by the group's sum; with one lane this is the serial loop,
-  // additions in the same order.
+  // additions in the same order. `slopes` (gradient only): the likelihood's slopes, read instead
+  // of evaluated (likelihood_slopes).
   template <bool kValue, class G>
-  HBM_HD double eval(const double* q, double* grad, const G& grp) const {
+  HBM_HD double eval(const double* q, double* grad, const G& grp, const double* slopes = nullptr) const {
     grp.sync();  // q may have been written by other lanes
     const int lane = grp.rank(), lanes = grp.size();
     const double mu = q[0];
@@ -251,15 +286,19 @@ struct TwoArmModel {
 
       // Both arms' likelihoods: control at alpha, treatment at alpha + delta.
       double gc, gt;  // d/d(logit) of each arm's log-likelihood
+      double galpha;  // d log-lik / d alpha_i = gc + gt; gt is d log-lik / d delta_i
       if (kValue) {
         lp += binomial_logit_lpmf_grad(yc[i], nc[i], alpha, &gc);
         lp += binomial_logit_lpmf_grad(yt[i], nt[i], alpha + delta, &gt);
+        galpha = gc + gt;
+      } else if (slopes) {
+        galpha = slopes[i];
+        gt = slopes[K + i];
       } else {
         gc = binomial_logit_grad(yc[i], nc[i], alpha);
         gt = binomial_logit_grad(yt[i], nt[i], alpha + delta);
+        galpha = gc + gt;
       }
-      const double galpha = gc + gt;  // d log-lik / d alpha_i
-      // gt is d log-lik / d delta_i.
 
       if (!rnd) {
         grad[A + i] = galpha + ga_prior;

@@ -369,3 +369,47 @@ TEST(Diagnostics, RankNormalisationHandlesTiesAndFolding) {
   EXPECT_REL(hbm::rhat_basic(d.view()), naive_rhat(naive_split(d)), 1e-12);
   EXPECT_REL(hbm::diagnose(d.view()).rhat, hbm::rhat(d.view()), 1e-15);
 }
+
+// diagnose_increasing(x, f(x)) sorts f(x) by x's order: every number must be diagnose()'s on
+// each, bit for bit, including with ties in x, an odd draw count, a transformation that merges
+// draws (rates rounded to 1: f(x)'s own ties), and a decreasing one (sorted on its own).
+namespace {
+void expect_same(const hbm::Diagnostics& a, const hbm::Diagnostics& b, const char* what) {
+  const double av[] = {a.rhat, a.rhat_basic, a.ess_bulk, a.ess_tail, a.ess_basic, a.mcse_mean, a.mcse_q05, a.mcse_q95};
+  const double bv[] = {b.rhat, b.rhat_basic, b.ess_bulk, b.ess_tail, b.ess_basic, b.mcse_mean, b.mcse_q05, b.mcse_q95};
+  for (int k = 0; k < 8; ++k) {
+    if (std::isnan(bv[k])) EXPECT_TRUE(std::isnan(av[k])) << what << " field " << k;
+    else EXPECT_EQ(av[k], bv[k]) << what << " field " << k;
+  }
+}
+void check_increasing(const Draws& x, double (*f)(double), const char* what) {
+  Draws y = x;
+  for (double& v : y.data) v = f(v);
+  std::vector<double> sx, sy, ex, ey;
+  const auto [dx, dy] = hbm::diagnose_increasing(x.view(), y.view(), &sx, &sy);
+  const hbm::Diagnostics rx = hbm::diagnose(x.view(), &ex), ry = hbm::diagnose(y.view(), &ey);
+  expect_same(dx, rx, what);
+  expect_same(dy, ry, what);
+  EXPECT_EQ(sx, ex) << what;
+  EXPECT_EQ(sy, ey) << what;
+}
+double inv_logit(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+double saturating(double v) { return inv_logit(36.0 + 4.0 * v); }  // many draws round to 1
+double negate(double v) { return -v; }
+double exp_fn(double v) { return std::exp(v); }
+}  // namespace
+
+TEST(Diagnostics, IncreasingTransformSharesRanksAndMatchesSeparateDiagnoses) {
+  const Draws smooth = ar_chains(4, 1000, 0.7, 31, 0.2);
+  check_increasing(smooth, inv_logit, "inv_logit");
+  check_increasing(smooth, exp_fn, "exp");
+  check_increasing(smooth, saturating, "saturating");
+  check_increasing(smooth, negate, "decreasing");
+  Draws ties = ar_chains(4, 151, 0.6, 21, 0.3);
+  for (double& v : ties.data) v = std::round(v * 2) / 2;
+  check_increasing(ties, inv_logit, "ties, odd draws");
+  // The saturating transform really does make ties of its own (its ranks differ from x's).
+  Draws y = smooth;
+  for (double& v : y.data) v = saturating(v);
+  EXPECT_NE(hbm::ess_bulk(y.view()), hbm::ess_bulk(smooth.view()));
+}

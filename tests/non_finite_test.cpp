@@ -97,6 +97,11 @@ struct NoBlocks {
   hbm::Prior location_prior(int) const { return {}; }
   int scale_index(int) const { return 0; }
   hbm::Prior scale_prior(int) const { return {}; }
+  // No effects, so no slopes; the engine never moves a model without blocks.
+  template <class G>
+  void likelihood_slopes(const double*, const double*, double*, const G&) const {}
+  template <class G>
+  bool gradient_with_slopes(const double*, double*, const double*, const G&) const { return false; }
 };
 
 // Gibbs: s[0] = x, s[1] = a constant 1 (a second output).
