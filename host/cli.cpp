@@ -424,7 +424,7 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
        "prior of the regression coefficients: normal(m,s) for all (default normal(0,10)), or "
        "NAME=normal(m,s) for one covariate column or indicator (repeatable)");
   val("new-clinic", po::value<std::string>()->default_value(""),
-       "covariate values of the new clinic, e.g. \"a=1.5,region=Europe\" (default 0 / reference level)");
+       "covariate values of the new clinic, e.g. \"a=1.5,region=Europe\" (default: the studies' mean / the reference level)");
   val("baseline", po::value<std::string>()->default_value("independent"),
        "two-arm control-arm logits: independent (each ~ --prior-baseline) or random (~ N(mu_alpha, sigma_alpha^2))");
   val("prior-baseline", po::value<std::string>()->default_value("normal(0,10)"),

@@ -1,6 +1,8 @@
 #include "host/covariate_design.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "host/input_error.hpp"
@@ -38,8 +40,13 @@ std::vector<double> new_clinic_row(const OutcomeData& data, const FitOptions& op
           throw InputError("--new-clinic: " + cov.column + "=" + *given + " is not a number, but covariate '" +
                            cov.column + "' is numeric in outcome '" + data.name + "'");
         shown = *given;
-      } else {
-        shown = "0";
+      } else {  // not given: the studies' mean, where mu is
+        const CovariateScaling at = covariate_scaling(data);
+        for (const auto& a : at.mu_at)
+          if (a.column == cov.column && a.level.empty()) v = a.value;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.6g", v);
+        shown = std::string(buf) + " (the studies' mean)";
       }
       if (!cov.dropped)
         for (int j = 0; j < data.P(); ++j)
@@ -67,12 +74,87 @@ std::vector<double> new_clinic_row(const OutcomeData& data, const FitOptions& op
   return row;
 }
 
-Eigen::MatrixXd design_with_intercept(const OutcomeData& data) {
+CovariateScaling covariate_scaling(const OutcomeData& data) {
+  const int K = static_cast<int>(data.studies.size()), P = data.P();
+  CovariateScaling cs;
+  cs.shift.assign(P, 0.0);
+  cs.scale.assign(P, 1.0);
+  for (const Covariate& cov : data.covariates) {
+    if (cov.dropped) continue;
+    if (cov.categorical) {
+      if (!cov.levels.empty()) cs.mu_at.push_back({cov.column, 0.0, cov.levels[0]});
+      continue;
+    }
+    for (int j = 0; j < P; ++j) {
+      if (data.x_names[j] != cov.column) continue;
+      double mean = 0;
+      for (int i = 0; i < K; ++i) mean += data.x[static_cast<std::size_t>(i) * P + j];
+      mean /= std::max(K, 1);
+      double ss = 0;
+      for (int i = 0; i < K; ++i) {
+        const double d = data.x[static_cast<std::size_t>(i) * P + j] - mean;
+        ss += d * d;
+      }
+      const double sd = K > 1 ? std::sqrt(ss / (K - 1)) : 0.0;
+      cs.shift[j] = mean;
+      cs.scale[j] = sd > 0 && std::isfinite(sd) ? sd : 1.0;
+      cs.mu_at.push_back({cov.column, mean, ""});
+    }
+  }
+  return cs;
+}
+
+void set_mu_at(OutcomeResult& r, const CovariateScaling& cs) {
+  r.mu_at.clear();
+  for (const auto& a : cs.mu_at) r.mu_at.push_back({a.column, a.value, a.level});
+  r.mu_at_text = cs.describe_mu_at();
+}
+
+std::vector<double> user_coefficient(std::vector<double> b, double scale) {
+  for (double& v : b) v /= scale;
+  return b;
+}
+
+std::vector<double> CovariateScaling::design(const OutcomeData& data) const {
+  const int P = data.P();
+  std::vector<double> x = data.x;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    const std::size_t j = k % static_cast<std::size_t>(P);
+    x[k] = (x[k] - shift[j]) / scale[j];
+  }
+  return x;
+}
+
+std::vector<double> CovariateScaling::row(const std::vector<double>& x_row) const {
+  std::vector<double> r(x_row.size());
+  for (std::size_t j = 0; j < r.size(); ++j) r[j] = (x_row[j] - shift[j]) / scale[j];
+  return r;
+}
+
+std::vector<Prior> CovariateScaling::priors(std::vector<Prior> user) const {
+  for (std::size_t j = 0; j < user.size(); ++j) {  // Normal(m, s) for beta: Normal(m sd, s sd) for beta sd
+    user[j].a *= scale[j];
+    user[j].b *= scale[j];
+  }
+  return user;
+}
+
+std::string CovariateScaling::describe_mu_at() const {
+  std::string s;
+  for (const At& a : mu_at) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", a.value);
+    s += (s.empty() ? "" : ", ") + a.column + "=" + (a.level.empty() ? std::string(buf) : a.level);
+  }
+  return s;
+}
+
+Eigen::MatrixXd design_with_intercept(const OutcomeData& data, const CovariateScaling& at) {
   const int K = static_cast<int>(data.studies.size()), P = data.P();
   Eigen::MatrixXd X(K, P + 1);
   for (int i = 0; i < K; ++i) {
     X(i, 0) = 1;
-    for (int j = 0; j < P; ++j) X(i, 1 + j) = data.x[static_cast<std::size_t>(i) * P + j];
+    for (int j = 0; j < P; ++j) X(i, 1 + j) = data.x[static_cast<std::size_t>(i) * P + j] - at.shift[j];
   }
   return X;
 }

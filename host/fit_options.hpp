@@ -34,7 +34,7 @@ struct FitOptions {
                                   // clinic whose control-arm rate is this
   std::vector<std::string> covariates;  // --covariates columns
   // --new-clinic: covariate values of the new clinic (column -> value as text); columns not
-  // given are 0 (numeric) or the reference level (categorical).
+  // given are at the studies' mean (numeric: where mu is) or the reference level (categorical).
   std::vector<std::pair<std::string, std::string>> new_clinic;
   FrequentistLevel frequentist = FrequentistLevel::Basic;
   // Per-study effect columns in DIR/draws/NAME.csv: chains x draws x K values, so by default

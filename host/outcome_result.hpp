@@ -56,6 +56,15 @@ struct OutcomeResult {
   std::vector<NamedSummary> parameters;
   std::vector<std::string> covariates;  // design columns (beta[NAME] parameters), may be empty
   std::string new_clinic;               // covariate values the new-clinic predictions are for
+  // With covariates: where mu (and the classical regressions' intercept) is, numeric covariates
+  // at the studies' means and categorical ones at their reference levels (CovariateScaling).
+  struct MuAt {
+    std::string column;
+    double value = 0;   // numeric
+    std::string level;  // categorical (value unused)
+  };
+  std::vector<MuAt> mu_at;
+  std::string mu_at_text;  // "year=1992.7, region=Europe"
   int double_zero_studies = 0;          // two-arm: studies without events (or only events) in both arms
   std::vector<StudyResult> studies;
   RunDiagnostics diagnostics;

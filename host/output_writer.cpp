@@ -156,6 +156,15 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     for (const auto& c : r.covariates) j.value("", c);
     j.end_array();
     j.value("new_clinic", r.new_clinic);
+    // With covariates: the covariate values mu (and the classical regressions' intercept) is at.
+    if (!r.mu_at.empty()) {
+      j.begin_object("mu_at");
+      for (const auto& a : r.mu_at) {
+        if (a.level.empty()) j.value(a.column, a.value);
+        else j.value(a.column, a.level);
+      }
+      j.end_object();
+    }
     j.begin_object("parameters");
     for (const auto& p : r.parameters) write_summary(j, p.name, p.s);
     j.end_object();

@@ -18,14 +18,17 @@ SingleArmProblem single_arm_problem(const OutcomeData& data, const FitOptions& o
     y.push_back(static_cast<double>(s.events));
     n.push_back(static_cast<double>(s.total));
   }
-  return SingleArmProblem(y, n, data.x, data.P(), opt.prior_mu, opt.prior_tau, coefficient_priors(data, opt));
+  const CovariateScaling cs = covariate_scaling(data);
+  return SingleArmProblem(y, n, cs.design(data), data.P(), opt.prior_mu, opt.prior_tau,
+                          cs.priors(coefficient_priors(data, opt)));
 }
 
 OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool) {
   const int K = static_cast<int>(data.studies.size()), P = data.P();
   check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
-  const std::vector<double> x_new = new_clinic_row(data, opt, &r.new_clinic);
+  const CovariateScaling cs = covariate_scaling(data);
+  const std::vector<double> x_new = cs.row(new_clinic_row(data, opt, &r.new_clinic));  // the sampler's scale
   SingleArmProblem prob = single_arm_problem(data, opt);
   const std::uint32_t stream = outcome_stream(data.name);
   const HmcRun run = run_fit_sampler(prob, opt, data.name, stream, pool);
@@ -34,7 +37,7 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
   const std::size_t N = static_cast<std::size_t>(C) * S;
   const std::vector<double> mu = run.column(0), tau = run.column(1);
   std::vector<std::vector<double>> beta;
-  for (int j = 0; j < P; ++j) beta.push_back(run.column(2 + j));
+  for (int j = 0; j < P; ++j) beta.push_back(user_coefficient(run.column(2 + j), cs.scale[j]));
 
   // Predictive quantities for a new clinic (at covariates x_new), one per draw, from their own
   // RNG stream.
@@ -58,6 +61,7 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
   r.chains = C;
   r.draws = S;
   r.covariates = data.x_names;
+  set_mu_at(r, cs);
   std::vector<std::pair<std::string, std::vector<double>>> cols;
   cols.emplace_back("mu", mu);
   cols.emplace_back("tau", tau);
@@ -93,9 +97,9 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
     if (P > 0) {
       r.has_regression = true;
       r.regression =
-          freq::rma_regression(freq::escalc_plo(events, totals), design_with_intercept(data), freq::Tau2Method::REML);
+          freq::rma_regression(freq::escalc_plo(events, totals), design_with_intercept(data, cs), freq::Tau2Method::REML);
       if (opt.frequentist == FrequentistLevel::All)
-        r.regression_knha = freq::rma_regression(freq::escalc_plo(events, totals), design_with_intercept(data),
+        r.regression_knha = freq::rma_regression(freq::escalc_plo(events, totals), design_with_intercept(data, cs),
                                                  freq::Tau2Method::REML, freq::RmaOptions{true});
     }
   }

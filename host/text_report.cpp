@@ -16,9 +16,13 @@ std::string num(double x, int prec = 3) {
   return buf;
 }
 
+// One quantity: its posterior median (the point summary of every table: odds ratios and rates
+// are skewed, and a mean can even fall outside its own interval), the central 95% interval and
+// the diagnostics. The label column is wide enough for the longest label.
+constexpr int kLabelWidth = 36;
 std::string line(const char* label, const ParamSummary& s, int prec) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "  %-34s %9s  [%9s, %9s]  %6s %8s %8s\n", label, num(s.mean, prec).c_str(),
+  std::snprintf(buf, sizeof buf, "  %-*s %9s  [%9s, %9s]  %6s %8s %8s\n", kLabelWidth, label, num(s.q[3], prec).c_str(),
                 num(s.q[0], prec).c_str(), num(s.q[6], prec).c_str(), num(s.rhat, 3).c_str(),
                 num(s.ess_bulk, 0).c_str(), num(s.ess_tail, 0).c_str());
   return buf;
@@ -77,13 +81,13 @@ std::string comparison_table(const OutcomeResult& r) {
     for (int c = 0; c < g.beta.size(); ++c)
       out += std::string(c ? ", " : "") + (c == 0 ? std::string("intercept") : r.covariates[c - 1]) + " " +
              num(g.beta[c]) + " " + interval(g.ci_lb[c], g.ci_ub[c]);
-    out += "; tau " + num(std::sqrt(g.tau2)) + "\n";
+    out += "; tau " + num(std::sqrt(g.tau2)) + (r.mu_at_text.empty() ? "" : " (intercept at " + r.mu_at_text + ")") + "\n";
     if (!g.note.empty()) notes += "  note (" + g.method + " regression): " + g.note + "\n";
   }
   return out +
-         (two ? "  (Bayesian: posterior medians; pooled = exp(mu), the typical clinic's odds ratio, treatment vs control;"
+         (two ? "  (Bayesian: pooled = exp(mu), the typical clinic's odds ratio, treatment vs control;"
                 " log-odds-ratio block: mu and theta_new)\n"
-              : "  (Bayesian: posterior medians; pooled = inverse-logit of mu, the typical clinic's rate;"
+              : "  (Bayesian: pooled = inverse-logit of mu, the typical clinic's rate;"
                 " logit block: mu and theta_new)\n") +
          notes;
 }
@@ -94,8 +98,8 @@ std::string text_report(const OutcomeResult& r) {
   std::string out;
   out += "== " + r.name + ": " + r.model + ", " + std::to_string(r.k) + (r.k == 1 ? " study" : " studies") + " ==\n";
   char head[256];
-  std::snprintf(head, sizeof head, "  %-34s %9s  %-22s  %6s %8s %8s\n", "quantity", "mean", "95% interval", "R-hat",
-                "ESS-bulk", "ESS-tail");
+  std::snprintf(head, sizeof head, "  %-*s %9s  %-22s  %6s %8s %8s\n", kLabelWidth, "quantity", "median",
+                "95% interval", "R-hat", "ESS-bulk", "ESS-tail");
   out += head;
   struct Row {
     const char* param;
@@ -130,6 +134,9 @@ std::string text_report(const OutcomeResult& r) {
       for (const auto& c : r.covariates)
         if (const ParamSummary* s = r.find("beta[" + c + "]")) out += line(("beta " + c).c_str(), *s, 3);
   }
+  out += "  (point estimates here and below: posterior medians, with central 95% intervals; means are in "
+         "summary.json)\n";
+  if (!r.mu_at_text.empty()) out += "  (mu and the pooled rows: a study at " + r.mu_at_text + ")\n";
   if (!r.covariates.empty()) out += "  (new-clinic predictions at " + r.new_clinic + ")\n";
   const RunDiagnostics& d = r.diagnostics;
   char diag[320];

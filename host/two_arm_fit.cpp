@@ -24,12 +24,13 @@ TwoArmProblem two_arm_problem(const OutcomeData& data, const FitOptions& opt) {
     d.yc.push_back(static_cast<double>(s.events_c));
     d.nc.push_back(static_cast<double>(s.total_c));
   }
-  d.x = data.x;
+  const CovariateScaling cs = covariate_scaling(data);
+  d.x = cs.design(data);
   d.P = data.P();
   TwoArmPriors pr;
   pr.mu = opt.prior_mu;
   pr.tau = opt.prior_tau;
-  pr.beta = coefficient_priors(data, opt);
+  pr.beta = cs.priors(coefficient_priors(data, opt));
   pr.baseline = opt.baseline;
   pr.alpha = opt.prior_baseline;
   pr.sigma_alpha = opt.prior_baseline_sd;
@@ -52,7 +53,8 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
 
   check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
-  const std::vector<double> x_new = new_clinic_row(data, opt, &r.new_clinic);
+  const CovariateScaling cs = covariate_scaling(data);
+  const std::vector<double> x_new = cs.row(new_clinic_row(data, opt, &r.new_clinic));  // the sampler's scale
   TwoArmProblem prob = two_arm_problem(data, opt);
   const std::uint32_t stream = outcome_stream(data.name);
   const HmcRun run = run_fit_sampler(prob, opt, data.name, stream, pool);
@@ -62,7 +64,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
   const std::size_t N = static_cast<std::size_t>(C) * S;
   const std::vector<double> mu = run.column(0), tau = run.column(1);
   std::vector<std::vector<double>> beta;
-  for (int j = 0; j < P; ++j) beta.push_back(run.column(2 + j));
+  for (int j = 0; j < P; ++j) beta.push_back(user_coefficient(run.column(2 + j), cs.scale[j]));
 
   // Predictive quantities for a new clinic (at covariates x_new), one per draw, from their own
   // RNG stream: its log odds ratio, and with --baseline-rate p0 its treatment-arm rate.
@@ -92,6 +94,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
   r.chains = C;
   r.draws = S;
   r.covariates = data.x_names;
+  set_mu_at(r, cs);
   r.double_zero_studies = double_zero;
   std::vector<std::pair<std::string, std::vector<double>>> cols;
   cols.emplace_back("mu", mu);
@@ -133,9 +136,9 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
                                                              : freq::basic_methods_two_arm(counts);
     if (P > 0) {
       r.has_regression = true;
-      r.regression = freq::rma_regression(freq::escalc_or(counts), design_with_intercept(data), freq::Tau2Method::REML);
+      r.regression = freq::rma_regression(freq::escalc_or(counts), design_with_intercept(data, cs), freq::Tau2Method::REML);
       if (opt.frequentist == FrequentistLevel::All)
-        r.regression_knha = freq::rma_regression(freq::escalc_or(counts), design_with_intercept(data),
+        r.regression_knha = freq::rma_regression(freq::escalc_or(counts), design_with_intercept(data, cs),
                                                  freq::Tau2Method::REML, freq::RmaOptions{true});
     }
   }

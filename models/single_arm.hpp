@@ -5,8 +5,9 @@
 //   mu ~ prior_mu,  beta_j ~ prior_beta[j] (Normal(m_j, s_j)),  tau ~ prior_tau.
 //
 // With P = 0 (the default) it is the plain random-effects model theta_i ~ N(mu, tau^2).
-// mu is the logit rate of a study with x = 0, so centre the covariates when mu should stay the
-// "typical study" (the caller's choice; nothing here assumes it).
+// mu is the logit rate of a study with x = 0: the fits centre (and scale) numeric covariates
+// before they get here, so that mu is the rate at the covariates' means
+// (host/covariate_design.hpp, CovariateScaling); nothing here assumes it.
 //
 // Unconstrained parameter vector q (dimension K + P + 2):
 //   q[0] = mu,

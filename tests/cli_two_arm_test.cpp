@@ -107,15 +107,19 @@ TEST(CliTwoArm, MixedFileWithCovariatesGivesBothModelsAndNewClinicPredictions) {
   // Latitude explains the BCG heterogeneity (the classic finding): a clearly negative slope.
   EXPECT_LT(bcg["parameters"]["beta[ablat]"]["q97.5"].num(), 0.0);
 
-  // The new clinic's predictions are built from its covariate row, draw by draw:
-  // fitted_new = mu + 40 * beta[ablat] + beta[alloc=systematic]; p_treat_* on logit(0.01) + that.
+  // mu is at the studies' mean latitude and the reference allocation.
+  const double ablat_mean = bcg["mu_at"]["ablat"].num();
+  EXPECT_NEAR(ablat_mean, 435.0 / 13, 1e-13);
+  EXPECT_EQ(bcg["mu_at"]["alloc"].str(), "alternate");
+  // The new clinic's predictions are built from its covariate row, draw by draw: fitted_new =
+  // mu + (40 - mean ablat) beta[ablat] + beta[alloc=systematic]; p_treat_* on logit(0.01) + that.
   const std::string draws = read_text(dir / "o" / "draws" / "bcg.csv");
   const auto mu = draws_column(draws, "mu"), b1 = draws_column(draws, "beta[ablat]"),
              b3 = draws_column(draws, "beta[alloc=systematic]"), fitted = draws_column(draws, "fitted_new"),
              pt = draws_column(draws, "p_treat_pooled"), orf = draws_column(draws, "or_fitted_new");
   ASSERT_EQ(mu.size(), 8u * 300u);
   for (std::size_t k = 0; k < mu.size(); ++k) {
-    EXPECT_NEAR(fitted[k], mu[k] + 40 * b1[k] + b3[k], 1e-9 * (1 + std::fabs(fitted[k])));
+    EXPECT_NEAR(fitted[k], mu[k] + (40 - ablat_mean) * b1[k] + b3[k], 1e-9 * (1 + std::fabs(fitted[k])));
     EXPECT_NEAR(orf[k], std::exp(fitted[k]), 1e-9 * orf[k]);
     EXPECT_NEAR(pt[k], 1 / (1 + std::exp(-(std::log(0.01 / 0.99) + fitted[k]))), 1e-12);
   }

@@ -337,6 +337,9 @@ TEST(SingleArmNewClinic, ThetaNewIsFittedNewPlusTauTimesStandardNormal) {
   ASSERT_EQ(r.status, 0) << r.err;
   const Json out = Json::parse_file((dir / "o" / "summary.json").string())["outcomes"]["rate"];
   EXPECT_EQ(out["new_clinic"].str(), "dose=1.5, region=c");
+  // mu is the logit rate at the studies' mean dose (1.4) and the reference region.
+  EXPECT_NEAR(out["mu_at"]["dose"].num(), 1.4, 1e-15);
+  EXPECT_EQ(out["mu_at"]["region"].str(), "a");
   const auto d = read_draws(dir / "o" / "draws" / "rate.csv");
   const auto &mu = column(d, "mu"), &tau = column(d, "tau"), &bd = column(d, "beta[dose]"),
              &bb = column(d, "beta[region=b]"), &bc = column(d, "beta[region=c]"), &fitted = column(d, "fitted_new"),
@@ -345,10 +348,10 @@ TEST(SingleArmNewClinic, ThetaNewIsFittedNewPlusTauTimesStandardNormal) {
   const std::size_t N = static_cast<std::size_t>(chains) * draws;
   ASSERT_EQ(mu.size(), N);
   ASSERT_EQ(bb.size(), N);
-  // fitted_new = mu + x_new' beta at x_new = (dose 1.5, region=b 0, region=c 1), draw by draw.
+  // fitted_new = mu + (x_new - mu_at)' beta at x_new = (dose 1.5, region=b 0, region=c 1), draw by draw.
   std::size_t bad = 0;
   for (std::size_t k = 0; k < N; ++k) {
-    const double f = mu[k] + 1.5 * bd[k] + bc[k];
+    const double f = mu[k] + (1.5 - 1.4) * bd[k] + bc[k];
     bad += std::fabs(fitted[k] - f) > 1e-12 * (1 + std::fabs(f));
     bad += std::fabs(p_fitted[k] - inv_logit(fitted[k])) > 1e-15;
     bad += std::fabs(p_new[k] - inv_logit(theta_new[k])) > 1e-15;
