@@ -234,19 +234,18 @@ std::vector<std::string> split_list(const std::string& text, const char* option)
   return out;
 }
 
+// Edits between a and b, a swap of two neighbouring letters counting as one (optimal string
+// alignment): "--prior-tua" is one edit from --prior-tau, two from --prior-mu.
 std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
-      diag = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-  }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 // "--chanes" -> "--chains" when one option is close (a typo); empty when none is.
@@ -444,7 +443,7 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
   val("replay", po::value<std::string>(), "re-run the fit recorded in DIR/summary.json (with --out, --force, --threads, --quiet)");
   flag("force", "replace the output folder if it exists");
   flag("report", "also write DIR/report.html (plots, tables, diagnostics) and DIR/figures/*.svg");
-  val("threshold", po::value<std::string>(), "with --report: show P(rate, or OR, at a new clinic > T)");
+  val("threshold", po::value<std::string>(), "show P(rate, or OR, at a new clinic > T) in the HTML report (implies --report)");
   flag("quiet", "print nothing on success");
 }
 
@@ -664,7 +663,7 @@ int run_fit(int argc, char** argv) {
     if (!quiet) std::cout << text_report(results.back()) << "\n" << std::flush;
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const bool report = vm.count("report") > 0;
+  const bool report = vm.count("report") > 0 || vm.count("threshold") > 0;  // a threshold is only shown there
   write_outputs(out_dir, vm.count("force") > 0, info, results, [&](const std::string& folder) {
     if (report) write_html_report(folder, threshold);
   });

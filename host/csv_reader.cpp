@@ -699,6 +699,32 @@ bool parse_covariate_number(const std::string& v, double* out) {
   return true;
 }
 
+// A covariate whose every value is a number, some written with a decimal comma ("1,5", an
+// Excel export in a comma-decimal locale, quoted so that the CSV keeps it), would otherwise be
+// read as categorical with levels "1,5", "2,5", ...: stop and say so.
+void decimal_comma_check(const OutcomeData& o, std::size_t c, const std::string& path) {
+  const StudyCounts* first_comma = nullptr;
+  for (const auto& s : o.studies) {
+    const std::string& v = s.covariate_text[c];
+    double x;
+    if (parse_covariate_number(v, &x)) continue;
+    const std::size_t comma = v.find(',');
+    if (comma == std::string::npos || v.find(',', comma + 1) != std::string::npos) return;
+    std::string dotted = v;
+    dotted[comma] = '.';
+    if (!parse_covariate_number(dotted, &x)) return;
+    if (!first_comma) first_comma = &s;
+  }
+  if (!first_comma) return;
+  const std::string& v = first_comma->covariate_text[c];
+  std::string dotted = v;
+  dotted[v.find(',')] = '.';
+  fail(path, first_comma->line,
+       "covariate " + o.covariates[c].column + " is '" + v + "', a number with a decimal comma; hbmeta reads decimal "
+       "points (write " + dotted + "; from a spreadsheet, export the CSV with '.' as the decimal separator), "
+       "otherwise the column would become categorical with one level per value");
+}
+
 // Turns each outcome's raw covariate text into the design matrix: numeric columns as they are,
 // categorical ones (any value that is not a number) as indicators of every level but the first
 // in sorted order (the reference level, as R's factor() and metafor do). A column that does
@@ -713,6 +739,7 @@ void build_design(OutcomeData& o, const std::string& path) {
     for (std::size_t i = 0; i < K && numeric; ++i)
       numeric = parse_covariate_number(o.studies[i].covariate_text[c], &num[i]);
     cov.categorical = !numeric;
+    if (!numeric) decimal_comma_check(o, c, path);
     if (numeric) {
       const bool constant = std::all_of(num.begin(), num.end(), [&](double v) { return v == num[0]; });
       if (constant) {
@@ -747,7 +774,6 @@ void build_design(OutcomeData& o, const std::string& path) {
   o.x.assign(K * P, 0.0);
   for (std::size_t i = 0; i < K; ++i)
     for (std::size_t j = 0; j < P; ++j) o.x[i * P + j] = cols[j][i];
-  (void)path;
 }
 
 }  // namespace
@@ -776,28 +802,56 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
 
     // Which names are missing: outcome and study always; the count columns of the layout(s)
     // the header starts; the single-arm pair when it starts neither.
-    std::vector<std::string> needed = {"outcome", "study"};
+    // No outcome column: the file is one meta-analysis, named after the file (add_row).
+    std::vector<std::string> needed = {"study"};
     if (has_single || !has_two) needed.insert(needed.end(), kSingleColumns, kSingleColumns + 2);
     if (has_two) needed.insert(needed.end(), kTwoArmColumns, kTwoArmColumns + 4);
     std::vector<std::string> missing, renames;
     for (const auto& name : needed) {
       if (find(name) != ncols) continue;
       missing.push_back(name);
-      for (const auto& h : table.header)
-        if (lower_ascii(h) == name) renames.push_back(h + " to " + name);
     }
+    for (const char* name : {"outcome", "study", "events", "total", "events_t", "total_t", "events_c", "total_c"})
+      if (find(name) == ncols)
+        for (const auto& h : table.header)
+          if (lower_ascii(h) == name) renames.push_back(h + " to " + name);
     if (!missing.empty()) {
+      // Names other tools use (metafor's escalc arguments, common spreadsheet headings): say
+      // which hbmeta column each probably is.
+      static const std::pair<const char*, const char*> kAliases[] = {
+          {"xi", "events"}, {"ni", "total"}, {"n", "total"}, {"N", "total"}, {"x", "events"}, {"r", "events"},
+          {"cases", "events"}, {"event", "events"}, {"deaths", "events"}, {"size", "total"},
+          {"sample_size", "total"}, {"totals", "total"}, {"ai", "events_t"}, {"n1i", "total_t"},
+          {"ci", "events_c"}, {"n2i", "total_c"}, {"author", "study"}, {"trial", "study"}, {"studlab", "study"},
+          {"study_id", "study"}, {"id", "study"}, {"label", "study"}};
+      std::vector<std::string> hints;
+      bool two_arm_hint = false;
+      for (const auto& [alias, name] : kAliases)
+        if (find(alias) != ncols && find(name) == ncols) {
+          hints.push_back(std::string(alias) + " -> " + name);
+          two_arm_hint = two_arm_hint || std::string(name).find('_') != std::string::npos;
+        }
+      std::string non_events;
+      if (find("bi") != ncols || find("di") != ncols)
+        non_events = "; metafor's bi and di (each arm's non-events) are not read: give total_t = ai + bi and "
+                     "total_c = ci + di";
       std::string msg = std::string(missing.size() == 1 ? "missing required column: "
                                                         : "missing required columns: ") +
                         join(missing, ", ", missing.size()) + "; the header must contain " +
                         std::string(kRequiredColumns) +
-                        (has_two ? " (single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c "
-                                   "(two-arm outcomes)"
-                                 : "") +
-                        " (in any order, lowercase; other columns only with --covariates or --ignore-columns); found: " +
+                        (has_two || !has_single
+                             ? " (single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c "
+                               "(two-arm outcomes)"
+                             : "") +
+                        " (in any order, lowercase; outcome may be left out when the file holds one "
+                        "meta-analysis; other columns only with --covariates or --ignore-columns); found: " +
                         join(table.header, ",", 20);
       if (!renames.empty())
         msg += "; column names are case-sensitive: rename " + join(renames, ", ", renames.size());
+      if (!hints.empty())
+        msg += "; these columns are probably hbmeta's " + std::string(two_arm_hint ? "two-arm " : "") +
+               "columns under other names (metafor's or common ones): rename " + join(hints, ", ", hints.size());
+      msg += non_events;
       if (table.header.size() == 1) {
         const std::string& h = table.header[0];
         if (h.find(';') != std::string::npos)
@@ -862,16 +916,20 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
 
   std::vector<OutcomeData> out;
   std::unordered_map<std::string, std::size_t> outcome_index;
-  std::vector<std::unordered_map<std::string, long>> study_lines;  // per outcome: name -> line
+  // Per outcome: each label as written in the file -> the rows (indices into studies) that use
+  // it; and every label in use (a repeated label's rows get "label [2]", ...).
+  std::vector<std::unordered_map<std::string, std::vector<std::size_t>>> label_rows;
+  std::vector<std::unordered_map<std::string, bool>> labels_used;
   bool any_rows = false;
 
   const auto filled = [&](const std::vector<std::string>& row, std::size_t c) {
     return c != ncols && !trim(row[c]).empty();
   };
 
+  const std::string file_outcome = std::filesystem::path(path).stem().string();
   const auto add_row = [&](std::vector<std::string>& row, long line) {
     any_rows = true;
-    std::string& outcome = row[c_outcome];
+    std::string outcome = c_outcome == ncols ? file_outcome : row[c_outcome];
     std::string& study = row[c_study];
     if (trim(outcome).empty())
       fail(path, line,
@@ -953,7 +1011,8 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
       o.first_line = line;
       for (const auto& c : covariates) o.covariates.push_back(Covariate{c, false, {}, false});
       out.push_back(std::move(o));
-      study_lines.emplace_back();
+      label_rows.emplace_back();
+      labels_used.emplace_back();
     }
     const std::size_t o = oit->second;
     if (out[o].kind != kind) {
@@ -963,13 +1022,33 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
                names[static_cast<int>(out[o].kind)] + " counts on line " + std::to_string(out[o].first_line) +
                "; all rows of an outcome must use the same layout (give the other rows their own outcome name)");
     }
-    auto [sit, new_study] = study_lines[o].emplace(study, line);
-    if (!new_study)
-      fail(path, line,
-           "study '" + study + "' appears twice in " + label + " (first on line " +
-               std::to_string(sit->second) +
-               "); give each study a unique name within an outcome, or delete the duplicate row");
-    sc.name = std::move(study);
+    // A repeated label: the same counts (and covariates) is a duplicated row, an error; other
+    // counts are usually another trial of the same paper (two trials of "Breddin et al 1980"),
+    // kept as a study of its own under "label [2]" with a warning.
+    std::vector<std::size_t>& rows = label_rows[o][study];
+    for (std::size_t k : rows) {
+      const StudyCounts& f = out[o].studies[k];
+      if (f.events == sc.events && f.total == sc.total && f.events_c == sc.events_c && f.total_c == sc.total_c &&
+          f.covariate_text == sc.covariate_text)
+        fail(path, line,
+             "study '" + study + "' appears twice in " + label + " with the same counts (first on line " +
+                 std::to_string(f.line) + "): a duplicated row; delete one of them");
+    }
+    std::string name = study;
+    for (std::size_t n = std::max<std::size_t>(2, rows.size() + 1); labels_used[o].count(name); ++n)
+      name = study + " [" + std::to_string(n) + "]";
+    if (!rows.empty())
+      out[o].notes.push_back("study label '" + study + "' is on line " + std::to_string(out[o].studies[rows[0]].line) +
+                             " and again on line " + std::to_string(line) +
+                             " with other counts (e.g. two trials reported in one paper): both are kept, the one on "
+                             "line " + std::to_string(line) + " as '" + name +
+                             "' in every output; rename them in the file to choose the labels");
+    else if (name != study)  // the label of a row above that was renamed
+      out[o].notes.push_back("study label '" + study + "' on line " + std::to_string(line) +
+                             " is already the new label of a repeated one: this row is '" + name + "' in every output");
+    rows.push_back(out[o].studies.size());
+    labels_used[o][name] = true;
+    sc.name = std::move(name);
     out[o].studies.push_back(std::move(sc));
   };
 

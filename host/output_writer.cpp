@@ -1,5 +1,6 @@
 #include "host/output_writer.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -303,6 +304,19 @@ std::string draws_csv(const OutcomeResult& r) {
   return out;
 }
 
+// The study behind each study column of the draws file ("theta[i]" -> the i-th study's label
+// as written in the input, repeated labels disambiguated), so that columns can be matched to
+// studies without counting rows; empty when the draws file has no study columns.
+std::string draw_studies_csv(const OutcomeResult& r) {
+  std::string out;
+  for (std::size_t i = 0; i < r.studies.size(); ++i) {
+    const std::string col = "theta[" + std::to_string(i + 1) + "]";
+    if (std::find(r.draw_names.begin(), r.draw_names.end(), col) == r.draw_names.end()) continue;
+    out += csv_field(col) + "," + csv_field(r.studies[i].name) + "\n";
+  }
+  return out.empty() ? out : "column,study\n" + out;
+}
+
 // A folder written in full or not at all: filled in a temporary sibling, then renamed into place
 // (an existing one replaced only with force); on any error or interrupt the temporary is removed.
 void write_folder_atomically(const std::string& dir, bool force, const std::function<void(const fs::path& tmp)>& fill) {
@@ -347,6 +361,8 @@ void write_outputs(const std::string& dir, bool force, const RunInfo& info,
       std::string base = safe_file_name(r.name);
       if (used[base]++ > 0) base += "_" + std::to_string(used[base]);
       write_file(tmp / "draws" / (base + ".csv"), draws_csv(r));
+      const std::string studies = draw_studies_csv(r);
+      if (!studies.empty()) write_file(tmp / "draws" / (base + ".studies.csv"), studies);
       write_netcdf((tmp / "netcdf" / (base + ".nc")).string(), r);
     }
     write_netcdf_combined((tmp / "posterior.nc").string(), results);  // every outcome in one file

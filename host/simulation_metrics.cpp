@@ -116,6 +116,10 @@ MeanSe mean_se(const std::vector<double>& v) {
 
 }  // namespace
 
+// Common-effect methods (FE, MH, Peto) set tau = 0 by definition: it is not an estimate, so
+// they have no tau bias (which would just be -tau_true).
+bool estimates_tau(const std::string& method) { return method != "FE" && method != "MH" && method != "Peto"; }
+
 std::vector<Metric> summarise_records(const std::vector<RepRecord>& records, const std::vector<Scenario>& scenarios) {
   std::vector<Metric> out;
   for (const auto& s : scenarios) {
@@ -138,10 +142,10 @@ std::vector<Metric> summarise_records(const std::vector<RepRecord>& records, con
           cov_pi.push_back(r.pi_lb <= r.theta_new_true && r.theta_new_true <= r.pi_ub ? 1.0 : 0.0);
           width_pi.push_back(r.pi_ub - r.pi_lb);
         }
-        if (std::isfinite(r.tau)) tau_err.push_back(r.tau - r.tau_true);
+        if (std::isfinite(r.tau) && estimates_tau(method)) tau_err.push_back(r.tau - r.tau_true);
       }
-      const auto add = [&](const char* metric, double est, double mcse) {
-        out.push_back({s.name, method, metric, est, mcse});
+      const auto add = [&](const char* metric, double est, double mcse, double count = NAN) {
+        out.push_back({s.name, method, metric, est, mcse, count});
       };
       add("reps", static_cast<double>(n), NAN);
       const MeanSe bias = mean_se(err);
@@ -154,7 +158,8 @@ std::vector<Metric> summarise_records(const std::vector<RepRecord>& records, con
       // Coverage: binomial MCSE sqrt(p (1 - p) / n).
       const auto coverage = [&](const char* metric, const std::vector<double>& c) {
         const MeanSe m = mean_se(c);
-        add(metric, m.mean, c.empty() ? NAN : std::sqrt(m.mean * (1 - m.mean) / static_cast<double>(c.size())));
+        add(metric, m.mean, c.empty() ? NAN : std::sqrt(m.mean * (1 - m.mean) / static_cast<double>(c.size())),
+            static_cast<double>(c.size()));
       };
       coverage("coverage_mu", cov_mu);
       const MeanSe wm = mean_se(width_mu);
@@ -162,7 +167,7 @@ std::vector<Metric> summarise_records(const std::vector<RepRecord>& records, con
       coverage("coverage_pi", cov_pi);
       const MeanSe wp = mean_se(width_pi);
       add("width_pi", wp.mean, wp.mcse);
-      const MeanSe tb = mean_se(tau_err);
+      const MeanSe tb = mean_se(tau_err);  // NaN (blank in the report) for common-effect methods
       add("tau_bias", tb.mean, tb.mcse);
       const double fr = n > 0 ? static_cast<double>(failed) / static_cast<double>(n) : NAN;
       add("failures", static_cast<double>(failed), n > 0 ? std::sqrt(static_cast<double>(n) * fr * (1 - fr)) : NAN);
@@ -201,6 +206,16 @@ std::string pad(const std::string& s, std::size_t w, bool right = true) {
 
 }  // namespace
 
+// The 95% Wilson score interval of a proportion p from n replicates: inside [0, 1] and not of
+// zero width at p = 0 or 1, unlike p +- 1.96 sqrt(p (1 - p) / n); [p, p] when n is unknown.
+WilsonInterval wilson_interval(double p, double n) {
+  if (!(n > 0)) return {p, p};
+  const double z = 1.959963984540054, z2n = z * z / n;
+  const double centre = (p + z2n / 2) / (1 + z2n);
+  const double half = z / (1 + z2n) * std::sqrt(p * (1 - p) / n + z2n / (4 * n));
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
 std::string metrics_table(const Scenario& s, const std::vector<Metric>& metrics, long reps) {
   std::string t = "scenario " + s.describe() + "; " + std::to_string(reps) + " replicates\n";
   t += "  (estimates with Monte Carlo SE in parentheses; coverage of the 95% interval for mu and of the 95%\n"
@@ -225,7 +240,8 @@ std::string metrics_table(const Scenario& s, const std::vector<Metric>& metrics,
 
 namespace {
 
-// Coverage by method: a dot at the estimate and a bar of +- 1.96 MCSE, the nominal 95% line.
+// Coverage by method: a dot at the estimate and a bar of its 95% Wilson interval over the
+// replicates, the nominal 95% line.
 svg::Canvas coverage_plot(const Scenario& s, const std::vector<Metric>& metrics, const char* metric,
                           const std::string& title) {
   const std::vector<std::string> methods = s.all_methods();
@@ -235,16 +251,16 @@ svg::Canvas coverage_plot(const Scenario& s, const std::vector<Metric>& metrics,
   for (const auto& m : methods) {
     const Metric* c = find_metric(metrics, s.name, m, metric);
     if (!c || !std::isfinite(c->estimate)) continue;
-    const double e = std::isfinite(c->mcse) ? 1.96 * c->mcse : 0;
-    lo = std::min(lo, c->estimate - e);
-    hi = std::max(hi, c->estimate + e);
+    const WilsonInterval w = wilson_interval(c->estimate, c->count);
+    lo = std::min(lo, w.lo);
+    hi = std::max(hi, w.hi);
   }
   const auto range = svg::nice_range(std::max(0.0, lo), std::min(1.0, hi), 5);
   svg::Canvas c(W, H, title);
   const svg::Scale x{range.first, range.second, left, W - right, false};
   c.text(W / 2, 20, title, "middle", 13, "font-weight=\"bold\"");
   const double y_axis_px = top + row * static_cast<double>(methods.size());
-  svg::x_axis(c, x, svg::fitting_linear_ticks(x, 6), y_axis_px, "coverage (dot: estimate; bar: 95% Monte Carlo interval)",
+  svg::x_axis(c, x, svg::fitting_linear_ticks(x, 6), y_axis_px, "coverage (dot: estimate; bar: 95% Wilson interval over the replicates)",
               true, top);
   c.line(x(0.95), top - 6, x(0.95), y_axis_px, "#D55E00", 1.5, "stroke-dasharray=\"5,3\" class=\"nominal\"");
   c.text(x(0.95), top - 9, "nominal 0.95", "middle", 11, "fill=\"#D55E00\"");
@@ -256,9 +272,9 @@ svg::Canvas coverage_plot(const Scenario& s, const std::vector<Metric>& metrics,
       c.text(left + 6, y + 4, "not available", "start", 11, "fill=\"#777\"");
       continue;
     }
-    const double e = std::isfinite(m->mcse) ? 1.96 * m->mcse : 0;
+    const WilsonInterval w = wilson_interval(m->estimate, m->count);
     c.begin_group("class=\"method-row\" data-method=\"" + svg::escape(methods[i]) + "\"");
-    c.line(x(x.clamp(m->estimate - e)), y, x(x.clamp(m->estimate + e)), y, "#0072B2", 2.0);
+    c.line(x(x.clamp(w.lo)), y, x(x.clamp(w.hi)), y, "#0072B2", 2.0);
     c.circle(x(x.clamp(m->estimate)), y, 4.5, "#0072B2");
     c.end_group();
   }
@@ -278,8 +294,10 @@ std::string simulation_report_html(const std::vector<Scenario>& scenarios, const
       "repeat(auto-fit,minmax(470px,1fr));gap:8px 16px}figure{margin:8px 0}figure svg{max-width:100%;height:auto}"
       "code{font-size:13px}</style></head><body>\n<h1>hbmeta simulation study</h1>\n";
   h += "<p><code>" + svg::escape(command) + "</code><br>" + std::to_string(reps) +
-       " replicates per scenario. Monte Carlo standard errors: binomial sqrt(p(1-p)/n) for coverage, "
-       "sd/sqrt(n) for bias and widths, the delta method for RMSE (docs/simulation.md).</p>\n";
+       " replicates per scenario. Monte Carlo standard errors: binomial sqrt(p(1-p)/n) for coverage (the "
+       "plots' bars: 95% Wilson intervals), sd/sqrt(n) for bias and widths, the delta method for RMSE "
+       "(docs/simulation.md). Tau bias is blank for common-effect methods (FE, MH, Peto), whose tau is 0 "
+       "by definition.</p>\n";
   for (const auto& s : scenarios) {
     h += "<h2 id=\"" + svg::escape(s.name) + "\">" + svg::escape(s.name) + "</h2>\n<p>" + svg::escape(s.describe()) +
          "</p>\n<div class=\"grid\">\n";
@@ -295,6 +313,10 @@ std::string simulation_report_html(const std::vector<Scenario>& scenarios, const
       for (const char* k : {"bias", "rmse", "coverage_mu", "width_mu", "coverage_pi", "width_pi", "tau_bias", "failures"}) {
         const Metric* x = find_metric(metrics, s.name, m, k);
         const bool count = std::string(k) == "failures";
+        if (x && std::string(k) == "tau_bias" && !std::isfinite(x->estimate)) {  // not estimated: blank
+          h += "<td></td>";
+          continue;
+        }
         h += "<td>" + (x ? fmt(x->estimate, count ? "%.0f" : "%.3f") +
                                (std::isfinite(x->mcse) && !count ? " (" + fmt(x->mcse, "%.3f") + ")" : "")
                          : std::string("NA")) +

@@ -3,6 +3,7 @@
 // numbers), and the performance measures with Monte Carlo standard errors
 // (DIR/simulation_summary.csv, the stdout table and DIR/simulation_report.html).
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -36,12 +37,19 @@ void sort_records(std::vector<RepRecord>& records, const std::vector<Scenario>& 
 struct Metric {
   std::string scenario, method, metric;
   double estimate = 0, mcse = 0;
+  double count = NAN;  // coverage: the replicates it is over (for its Wilson interval)
 };
 
 // For each scenario and method: reps, bias, rmse, coverage_mu, width_mu, coverage_pi, width_pi,
 // tau_bias, failures (definitions in docs/simulation.md). `records` must be sorted.
 std::vector<Metric> summarise_records(const std::vector<RepRecord>& records, const std::vector<Scenario>& scenarios);
 std::string metrics_csv(const std::vector<Metric>& metrics);
+
+// The 95% Wilson score interval of a proportion p from n replicates (the report's coverage bars).
+struct WilsonInterval {
+  double lo, hi;
+};
+WilsonInterval wilson_interval(double p, double n);
 // The readable table of one scenario (stdout).
 std::string metrics_table(const Scenario& s, const std::vector<Metric>& metrics, long reps);
 

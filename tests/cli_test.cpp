@@ -110,7 +110,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"non_integer", "outcome,study,events,total\na,s1,3.5,10\n", "2: "},
         BadInput{"negative", "outcome,study,events,total\na,s1,-1,10\n", "2: "},
         BadInput{"empty_outcome", "outcome,study,events,total\n,s1,1,10\n", "2: "},
-        BadInput{"duplicate_study", "outcome,study,events,total\na,s1,1,10\na,s2,1,10\na,s1,2,10\n", "4: "},
+        BadInput{"duplicated_row", "outcome,study,events,total\na,s1,1,10\na,s2,1,10\na,s1,1,10\n", "4: "},
         BadInput{"empty_file", "", "1: "},
         BadInput{"header_only", "outcome,study,events,total\n", "1: "}),
     [](const ::testing::TestParamInfo<BadInput>& i) { return std::string(i.param.name); });

@@ -114,6 +114,10 @@ TEST(CliTwoArm, MixedFileWithCovariatesGivesBothModelsAndNewClinicPredictions) {
   // The new clinic's predictions are built from its covariate row, draw by draw: fitted_new =
   // mu + (40 - mean ablat) beta[ablat] + beta[alloc=systematic]; p_treat_* on logit(0.01) + that.
   const std::string draws = read_text(dir / "o" / "draws" / "bcg.csv");
+  // Which study each theta[i] column is: the sidecar, in file order.
+  const std::string studies = read_text(dir / "o" / "draws" / "bcg.studies.csv");
+  EXPECT_EQ(studies.substr(0, 55), "column,study\ntheta[1],Aronson 1948\ntheta[2],Ferguson & ");
+  EXPECT_NE(studies.find("theta[13],Comstock et al 1976\n"), std::string::npos) << studies;
   const auto mu = draws_column(draws, "mu"), b1 = draws_column(draws, "beta[ablat]"),
              b3 = draws_column(draws, "beta[alloc=systematic]"), fitted = draws_column(draws, "fitted_new"),
              pt = draws_column(draws, "p_treat_pooled"), orf = draws_column(draws, "or_fitted_new");

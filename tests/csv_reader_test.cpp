@@ -444,23 +444,25 @@ TEST_F(CsvReader, RejectsHeaderWithoutDataRows) {
 TEST_F(CsvReader, RejectsMissingRequiredColumn) {
   EXPECT_EQ(error_for("outcome,study,events,n\nm,A,1,2\n"),
             path() + ":1: missing required column: total; the header must contain "
-                     "outcome,study,events,total (in any order, lowercase; other columns only with --covariates or --ignore-columns); "
-                     "found: outcome,study,events,n");
+                     "outcome,study,events,total (in any order, lowercase; outcome may be left out when the file holds one meta-analysis; other columns only with --covariates or --ignore-columns); "
+                     "found: outcome,study,events,n; these columns are probably hbmeta's columns under other "
+                     "names (metafor's or common ones): rename n -> total");
 }
 
 TEST_F(CsvReader, RejectsSeveralMissingColumnsAndSuggestsLowercase) {
   EXPECT_EQ(error_for("Outcome,study,Events,N\nm,A,1,2\n"),
-            path() + ":1: missing required columns: outcome, events, total; the header must "
-                     "contain outcome,study,events,total (in any order, lowercase; other columns only with --covariates or --ignore-columns); "
+            path() + ":1: missing required columns: events, total; the header must "
+                     "contain outcome,study,events,total (single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c (two-arm outcomes) (in any order, lowercase; outcome may be left out when the file holds one meta-analysis; other columns only with --covariates or --ignore-columns); "
                      "found: Outcome,study,Events,N; column names are "
-                     "case-sensitive: rename Outcome to outcome, Events to events");
+                     "case-sensitive: rename Outcome to outcome, Events to events; these columns are probably "
+                     "hbmeta's columns under other names (metafor's or common ones): rename N -> total");
 }
 
 TEST_F(CsvReader, MissingColumnsReportedBeforeRowProblems) {
   // Semicolon-separated with decimal commas: the header is the real problem, not row 2.
   EXPECT_EQ(error_for("outcome;study;events;total\nm;A;1,5;2\n"),
-            path() + ":1: missing required columns: outcome, study, events, total; the header "
-                     "must contain outcome,study,events,total (in any order, lowercase; other columns only with --covariates or --ignore-columns); "
+            path() + ":1: missing required columns: study, events, total; the header "
+                     "must contain outcome,study,events,total (single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c (two-arm outcomes) (in any order, lowercase; outcome may be left out when the file holds one meta-analysis; other columns only with --covariates or --ignore-columns); "
                      "found: outcome;study;events;total; the file looks "
                      "semicolon-separated, but hbmeta reads comma-separated files: save it with "
                      "commas as the separator");
@@ -468,8 +470,8 @@ TEST_F(CsvReader, MissingColumnsReportedBeforeRowProblems) {
 
 TEST_F(CsvReader, DetectsTabSeparatedFile) {
   EXPECT_EQ(error_for("outcome\tstudy\tevents\ttotal\nm\tA\t1\t2\n"),
-            path() + ":1: missing required columns: outcome, study, events, total; the header "
-                     "must contain outcome,study,events,total (in any order, lowercase; other columns only with --covariates or --ignore-columns); "
+            path() + ":1: missing required columns: study, events, total; the header "
+                     "must contain outcome,study,events,total (single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c (two-arm outcomes) (in any order, lowercase; outcome may be left out when the file holds one meta-analysis; other columns only with --covariates or --ignore-columns); "
                      "found: outcome\tstudy\tevents\ttotal; the file looks "
                      "tab-separated, but hbmeta reads comma-separated files: save it with commas "
                      "as the separator");
@@ -609,12 +611,69 @@ TEST_F(CsvReader, RejectsEmptyStudyName) {
             path() + ":3: study is empty; every row needs a study name");
 }
 
-TEST_F(CsvReader, RejectsDuplicateStudyWithinOutcome) {
+TEST_F(CsvReader, RejectsDuplicatedRowWithinOutcome) {
   EXPECT_EQ(error_for(std::string(kHeader) +
-                      "mortality,Smith 2001,1,2\nrescue,Smith 2001,1,2\n\nmortality,Smith 2001,3,4\n"),
-            path() + ":5: study 'Smith 2001' appears twice in outcome 'mortality' (first on line "
-                     "2); give each study a unique name within an outcome, or delete the "
-                     "duplicate row");
+                      "mortality,Smith 2001,1,2\nrescue,Smith 2001,1,2\nmortality,Smith 2001,3,4\n\n"
+                      "mortality,Smith 2001,3,4\n"),
+            path() + ":6: study 'Smith 2001' appears twice in outcome 'mortality' with the same counts (first on "
+                     "line 4): a duplicated row; delete one of them");
+}
+
+// Two trials reported in one paper often share a label (metadat's dat.anand1999 has "Breddin et
+// al 1980" twice, with other counts): both are kept, the later ones as "label [2]", "label [3]",
+// with a note (a warning in every output); a row already labelled like that gets the next free
+// label.
+TEST_F(CsvReader, KeepsRepeatedLabelsWithOtherCountsAsSeparateStudies) {
+  const std::string p = write(std::string(kHeader) +
+                              "m,Breddin et al 1980,1,20\nm,Other,2,20\nm,Breddin et al 1980,3,20\n"
+                              "m,Breddin et al 1980 [2],4,20\nm,Breddin et al 1980,5,20\n");
+  const auto out = hbm::read_outcomes(p);
+  ASSERT_EQ(out.size(), 1u);
+  std::vector<std::string> names;
+  for (const auto& st : out[0].studies) names.push_back(st.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"Breddin et al 1980", "Other", "Breddin et al 1980 [2]",
+                                             "Breddin et al 1980 [2] [2]", "Breddin et al 1980 [3]"}));
+  ASSERT_EQ(out[0].notes.size(), 3u);
+  EXPECT_EQ(out[0].notes[0],
+            "study label 'Breddin et al 1980' is on line 2 and again on line 4 with other counts (e.g. two trials "
+            "reported in one paper): both are kept, the one on line 4 as 'Breddin et al 1980 [2]' in every output; "
+            "rename them in the file to choose the labels");
+  EXPECT_EQ(out[0].studies[4].events, 5);
+}
+
+// One meta-analysis without an outcome column: one outcome named after the file.
+TEST_F(CsvReader, FileWithoutOutcomeColumnIsOneOutcomeNamedAfterTheFile) {
+  const std::string p = write("study,events,total\nA,1,10\nB,2,12\n", "icsi_rates.csv");
+  const auto out = hbm::read_outcomes(p);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].name, "icsi_rates");
+  EXPECT_EQ(out[0].studies.size(), 2u);
+}
+
+// metafor's and other common column names: the message says which hbmeta column each probably
+// is, for the two-arm layout too, and what to do with metafor's non-event counts.
+TEST_F(CsvReader, MissingColumnsNameTheirLikelyAliases) {
+  EXPECT_EQ(error_for("study,ai,bi,ci,di\nA,3,10,4,5\n"),
+            path() + ":1: missing required columns: events, total; the header must contain outcome,study,events,total (single-arm "
+                     "outcomes) or outcome,study,events_t,total_t,events_c,total_c (two-arm outcomes) "
+                     "(in any order, lowercase; outcome may be left out when the file holds one meta-analysis; other columns only with --covariates or --ignore-columns); "
+                     "found: study,ai,bi,ci,di; these columns are probably hbmeta's two-arm columns under other names "
+                     "(metafor's or common ones): rename ai -> events_t, ci -> events_c; metafor's bi and di (each "
+                     "arm's non-events) are not read: give total_t = ai + bi and total_c = ci + di");
+  EXPECT_NE(error_for("outcome,study,xi,ni\nm,A,3,10\n").find("rename xi -> events, ni -> total"), std::string::npos);
+}
+
+// A covariate written with decimal commas ("1,5", quoted so that the CSV keeps it) is not a
+// categorical column with levels "1,5" and "2,5": stop at the first such value.
+TEST_F(CsvReader, RejectsDecimalCommaCovariate) {
+  const std::string p = write("outcome,study,events,total,dose\nm,A,3,10,2\nm,B,5,20,\"1,5\"\nm,C,3,10,\"2,5\"\n");
+  EXPECT_EQ(error_at(p, {"dose"}),
+            p + ":3: covariate dose is '1,5', a number with a decimal comma; hbmeta reads decimal points (write 1.5; "
+                "from a spreadsheet, export the CSV with '.' as the decimal separator), otherwise the column would "
+                "become categorical with one level per value");
+  // Text with a comma in a categorical column is not a number: still a level.
+  const std::string q = write("outcome,study,events,total,site\nm,A,3,10,\"Leeds, UK\"\nm,B,5,20,Paris\n", "cat.csv");
+  EXPECT_NO_THROW(hbm::read_outcomes(q, {"site"}));
 }
 
 // ---- bytes that are not a UTF-8 CSV file ---------------------------------------------------
@@ -871,7 +930,8 @@ TEST_F(CsvReader, TwoArmMissingColumnNamesBothLayouts) {
   EXPECT_EQ(error_for("outcome,study,events_t,total_t,events_c\na,s1,3,10,2\n"),
             path() + ":1: missing required column: total_c; the header must contain outcome,study,events,total "
                      "(single-arm outcomes) or outcome,study,events_t,total_t,events_c,total_c (two-arm outcomes) "
-                     "(in any order, lowercase; other columns only with --covariates or --ignore-columns); found: "
+                     "(in any order, lowercase; outcome may be left out when the file holds one meta-analysis; "
+                     "other columns only with --covariates or --ignore-columns); found: "
                      "outcome,study,events_t,total_t,events_c");
 }
 

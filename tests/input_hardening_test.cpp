@@ -92,6 +92,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadOption{"chains_twice", "--chains 4 --chains 8", "--chains", kChainsForm, nullptr},
         BadOption{"chains_misspelt", "--chanes 4", "--chanes", "did you mean --chains?",
                   "fit: unknown option '--chanes'; did you mean --chains? (all options: hbmeta fit --help)"},
+        // A swap of two letters is one edit: --prior-tau, not --prior-mu (two edits).
+        BadOption{"prior_tau_transposed", "--prior-tua 'half-normal(1)'", "--prior-tua", "did you mean --prior-tau?",
+                  "fit: unknown option '--prior-tua'; did you mean --prior-tau? (all options: hbmeta fit --help)"},
         BadOption{"unknown_option", "--colour red", "--colour", "all options: hbmeta fit --help", nullptr},
         BadOption{"device_unknown", "--device gpu", "--device", "e.g. --device cuda",
                   "--device: 'gpu' is not one of auto, cpu, cuda; e.g. --device cuda"},

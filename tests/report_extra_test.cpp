@@ -82,6 +82,19 @@ const std::vector<std::string> kFigures = {"forest",   "mu_density", "tau_densit
 
 }  // namespace
 
+// --threshold is shown only in the report, so on `fit` it implies --report (it was silently
+// ignored without it).
+TEST(ReportCli, ThresholdOnFitImpliesTheReport) {
+  const fs::path dir = hbm::test::fresh_temp_dir("report-threshold");
+  const fs::path out = dir / "o";
+  auto r = hbm::test::run_hbmeta("fit " + fixture("pritz1997.csv") + " --out " + out.string() +
+                                 " --chains 2 --warmup 100 --draws 100 --quiet --threshold 0.3");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_TRUE(fs::exists(out / "report.html"));
+  EXPECT_NE(read_text(out / "report.html").find("P(rate at a new clinic &gt; 0.3) = "), std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST(ReportCli, ReportCommandOnAnExistingOutputFolder) {
   const fs::path dir = hbm::test::fresh_temp_dir("report-cli");
   const fs::path out = dir / "o";

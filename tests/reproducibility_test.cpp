@@ -62,7 +62,12 @@ RunFiles run_and_read(const std::string& args, const fs::path& out, int threads)
   RunFiles f;
   f.summary_json = normalise(read_text(out / "summary.json"), threads);
   f.summary_csv = read_text(out / "summary.csv");
-  for (const auto& e : fs::directory_iterator(out / "draws")) f.draws[e.path().filename().string()] = read_text(e.path());
+  // The draws files; not the studies sidecars (NAME.studies.csv: labels from the input, the same
+  // for every seed).
+  for (const auto& e : fs::directory_iterator(out / "draws")) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < 12 || name.compare(name.size() - 12, 12, ".studies.csv") != 0) f.draws[name] = read_text(e.path());
+  }
   return f;
 }
 

@@ -19,8 +19,10 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "host/simulation_metrics.hpp"
 #include "support/cli_runner.hpp"
 
 namespace fs = std::filesystem;
@@ -242,4 +244,60 @@ TEST(Simulate, BadScenarioAndOptionsExitTwoWithFileAndLine) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--shard: '1/1' is not I/N"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "o"));
+}
+
+// The report's metrics: a common-effect method's tau is 0 by definition, not an estimate, so it
+// has no tau bias (blank in the report, NA in the CSV); coverage bars are 95% Wilson intervals,
+// inside [0, 1] and of non-zero width at 100% coverage (the binomial +-1.96 MCSE bar was
+// [1, 1] there and would pass 1 near it). Closed forms: 100 of 100 gives [0.9630, 1];
+// 50 of 100 gives [0.4038, 0.5962] (Wilson 1927).
+TEST(SimulationMetrics, CommonEffectTauBiasIsBlankAndCoverageBarsAreWilsonIntervals) {
+  hbm::Scenario s;
+  s.name = "sc";
+  s.tau = 0.3;
+  s.methods = {"FE", "DL"};
+  std::vector<hbm::RepRecord> records;
+  for (long rep = 0; rep < 100; ++rep)
+    for (const char* m : {"DL", "FE"}) {
+      hbm::RepRecord r;
+      r.scenario = "sc";
+      r.method = m;
+      r.rep = rep;
+      r.tau_true = 0.3;
+      r.estimate = 0.01 * (rep % 7);
+      r.ci_lb = -1;
+      r.ci_ub = 1;
+      r.pi_lb = -1;
+      r.pi_ub = 1;
+      r.tau = std::string(m) == "FE" ? 0.0 : 0.25;
+      records.push_back(r);
+    }
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.scenario, a.method, a.rep) < std::tie(b.scenario, b.method, b.rep);
+  });
+  const auto metrics = hbm::summarise_records(records, {s});
+  const auto find = [&](const std::string& method, const std::string& metric) -> const hbm::Metric* {
+    for (const auto& m : metrics)
+      if (m.method == method && m.metric == metric) return &m;
+    return nullptr;
+  };
+  ASSERT_NE(find("FE", "tau_bias"), nullptr);
+  EXPECT_TRUE(std::isnan(find("FE", "tau_bias")->estimate));
+  EXPECT_NEAR(find("DL", "tau_bias")->estimate, -0.05, 1e-12);
+  EXPECT_EQ(find("DL", "coverage_mu")->estimate, 1.0);
+  EXPECT_EQ(find("DL", "coverage_mu")->count, 100.0);
+  const std::string html = hbm::simulation_report_html({s}, metrics, 100, "hbmeta simulate test");
+  EXPECT_NE(html.find("<tr><td>FE</td>"), std::string::npos);
+  const std::string fe_row = html.substr(html.find("<tr><td>FE</td>"));
+  EXPECT_NE(fe_row.substr(0, fe_row.find("</tr>")).find("<td></td>"), std::string::npos) << fe_row.substr(0, 300);
+
+  auto w = hbm::wilson_interval(1.0, 100);
+  EXPECT_NEAR(w.lo, 0.96301, 5e-5);
+  EXPECT_EQ(w.hi, 1.0);
+  w = hbm::wilson_interval(0.5, 100);
+  EXPECT_NEAR(w.lo, 0.40383, 5e-5);
+  EXPECT_NEAR(w.hi, 0.59617, 5e-5);
+  w = hbm::wilson_interval(0.0, 20);
+  EXPECT_EQ(w.lo, 0.0);
+  EXPECT_GT(w.hi, 0.1);
 }
