@@ -104,6 +104,29 @@ CovariateScaling covariate_scaling(const OutcomeData& data) {
   return cs;
 }
 
+void set_regression_predictions(OutcomeResult& r, const CovariateScaling& cs, const std::vector<double>& x_new) {
+  Eigen::VectorXd x0(static_cast<Eigen::Index>(x_new.size()) + 1);
+  x0(0) = 1;
+  for (std::size_t j = 0; j < x_new.size(); ++j) x0(static_cast<Eigen::Index>(j) + 1) = x_new[j] - cs.shift[j];
+  r.regression_pred = freq::predict_regression(r.regression, x0);
+  if (!r.regression_knha.method.empty()) r.regression_knha_pred = freq::predict_regression(r.regression_knha, x0);
+}
+
+void set_study_covariates(OutcomeResult& r, const OutcomeData& data) {
+  for (std::size_t i = 0; i < r.studies.size() && i < data.studies.size(); ++i) {
+    r.studies[i].covariates.clear();
+    for (std::size_t c = 0; c < data.covariates.size(); ++c) {
+      StudyResult::Covariate v{data.covariates[c].column, data.studies[i].covariate_text[c], false, NAN};
+      if (!data.covariates[c].categorical) {
+        char* end = nullptr;
+        v.value = std::strtod(v.text.c_str(), &end);
+        v.is_number = !v.text.empty() && *end == '\0' && std::isfinite(v.value);
+      }
+      r.studies[i].covariates.push_back(v);
+    }
+  }
+}
+
 void set_mu_at(OutcomeResult& r, const CovariateScaling& cs) {
   r.mu_at.clear();
   for (const auto& a : cs.mu_at) r.mu_at.push_back({a.column, a.value, a.level});

@@ -50,6 +50,13 @@ struct CovariateScaling {
 };
 CovariateScaling covariate_scaling(const OutcomeData& data);
 
+// The classical regressions' predictions at the new clinic's design row (user's scale), on
+// their centred design (r.regression_pred, r.regression_knha_pred).
+void set_regression_predictions(OutcomeResult& r, const CovariateScaling& cs, const std::vector<double>& x_new);
+
+// Copies each study's covariate values into r.studies (filled by the caller beforehand).
+void set_study_covariates(OutcomeResult& r, const OutcomeData& data);
+
 // Records where mu is (r.mu_at, r.mu_at_text) for the outputs.
 void set_mu_at(OutcomeResult& r, const CovariateScaling& cs);
 

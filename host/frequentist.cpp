@@ -718,6 +718,20 @@ Tau2Interval qprofile(const Problem& pr, double tau2_hat, double level, double v
 
 }  // namespace
 
+RegressionPrediction predict_regression(const RegressionResult& g, const Eigen::VectorXd& x0) {
+  RegressionPrediction p;
+  if (g.beta.size() == 0 || g.beta.size() != x0.size() || g.vcov.rows() != x0.size()) return p;
+  p.pred = x0.dot(g.beta);
+  p.se = std::sqrt(x0.dot(g.vcov * x0));
+  const double crit = g.df > 0 ? detail::qt_upper(0.025, g.df) : detail::qnorm_upper(0.025);
+  p.ci_lb = p.pred - crit * p.se;
+  p.ci_ub = p.pred + crit * p.se;
+  const double spread = std::sqrt(p.se * p.se + g.tau2);
+  p.pi_lb = p.pred - crit * spread;
+  p.pi_ub = p.pred + crit * spread;
+  return p;
+}
+
 RegressionResult rma_regression(const EffectData& data, const Eigen::MatrixXd& X, Tau2Method method,
                                 const RmaOptions& options) {
   const std::string name = method_name(method) + (options.knha ? "_knha" : "");

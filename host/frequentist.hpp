@@ -9,6 +9,7 @@
 // events, non-convergence, ...). Values that do not exist are NaN and `note` says why.
 // Method notes, conventions and the validation against metafor: docs/frequentist.md.
 #pragma once
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -135,6 +136,15 @@ struct RegressionResult {
 };
 RegressionResult rma_regression(const EffectData& data, const Eigen::MatrixXd& X, Tau2Method method,
                                 const RmaOptions& options = {});
+
+// metafor's predict(rma(yi, vi, mods = X), newmods = x0[-1]): the fitted value x0' beta at the
+// design row x0 (intercept first), its se sqrt(x0' V x0), the 95% CI and the 95% prediction
+// interval pred +- crit sqrt(se^2 + tau^2), crit the normal quantile, or t(df) under
+// Knapp-Hartung (df > 0). NaN throughout when the fit has no estimate.
+struct RegressionPrediction {
+  double pred = NAN, se = NAN, ci_lb = NAN, ci_ub = NAN, pi_lb = NAN, pi_ub = NAN;
+};
+RegressionPrediction predict_regression(const RegressionResult& g, const Eigen::VectorXd& x0);
 
 // --------------------------------------------------------- two-arm common-effect methods -----
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "host/input_error.hpp"
+#include "host/output_writer.hpp"
 #include "host/prior_spec.hpp"
 #include "host/report_data.hpp"
 #include "host/report_format.hpp"
@@ -111,6 +112,21 @@ std::string outcome_section(Built& b, const RunData& run, const OutcomeData& o, 
           ? "Observed odds ratio (Wald 95% CI) and shrunken posterior (95% CrI) per study; pooled estimates below."
           : "Observed rate (exact 95% CI) and shrunken posterior (95% CrI) per study; pooled estimates below.");
 
+  if (!o.mu_at.empty()) {
+    h += "<h3>Meta-regression</h3>\n<div class=\"grid\">\n";
+    for (const auto& [column, mean] : o.mu_at)
+      h += figure(b, base + "_regression_" + safe_file_name(column) + ".svg", report::bubble_plot(o, column),
+                  "Observed " + std::string(o.two_arm ? "log odds ratio" : "logit rate") + " of each study against " +
+                      column + " (" + (o.two_arm ? "1/2 added to every cell of a study with a zero cell" :
+                                                   "1/2 added to both cells of a study with 0 or all events") +
+                      "; areas proportional to the study's size); line: posterior mean of mu + (" + column + " - " +
+                      report::fmt_plain(mean) + ") beta[" + column + "], band: its 95% credible interval" +
+                      (o.mu_at.size() > 1 || o.covariates.size() > 1
+                           ? ", the other covariates at their means and reference levels"
+                           : std::string()) +
+                      ".");
+    h += "</div>\n";
+  }
   h += "<h3>Posterior and prior</h3>\n<div class=\"grid\">\n";
   h += figure(b, base + "_mu_density.svg", report::mu_density_plot(o, prior_mu),
               "Kernel density of the mu draws (Gaussian kernel, Silverman bandwidth), carried to the " +
@@ -141,9 +157,10 @@ std::string outcome_section(Built& b, const RunData& run, const OutcomeData& o, 
   h += "</div>\n";
 
   h += "<h3>Posterior summary</h3>\n" + report::posterior_table(o);
-  h += "<h3>Frequentist methods</h3>\n<p>Pooled estimate and prediction interval on the " +
-       std::string(o.two_arm ? "odds-ratio" : "rate") + " scale; tau on the " + (o.two_arm ? "log OR" : "logit") +
-       " scale.</p>\n" + report::comparison_table(o);
+  h += "<h3>Frequentist methods</h3>\n<p>" +
+       std::string(o.mu_at.empty() && o.covariates.empty() ? "Pooled estimate" : "Estimate") +
+       " and prediction interval on the " + std::string(o.two_arm ? "odds-ratio" : "rate") + " scale; tau on the " +
+       (o.two_arm ? "log OR" : "logit") + " scale.</p>\n" + report::comparison_table(o);
   h += "<h3>Diagnostics</h3>\n" + report::diagnostics_html(o);
   h += "<h3>Data as read</h3>\n" + report::data_table(o);
   return h + "</section>\n";

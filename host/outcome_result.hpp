@@ -24,6 +24,13 @@ struct StudyResult {
   bool centred = false;
   ParamSummary theta;    // the study's effect: logit rate (single-arm) or log odds ratio (two-arm)
   ParamSummary natural;  // the same on the natural scale: rate or odds ratio
+  // With covariates: the study's values as read, numeric ones (is_number) also as numbers.
+  struct Covariate {
+    std::string column, text;
+    bool is_number = false;
+    double value = NAN;
+  };
+  std::vector<Covariate> covariates;
 };
 
 struct RunDiagnostics {
@@ -76,6 +83,9 @@ struct OutcomeResult {
   // With covariates and --frequentist all: the same with Knapp-Hartung (method "REML_knha");
   // method empty when not computed.
   freq::RegressionResult regression_knha;
+  // Their fitted value, CI and prediction interval at the new clinic's covariates (new_clinic):
+  // the classical side of the like-with-like comparison with fitted_new and theta_new.
+  freq::RegressionPrediction regression_pred, regression_knha_pred;
 
   // Per-draw sampler statistics (chain-major), for the NetCDF sample_stats group.
   std::vector<double> sample_accept_prob, sample_energy;

@@ -178,6 +178,14 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
       else
         j.value("events", s.events).value("total", s.total);
       j.value("parametrisation", s.centred ? "centred" : "non-centred");
+      if (!s.covariates.empty()) {
+        j.begin_object("covariates");
+        for (const auto& c : s.covariates) {
+          if (c.is_number) j.value(c.column, c.value);
+          else j.value(c.column, c.text);
+        }
+        j.end_object();
+      }
       write_summary(j, natural_key(r.kind), s.natural);
       write_summary(j, "theta", s.theta);
       j.end_object();
@@ -233,6 +241,14 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
       j.value("tau2", g.tau2).value("I2", g.I2).value("H2", g.H2).value("R2", g.R2);
       j.value("QE", g.QE).value("QE_p", g.QE_p).value("QM", g.QM).value("QM_p", g.QM_p).value("k", g.k);
       if (g.df > 0) j.value("df", g.df);  // Knapp-Hartung: t(df) intervals, QM ~ F(p - 1, df)
+      // At the new clinic's covariates (metafor's predict(..., newmods =)): the classical
+      // counterpart of fitted_new (CI) and theta_new (prediction interval).
+      const freq::RegressionPrediction& pr = gp == &r.regression ? r.regression_pred : r.regression_knha_pred;
+      j.begin_object("prediction");
+      j.value("at", r.new_clinic);
+      j.value("pred", pr.pred).value("se", pr.se).value("ci_lb", pr.ci_lb).value("ci_ub", pr.ci_ub);
+      j.value("pi_lb", pr.pi_lb).value("pi_ub", pr.pi_ub);
+      j.end_object();
       j.value("note", g.note);
       j.end_object();
     }

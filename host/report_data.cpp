@@ -114,6 +114,7 @@ void read_outcome_draws(const std::string& path, OutcomeData& o) {
   o.d.tau = column("tau");
   o.d.theta_new = column("theta_new");
   o.d.natural_new = column(o.new_key());
+  for (const auto& [c, mean] : o.mu_at) o.d.beta.emplace_back(c, column("beta[" + c + "]"));
 }
 
 OutcomeData read_outcome(const std::string& name, const Json& o) {
@@ -139,6 +140,9 @@ OutcomeData read_outcome(const std::string& name, const Json& o) {
       row.events_c = count(s, "events_c");
       row.total_c = count(s, "total_c");
       row.parametrisation = member_text(s, "parametrisation");
+      if (s.contains("covariates") && s["covariates"].is_object())
+        for (const auto& c : s["covariates"].keys())
+          if (std::isfinite(num(s["covariates"], c))) row.x.emplace_back(c, num(s["covariates"], c));
       const std::string key = r.two_arm ? "or" : "p";
       if (s.contains(key)) row.post = summ(s[key]);
       r.studies.push_back(row);
@@ -149,6 +153,17 @@ OutcomeData read_outcome(const std::string& name, const Json& o) {
       r.freq.push_back({m, num(f, "estimate"), num(f, "ci_lb"), num(f, "ci_ub"), num(f, "tau"), num(f, "pi_lb"),
                         num(f, "pi_ub"), member_text(f, "note")});
     }
+  for (const char* key : {"frequentist_regression", "frequentist_regression_knha"}) {
+    if (!o.contains(key) || !o[key].is_object() || !o[key].contains("prediction")) continue;
+    const Json& g = o[key];
+    const Json& p = g["prediction"];
+    r.freq_regression.push_back({member_text(g, "method") + " regression", num(p, "pred"), num(p, "ci_lb"),
+                                 num(p, "ci_ub"), std::sqrt(num(g, "tau2")), num(p, "pi_lb"), num(p, "pi_ub"),
+                                 member_text(g, "note")});
+  }
+  if (o.contains("mu_at") && o["mu_at"].is_object())
+    for (const auto& c : o["mu_at"].keys())
+      if (std::isfinite(num(o["mu_at"], c))) r.mu_at.emplace_back(c, num(o["mu_at"], c));
   if (o.contains("diagnostics") && o["diagnostics"].is_object())
     for (const auto& key : o["diagnostics"].keys()) r.diagnostics.emplace_back(key, text(o["diagnostics"][key]));
   if (o.contains("warnings") && o["warnings"].is_array())

@@ -22,6 +22,7 @@ struct StudyRow {
   long long events_t = 0, total_t = 0, events_c = 0, total_c = 0;  // two-arm
   std::string parametrisation;
   Summ post;  // p (single-arm) or or (two-arm)
+  std::vector<std::pair<std::string, double>> x;  // numeric covariates: column, value
 };
 
 // One frequentist method, on the model scale (logit rate or log OR) as in summary.json.
@@ -35,6 +36,8 @@ struct FreqRow {
 struct OutcomeDraws {
   std::size_t chains = 0, draws = 0;
   std::vector<double> mu, tau, theta_new, natural_new;  // natural_new: p_new or or_new
+  // With numeric covariates: beta[COLUMN] for each column of OutcomeData::mu_at.
+  std::vector<std::pair<std::string, std::vector<double>>> beta;
 };
 
 struct OutcomeData {
@@ -48,6 +51,12 @@ struct OutcomeData {
   std::vector<std::pair<std::string, Summ>> params;  // summary.json order
   std::vector<StudyRow> studies;
   std::vector<FreqRow> freq;
+  // With covariates: the classical meta-regressions at the new clinic's covariates (metafor's
+  // predict): method "REML regression" ..., est = the fitted value, tau = the residual tau.
+  std::vector<FreqRow> freq_regression;
+  // Numeric covariates and their means, where mu is (summary.json mu_at; categorical ones at
+  // their reference levels are not listed).
+  std::vector<std::pair<std::string, double>> mu_at;
   std::vector<std::pair<std::string, std::string>> diagnostics;  // key, value as text
   std::vector<std::string> warnings;
   OutcomeDraws d;

@@ -41,6 +41,12 @@ struct PredictiveAxis {
 };
 PredictiveAxis predictive_axis(const OutcomeData& o, double threshold);
 
+// Meta-regression on a numeric covariate `column` (one of o.mu_at): each study's observed effect
+// on the model scale against its value, areas proportional to study size, with the posterior
+// mean of mu + (x - mean) beta and its 95% band (the other covariates at their means and
+// reference levels). Implemented in report_regression.cpp.
+svg::Canvas bubble_plot(const OutcomeData& o, const std::string& column);
+
 // Traces of mu (tau when of_tau) of up to 4 chains (shown_chains: spread over the run when there
 // are more), named in the title.
 svg::Canvas trace_plot(const OutcomeData& o, bool of_tau);

@@ -239,22 +239,40 @@ std::string posterior_table(const OutcomeData& o) {
   return h;
 }
 
-std::string comparison_table(const OutcomeData& o) {
-  const std::string q = o.two_arm ? "pooled OR" : "pooled rate";
-  std::string h =
-      "<table class=\"num\">\n" + row({"method", q + " [95% CI]", "tau", "95% prediction interval", "note"}, "th");
+namespace {
+
+// The comparison table: the posterior's row (its `point_key` on the natural scale, tau, the
+// prediction interval for a new clinic) and one row per classical method, on the natural scale.
+std::string comparison_rows(const OutcomeData& o, const std::string& point_label, const std::string& posterior_label,
+                            const std::string& point_key, const std::vector<FreqRow>& rows) {
+  auto nat = [&](double v) { return o.two_arm ? std::exp(v) : inv_logit(v); };
+  std::string h = "<table class=\"num\">\n" +
+                  row({"method", point_label + " [95% CI]", "tau", "95% prediction interval", "note"}, "th");
   const Summ* tau = o.param("tau");
   const Summ* pred = o.param(o.new_key());
-  h += row({"<b>Bayesian posterior</b> (medians, 95% CrI)", natural_interval(o.param(o.pooled_key())),
+  h += row({"<b>" + posterior_label + "</b> (medians, 95% CrI)", natural_interval(o.param(point_key)),
             tau ? fmt_interval(tau->q50, tau->q025, tau->q975) : "NA", pred ? bracket(pred->q025, pred->q975) : "NA",
             ""});
-  auto nat = [&](double v) { return o.two_arm ? std::exp(v) : inv_logit(v); };
-  for (const auto& f : o.freq) {
+  for (const auto& f : rows) {
     const bool pi = std::isfinite(f.pi_lb) && std::isfinite(f.pi_ub);
     h += row({esc(f.method), fmt_interval(nat(f.est), nat(f.ci_lb), nat(f.ci_ub)), fmt_sig(f.tau),
               pi ? bracket(nat(f.pi_lb), nat(f.pi_ub)) : "NA", esc(f.note)});
   }
   return h + "</table>\n";
+}
+
+}  // namespace
+
+std::string comparison_table(const OutcomeData& o) {
+  if (!o.covariates.empty() && !o.freq_regression.empty())
+    // Like with like: the meta-regressions at the new clinic's covariates (the intercept-only
+    // estimators pool over the covariates, another question; they stay in summary.json).
+    return "<p>At the new clinic's covariates (" + esc(o.new_clinic) +
+           "): the posterior and the classical meta-regressions (metafor's <code>predict(rma(yi, vi, mods = "
+           "...), newmods = ...)</code>); tau is the residual heterogeneity.</p>\n" +
+           comparison_rows(o, o.two_arm ? "fitted OR" : "fitted rate", "Bayesian meta-regression",
+                           o.two_arm ? "or_fitted_new" : "p_fitted_new", o.freq_regression);
+  return comparison_rows(o, o.two_arm ? "pooled OR" : "pooled rate", "Bayesian posterior", o.pooled_key(), o.freq);
 }
 
 std::string diagnostics_html(const OutcomeData& o) {

@@ -28,7 +28,8 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
   check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
   const CovariateScaling cs = covariate_scaling(data);
-  const std::vector<double> x_new = cs.row(new_clinic_row(data, opt, &r.new_clinic));  // the sampler's scale
+  const std::vector<double> x_new_user = new_clinic_row(data, opt, &r.new_clinic);
+  const std::vector<double> x_new = cs.row(x_new_user);  // the sampler's scale
   SingleArmProblem prob = single_arm_problem(data, opt);
   const std::uint32_t stream = outcome_stream(data.name);
   const HmcRun run = run_fit_sampler(prob, opt, data.name, stream, pool);
@@ -83,6 +84,7 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
     r.studies[i].total = data.studies[i].total;
   }
   add_study_summaries(r, run, inv_logit, opt, pool);
+  set_study_covariates(r, data);
   fill_diagnostics(r, run);
 
   // ---- classical estimators on the same data (metafor's conventions) -----------------
@@ -101,6 +103,7 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
       if (opt.frequentist == FrequentistLevel::All)
         r.regression_knha = freq::rma_regression(freq::escalc_plo(events, totals), design_with_intercept(data, cs),
                                                  freq::Tau2Method::REML, freq::RmaOptions{true});
+      set_regression_predictions(r, cs, x_new_user);
     }
   }
 

@@ -34,33 +34,60 @@ std::string interval(double lo, double hi) {
   return "[" + num(lo) + ", " + num(hi) + "]";
 }
 
-// One block of the comparison table: the posterior and each classical estimator on one scale,
-// `f` mapping the model scale (logit rate or log OR) to it (identity for the model scale).
-// Columns: pooled (posterior median / estimate), 95% CI or CrI, tau (model scale), 95% PI for a
-// new clinic. The row format is fixed (tests parse it): "  %-22s %7s %-18s %7s  %-18s".
-std::string comparison_block(const OutcomeResult& r, const char* title, double (*f)(double), const char* pooled_key,
-                             const char* new_key) {
-  std::string out;
+// The head of a comparison block and the posterior's row: `point_key`'s median and 95% CrI
+// (`point` names the column), the median of tau, the 95% interval of `new_key`. Columns:
+// point estimate, 95% CI or CrI, tau (model scale), 95% PI for a new clinic. The row format is
+// fixed (tests parse it): "  %-22s %7s %-18s %7s  %-18s".
+std::string block_head(const OutcomeResult& r, const char* title, const char* point, const char* posterior,
+                       const char* point_key, const char* new_key) {
   char buf[320];
-  std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", title, "pooled", "95% CI / CrI", "tau",
+  std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", title, point, "95% CI / CrI", "tau",
                 "95% PI, new clinic");
-  out += buf;
-  const ParamSummary *pp = r.find(pooled_key), *tau = r.find("tau"), *pn = r.find(new_key);
+  std::string out = buf;
+  const ParamSummary *pp = r.find(point_key), *tau = r.find("tau"), *pn = r.find(new_key);
   if (pp && tau && pn) {
-    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", "Bayesian (posterior)", num(pp->q[3]).c_str(),
+    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", posterior, num(pp->q[3]).c_str(),
                   interval(pp->q[0], pp->q[6]).c_str(), num(tau->q[3]).c_str(), interval(pn->q[0], pn->q[6]).c_str());
-    out += buf;
-  }
-  for (const auto& m : r.frequentist) {
-    std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", m.name.c_str(), num(f(m.estimate)).c_str(),
-                  interval(f(m.ci_lb), f(m.ci_ub)).c_str(), num(m.tau).c_str(),
-                  interval(f(m.pi_lb), f(m.pi_ub)).c_str());
     out += buf;
   }
   return out;
 }
 
+// One classical row of a comparison block, `f` mapping the model scale to the block's.
+std::string classical_row(const std::string& name, double (*f)(double), double est, double lb, double ub, double tau,
+                          double pi_lb, double pi_ub) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", name.c_str(), num(f(est)).c_str(),
+                interval(f(lb), f(ub)).c_str(), num(tau).c_str(), interval(f(pi_lb), f(pi_ub)).c_str());
+  return buf;
+}
+
+// One block of the comparison table: the posterior and each classical estimator on one scale,
+// `f` mapping the model scale (logit rate or log OR) to it (identity for the model scale).
+std::string comparison_block(const OutcomeResult& r, const char* title, double (*f)(double), const char* pooled_key,
+                             const char* new_key) {
+  std::string out = block_head(r, title, "pooled", "Bayesian (posterior)", pooled_key, new_key);
+  for (const auto& m : r.frequentist) out += classical_row(m.name, f, m.estimate, m.ci_lb, m.ci_ub, m.tau, m.pi_lb, m.pi_ub);
+  return out;
+}
+
 double identity(double x) { return x; }
+
+// With covariates: the posterior and the classical meta-regressions at the same covariate values
+// (the new clinic's): the fitted value (fitted_new; metafor's predict(...)$pred) with its 95%
+// CrI / CI, the residual tau, and the 95% prediction interval (theta_new; predict's pi).
+std::string regression_block(const OutcomeResult& r, const char* title, double (*f)(double), const char* fitted_key,
+                             const char* new_key) {
+  std::string out = block_head(r, title, "fitted", "Bayesian regression", fitted_key, new_key);
+  const struct {
+    const freq::RegressionResult& g;
+    const freq::RegressionPrediction& p;
+  } fits[] = {{r.regression, r.regression_pred}, {r.regression_knha, r.regression_knha_pred}};
+  for (const auto& [g, p] : fits)
+    if (!g.method.empty())
+      out += classical_row(g.method + " regression", f, p.pred, p.ci_lb, p.ci_ub, std::sqrt(g.tau2), p.pi_lb, p.pi_ub);
+  return out;
+}
 
 // Posterior beside each classical estimator, on the natural scale (rate or odds ratio) and on
 // the model scale (logit rate or log odds ratio); tau is always on the model scale.
@@ -68,12 +95,25 @@ std::string comparison_table(const OutcomeResult& r) {
   if (r.frequentist.empty()) return "";
   const bool two = r.kind == OutcomeKind::TwoArm;
   double (*nat)(double) = two ? static_cast<double (*)(double)>(std::exp) : static_cast<double (*)(double)>(inv_logit);
-  std::string out = comparison_block(r, two ? "method (odds ratio)" : "method (rate scale)", nat,
-                                     two ? "or_pooled" : "p_pooled", two ? "or_new" : "p_new");
-  out += comparison_block(r, two ? "method (log odds ratio)" : "method (logit scale)", identity, "mu", "theta_new");
+  // With covariates the intercept-only estimators answer another question (a pooled effect
+  // with total heterogeneity) than the posterior (an effect at given covariates with residual
+  // heterogeneity): only the meta-regressions stand beside it, at the same covariate values.
+  const bool regression = r.has_regression && !r.covariates.empty();
+  std::string out;
+  if (regression) {
+    out += "  at the new clinic's covariates (" + r.new_clinic + "):\n";
+    out += regression_block(r, two ? "method (odds ratio)" : "method (rate scale)", nat,
+                            two ? "or_fitted_new" : "p_fitted_new", two ? "or_new" : "p_new");
+    out += regression_block(r, two ? "method (log odds ratio)" : "method (logit scale)", identity, "fitted_new",
+                            "theta_new");
+  } else {
+    out += comparison_block(r, two ? "method (odds ratio)" : "method (rate scale)", nat,
+                            two ? "or_pooled" : "p_pooled", two ? "or_new" : "p_new");
+    out += comparison_block(r, two ? "method (log odds ratio)" : "method (logit scale)", identity, "mu", "theta_new");
+  }
   std::string notes;
   for (const auto& m : r.frequentist)
-    if (!m.note.empty()) notes += "  note (" + m.name + "): " + m.note + "\n";
+    if (!m.note.empty() && !regression) notes += "  note (" + m.name + "): " + m.note + "\n";
   for (const freq::RegressionResult* gp : {&r.regression, &r.regression_knha}) {
     if (!r.has_regression || r.k <= 0 || gp->method.empty()) continue;
     const freq::RegressionResult& g = *gp;
@@ -84,6 +124,12 @@ std::string comparison_table(const OutcomeResult& r) {
     out += "; tau " + num(std::sqrt(g.tau2)) + (r.mu_at_text.empty() ? "" : " (intercept at " + r.mu_at_text + ")") + "\n";
     if (!g.note.empty()) notes += "  note (" + g.method + " regression): " + g.note + "\n";
   }
+  if (regression)
+    return out +
+           "  (every row: the meta-regression at the new clinic's covariates; fitted = mu + (x - mean)' beta, "
+           "its CI / CrI; tau = the residual heterogeneity; the intercept-only estimators (" +
+           r.frequentist.front().name + ", ...) are in summary.json: they pool over the covariates)\n" +
+           notes;
   return out +
          (two ? "  (Bayesian: pooled = exp(mu), the typical clinic's odds ratio, treatment vs control;"
                 " log-odds-ratio block: mu and theta_new)\n"

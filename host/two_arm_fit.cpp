@@ -54,7 +54,8 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
   check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
   const CovariateScaling cs = covariate_scaling(data);
-  const std::vector<double> x_new = cs.row(new_clinic_row(data, opt, &r.new_clinic));  // the sampler's scale
+  const std::vector<double> x_new_user = new_clinic_row(data, opt, &r.new_clinic);
+  const std::vector<double> x_new = cs.row(x_new_user);  // the sampler's scale
   TwoArmProblem prob = two_arm_problem(data, opt);
   const std::uint32_t stream = outcome_stream(data.name);
   const HmcRun run = run_fit_sampler(prob, opt, data.name, stream, pool);
@@ -128,6 +129,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
     sr.total_c = s.total_c;
   }
   add_study_summaries(r, run, exp_of, opt, pool);
+  set_study_covariates(r, data);
   fill_diagnostics(r, run);
 
   // ---- classical estimators on the same data (metafor's conventions) -----------------
@@ -140,6 +142,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
       if (opt.frequentist == FrequentistLevel::All)
         r.regression_knha = freq::rma_regression(freq::escalc_or(counts), design_with_intercept(data, cs),
                                                  freq::Tau2Method::REML, freq::RmaOptions{true});
+      set_regression_predictions(r, cs, x_new_user);
     }
   }
 

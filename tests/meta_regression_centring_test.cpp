@@ -93,6 +93,45 @@ TEST(MetaRegressionCentring, YearCovariateConvergesAtDefaultsAndMatchesStanAndMe
   EXPECT_NEAR(r.regression.tau2, w["tau2"].num(), 1e-6 * w["tau2"].num());
 }
 
+// The classical side of the like-with-like comparison at a new clinic: metafor's
+// predict(rma(...), newmods = 1980 - mean(year)) for test = "z" and "knha" (fitted value, its
+// se and CI, the prediction interval), to 1e-6; and the posterior's fitted_new there is
+// mu + (1980 - mean) beta, draw by draw.
+TEST(MetaRegressionCentring, ClassicalPredictionAtTheNewClinicMatchesMetafor) {
+  const hbm::OutcomeData data = bcg_year();
+  hbm::FitOptions opt;
+  opt.sampler.seed = 20261205;
+  opt.sampler.chains = 4;
+  opt.sampler.draws = 200;
+  opt.frequentist = hbm::FrequentistLevel::All;
+  opt.new_clinic = {{"year", "1980"}};
+  const hbm::OutcomeResult r = fit(data, opt);
+  const Json p = Json::parse_file(kRef + "bcg_year__regression.json")["metafor_predict"];
+  ASSERT_EQ(p["at"].num(), 1980);
+  const struct {
+    const hbm::freq::RegressionPrediction& got;
+    const char* test;
+  } cases[] = {{r.regression_pred, "z"}, {r.regression_knha_pred, "knha"}};
+  for (const auto& c : cases) {
+    const Json& w = p[c.test];
+    EXPECT_NEAR(c.got.pred, w["pred"].num(), 1e-6 * std::fabs(w["pred"].num())) << c.test;
+    EXPECT_NEAR(c.got.se, w["se"].num(), 1e-6 * w["se"].num()) << c.test;
+    for (const char* f : {"ci_lb", "ci_ub", "pi_lb", "pi_ub"}) {
+      const double got = std::string(f) == "ci_lb"   ? c.got.ci_lb
+                         : std::string(f) == "ci_ub" ? c.got.ci_ub
+                         : std::string(f) == "pi_lb" ? c.got.pi_lb
+                                                     : c.got.pi_ub;
+      EXPECT_NEAR(got, w[f].num(), 1e-6 * std::fabs(w[f].num())) << c.test << " " << f;
+    }
+  }
+  const auto mu = hbm::test::draws_of(r, "mu"), beta = hbm::test::draws_of(r, "beta[year]"),
+             fitted = hbm::test::draws_of(r, "fitted_new");
+  const double mean = r.mu_at[0].value;
+  ASSERT_EQ(fitted.size(), mu.size());
+  for (std::size_t k = 0; k < mu.size(); ++k)
+    EXPECT_NEAR(fitted[k], mu[k] + (1980 - mean) * beta[k], 1e-12 * (1 + std::fabs(fitted[k]))) << k;
+}
+
 // The same trials with the covariate in units of 1e-4 year (values near 2e7): the same
 // posterior, beta scaled by 1e4 (the normal(0,10) prior is negligible on both scales: the
 // posterior sd of beta[year] is 0.019).

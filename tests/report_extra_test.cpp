@@ -304,3 +304,55 @@ TEST(ReportStats, RankBinsAndShownChains) {
   EXPECT_EQ(h[0], (std::vector<int>{0, 0, 0, 10}));
   EXPECT_EQ(h[1], (std::vector<int>{10, 0, 0, 0}));
 }
+
+// The first line of `text` that starts with `start` (empty if none).
+static std::string first_line_with(const std::string& text, const std::string& start) {
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    if (text.compare(at, start.size(), start) == 0) return text.substr(at, end - at);
+    at = end + 1;
+  }
+  return "";
+}
+
+// With covariates every table compares like with like: the posterior's fitted value and
+// prediction at the new clinic's covariates beside the REML meta-regression's (metafor's
+// predict), not beside intercept-only estimators; and the report has one bubble plot per numeric
+// covariate (13 studies, the posterior mean line and its band).
+TEST(ReportCli, MetaRegressionComparesLikeWithLikeAndDrawsABubblePlot) {
+  const fs::path dir = hbm::test::fresh_temp_dir("report-regression");
+  const fs::path out = dir / "o";
+  auto r = hbm::test::run_hbmeta("fit " + fixture("bcg_year.csv") + " --covariates year --ignore-columns ablat " +
+                                 "--new-clinic year=1980 --chains 4 --warmup 300 --draws 300 --report --out " +
+                                 out.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  // stdout: the regression rows only, at the new clinic; no intercept-only DL row.
+  EXPECT_NE(r.out.find("at the new clinic's covariates (year=1980):"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  Bayesian regression "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  REML regression "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\n  DL "), std::string::npos) << r.out;
+  const hbm::Json s = hbm::Json::parse_file((out / "summary.json").string());
+  const hbm::Json& o = s["outcomes"]["bcg"];
+  const hbm::Json& p = o["frequentist_regression"]["prediction"];
+  EXPECT_EQ(p["at"].str(), "year=1980");
+  char want[64];
+  std::snprintf(want, sizeof want, "%.3f", std::exp(p["pred"].num()));  // the OR row's fitted column
+  EXPECT_NE(first_line_with(r.out, "  REML regression ").find(std::string(" ") + want + " ["), std::string::npos)
+      << want << "\n" << r.out;
+  std::snprintf(want, sizeof want, "%.3f", o["parameters"]["or_fitted_new"]["q50"].num());
+  EXPECT_NE(first_line_with(r.out, "  Bayesian regression ").find(std::string(" ") + want + " ["), std::string::npos)
+      << want << "\n" << r.out;
+  // The report: the same comparison, and the bubble plot.
+  const std::string html = read_text(out / "report.html");
+  EXPECT_NE(html.find("Bayesian meta-regression"), std::string::npos);
+  EXPECT_NE(html.find("<td>REML regression</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<td>DL</td>"), std::string::npos);
+  const std::string svg = read_text(out / "figures" / "bcg_regression_year.svg");
+  std::size_t studies = 0;
+  for (std::size_t at = svg.find("class=\"study\""); at != std::string::npos; at = svg.find("class=\"study\"", at + 1))
+    ++studies;
+  EXPECT_EQ(studies, 13u);
+  EXPECT_NE(svg.find("class=\"band\""), std::string::npos);
+  EXPECT_NE(svg.find("class=\"posterior-mean\""), std::string::npos);
+  fs::remove_all(dir);
+}

@@ -6,9 +6,11 @@
 # "beta" (per unit of the covariate) and "tau", plus "covariate", "covariate_mean" and
 # "metafor_reml": metafor's REML meta-regression on the centred covariate,
 # rma(yi, vi, mods = ~ I(x - mean(x))) on escalc("OR") (beta, se, ci_lb, ci_ub, tau2), the
-# classical fit `hbmeta fit` shows beside the posterior.
+# classical fit `hbmeta fit` shows beside the posterior, with "metafor_predict": its
+# predict(..., newmods = NEW_X - mean(x)) for test = "z" and "knha" at NEW_X (default: the
+# covariate's largest value), the classical side of the comparison at a new clinic.
 #
-#   Rscript scripts/reference/two_arm_regression.R DATA.csv COLUMN OUT.json [ADAPT_DELTA] [SEED]
+#   Rscript scripts/reference/two_arm_regression.R DATA.csv COLUMN OUT.json [ADAPT_DELTA] [SEED] [NEW_X]
 #   e.g. Rscript scripts/reference/two_arm_regression.R \
 #          tests/fixtures/reference/bcg_year.csv year tests/fixtures/reference/bcg_year__regression.json
 #
@@ -20,7 +22,7 @@ source(file.path(here, "two_arm_stan_reference.R"))
 
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) < 3)
-  stop("usage: two_arm_regression.R DATA.csv COLUMN OUT.json [ADAPT_DELTA] [SEED]")
+  stop("usage: two_arm_regression.R DATA.csv COLUMN OUT.json [ADAPT_DELTA] [SEED] [NEW_X]")
 data_csv <- args[1]; column <- args[2]; out_json <- args[3]
 cfg <- list(adapt_delta = if (length(args) >= 4) as.numeric(args[4]) else 0.95,
             seed = if (length(args) >= 5) as.integer(args[5]) else 20261202L,
@@ -39,12 +41,22 @@ reml <- rma(es$yi, es$vi, mods = ~ xc, method = "REML")
 metafor_reml <- list(version = as.character(packageVersion("metafor")), beta = as.numeric(reml$beta),
                      se = as.numeric(reml$se), ci_lb = as.numeric(reml$ci.lb), ci_ub = as.numeric(reml$ci.ub),
                      tau2 = reml$tau2)
+new_x <- if (length(args) >= 6) as.numeric(args[6]) else max(input$sdata$x)
+pred_entry <- function(fit) {
+  p <- predict(fit, newmods = new_x - mean(input$sdata$x))
+  list(pred = as.numeric(p$pred), se = as.numeric(p$se), ci_lb = as.numeric(p$ci.lb), ci_ub = as.numeric(p$ci.ub),
+       pi_lb = as.numeric(p$pi.lb), pi_ub = as.numeric(p$pi.ub))
+}
+metafor_predict <- list(at = new_x, z = pred_entry(reml),
+                        knha = pred_entry(rma(es$yi, es$vi, mods = ~ xc, method = "REML", test = "knha")))
 
 arr <- as.array(run$fit)
 summary_rows <- lapply(c("mu", "beta", "tau"), function(v) summary_row(arr, v))
-cmd <- paste("Rscript scripts/reference/two_arm_regression.R", data_csv, column, out_json, cfg$adapt_delta, cfg$seed)
+cmd <- paste("Rscript scripts/reference/two_arm_regression.R", data_csv, column, out_json, cfg$adapt_delta, cfg$seed,
+             new_x)
 write_reference(out_json, data_csv, cmd, cfg, run,
                 list(covariate = column, covariate_mean = mean(input$sdata$x), metafor_reml = metafor_reml,
+                     metafor_predict = metafor_predict,
                      prior_mu = "normal(0,10)", prior_beta = "normal(0,10)", prior_tau = "half-normal(1)",
                      prior_baseline = "normal(0,10)",
                      model = paste0("two-arm binomial-normal meta-regression, independent baselines, non-centred: ",
