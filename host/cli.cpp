@@ -443,6 +443,7 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
   val("replay", po::value<std::string>(), "re-run the fit recorded in DIR/summary.json (with --out, --force, --threads, --quiet)");
   flag("force", "replace the output folder if it exists");
   flag("report", "also write DIR/report.html (plots, tables, diagnostics) and DIR/figures/*.svg");
+  flag("netcdf", "also write the draws as NetCDF-4: DIR/netcdf/NAME.nc per outcome (ArviZ) and DIR/posterior.nc");
   val("threshold", po::value<std::string>(), "show P(rate, or OR, at a new clinic > T) in the HTML report (implies --report)");
   flag("quiet", "print nothing on success");
 }
@@ -612,6 +613,7 @@ int run_fit(int argc, char** argv) {
       vm.count("threshold") ? real_option("threshold", vm["threshold"].as<std::string>()) : NAN;
   const std::string out_dir = vm["out"].as<std::string>();
   const bool quiet = vm.count("quiet") > 0;
+  info.netcdf = vm.count("netcdf") > 0;
 
   std::vector<OutcomeData> outcomes = read_outcomes(info.input, fo.covariates, ignore_columns);
   if (vm.count("outcome")) {
@@ -664,13 +666,13 @@ int run_fit(int argc, char** argv) {
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const bool report = vm.count("report") > 0 || vm.count("threshold") > 0;  // a threshold is only shown there
-  write_outputs(out_dir, vm.count("force") > 0, info, results, [&](const std::string& folder) {
+  write_outputs(out_dir, vm.count("force") > 0, info, results, pool, [&](const std::string& folder) {
     if (report) write_html_report(folder, threshold);
   });
   if (!quiet)
-    std::cout << "outputs: " << out_dir << "/summary.json, " << out_dir << "/summary.csv, " << out_dir
-              << "/draws/, " << out_dir << "/netcdf/" << (report ? ", " + out_dir + "/report.html" : std::string())
-              << " (" << info.seconds << " s)\n";
+    std::cout << "outputs: " << out_dir << "/summary.json, " << out_dir << "/summary.csv, " << out_dir << "/draws/"
+              << (info.netcdf ? ", " + out_dir + "/netcdf/, " + out_dir + "/posterior.nc" : std::string())
+              << (report ? ", " + out_dir + "/report.html" : std::string()) << " (" << info.seconds << " s)\n";
   return 0;
 }
 

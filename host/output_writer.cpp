@@ -365,23 +365,31 @@ void write_folder_atomically(const std::string& dir, bool force, const std::func
 }
 
 void write_outputs(const std::string& dir, bool force, const RunInfo& info,
-                   const std::vector<OutcomeResult>& results,
+                   const std::vector<OutcomeResult>& results, ThreadPool& pool,
                    const std::function<void(const std::string& folder)>& finish) {
   write_folder_atomically(dir, force, [&](const fs::path& tmp) {
     fs::create_directories(tmp / "draws");
-    fs::create_directories(tmp / "netcdf");
+    if (info.netcdf) fs::create_directories(tmp / "netcdf");
     write_file(tmp / "summary.json", summary_json(info, results));
     write_file(tmp / "summary.csv", summary_csv(results));
+    std::vector<std::string> bases;
     std::map<std::string, int> used;
     for (const auto& r : results) {
       std::string base = safe_file_name(r.name);
       if (used[base]++ > 0) base += "_" + std::to_string(used[base]);
-      write_file(tmp / "draws" / (base + ".csv"), draws_csv(r));
-      const std::string studies = draw_studies_csv(r);
-      if (!studies.empty()) write_file(tmp / "draws" / (base + ".studies.csv"), studies);
-      write_netcdf((tmp / "netcdf" / (base + ".nc")).string(), r);
+      bases.push_back(base);
     }
-    write_netcdf_combined((tmp / "posterior.nc").string(), results);  // every outcome in one file
+    // Each outcome's draws file on its own thread: formatting every draw as text dominates.
+    pool.parallel_for(static_cast<int>(results.size()), [&](int k) {
+      write_file(tmp / "draws" / (bases[k] + ".csv"), draws_csv(results[k]));
+      const std::string studies = draw_studies_csv(results[k]);
+      if (!studies.empty()) write_file(tmp / "draws" / (bases[k] + ".studies.csv"), studies);
+    });
+    if (info.netcdf) {
+      for (std::size_t k = 0; k < results.size(); ++k)
+        write_netcdf((tmp / "netcdf" / (bases[k] + ".nc")).string(), results[k]);
+      write_netcdf_combined((tmp / "posterior.nc").string(), results);  // every outcome in one file
+    }
     if (finish) finish(tmp.string());
   });
 }

@@ -9,6 +9,7 @@
 
 #include "host/outcome_result.hpp"
 #include "host/run_info.hpp"
+#include "host/thread_pool.hpp"
 
 namespace hbm {
 
@@ -37,8 +38,11 @@ void write_file(const std::filesystem::path& p, const std::string& content);
 void write_folder_atomically(const std::string& dir, bool force,
                              const std::function<void(const std::filesystem::path& tmp)>& fill);
 
+// summary.json, summary.csv, draws/NAME.csv (and NAME.studies.csv), with info.netcdf also
+// netcdf/NAME.nc and posterior.nc; the draws files are formatted on the pool's threads, one
+// outcome each (the text of every draw is most of the writing time).
 void write_outputs(const std::string& dir, bool force, const RunInfo& info,
-                   const std::vector<OutcomeResult>& results,
+                   const std::vector<OutcomeResult>& results, ThreadPool& pool,
                    const std::function<void(const std::string& folder)>& finish = {});
 
 }  // namespace hbm

@@ -52,7 +52,7 @@ TEST(NetCdf, XarrayReadsTheInferenceDataLayout) {
     GTEST_FAIL() << "python3-xarray and python3-netcdf4 are needed (scripts/install_deps.sh installs them)";
   const auto dir = hbm::test::fresh_temp_dir("netcdf");
   for (const char* data : {"reference/bcg.csv", "reference/pritz1997.csv"}) {
-    auto r = hbm::test::run_hbmeta("fit " + std::string(HBMETA_FIXTURES) + "/" + data + " --out " +
+    auto r = hbm::test::run_hbmeta("fit --netcdf " + std::string(HBMETA_FIXTURES) + "/" + data + " --out " +
                                    (dir / "o").string() + " --force --chains 3 --warmup 100 --draws 50 --quiet");
     ASSERT_EQ(r.status, 0) << r.err;
   }
@@ -102,7 +102,7 @@ TEST(NetCdf, XarrayReadsTheInferenceDataLayout) {
   const std::string json2 = capture("/usr/bin/python3 " + script + " " + (dir / "o" / "netcdf" / "bcg.nc").string() + " 2>&1");
   // bcg was replaced by the pritz1997 run (--force): only pritz1997's files remain.
   EXPECT_FALSE(fs::exists(dir / "o" / "netcdf" / "bcg.nc")) << json2;
-  auto two = hbm::test::run_hbmeta("fit " + std::string(HBMETA_FIXTURES) + "/reference/bcg.csv --out " +
+  auto two = hbm::test::run_hbmeta("fit --netcdf " + std::string(HBMETA_FIXTURES) + "/reference/bcg.csv --out " +
                                    (dir / "b").string() + " --chains 2 --warmup 50 --draws 20 --quiet --sampler gibbs");
   ASSERT_EQ(two.status, 0) << two.err;
   const Json j2 = Json::parse(capture("/usr/bin/python3 " + script + " " + (dir / "b" / "netcdf" / "bcg.nc").string() + " 2>&1"));
@@ -123,7 +123,7 @@ TEST(NetCdf, DrawsCsvReadsInPandas) {
   if (std::system("/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1") != 0)
     GTEST_FAIL() << "python3-pandas is needed (installed with python3-xarray by scripts/install_deps.sh)";
   const auto dir = hbm::test::fresh_temp_dir("pandas");
-  auto r = hbm::test::run_hbmeta("fit " + std::string(HBMETA_FIXTURES) + "/reference/hine1989.csv --out " +
+  auto r = hbm::test::run_hbmeta("fit --netcdf " + std::string(HBMETA_FIXTURES) + "/reference/hine1989.csv --out " +
                                  (dir / "o").string() + " --chains 3 --warmup 100 --draws 40 --quiet");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string py =
@@ -167,7 +167,7 @@ TEST(NetCdf, PosteriorNcHoldsEveryOutcome) {
                         "ivm maturation,A,30,41,,,,\nivm maturation,B,12,20,,,,\nivm maturation,C,55,70,,,,\n"
                         "ivm maturation,D,9,25,,,,\nivm maturation,E,19,31,,,,\n"
                         "pregnancy,P,,,12,50,20,52\npregnancy,Q,,,3,30,5,31\npregnancy,R,,,7,44,9,40\n");
-  auto r = hbm::test::run_hbmeta("fit " + (dir / "mixed.csv").string() + " --out " + (dir / "o").string() +
+  auto r = hbm::test::run_hbmeta("fit --netcdf " + (dir / "mixed.csv").string() + " --out " + (dir / "o").string() +
                                  " --chains 3 --warmup 100 --draws 40 --quiet");
   ASSERT_EQ(r.status, 0) << r.err;
   const fs::path nc = dir / "o" / "posterior.nc";
@@ -220,5 +220,20 @@ TEST(NetCdf, PosteriorNcHoldsEveryOutcome) {
     EXPECT_EQ(j["root_attrs"]["outcomes"].str(), "ivm_maturation,pregnancy");
     EXPECT_EQ(j["root_attrs"]["inference_library"].str(), "hbmeta");
   }
+  fs::remove_all(dir);
+}
+
+// Lean by default: without --netcdf a fit writes one store of the draws (draws/NAME.csv), no
+// netcdf/ folder and no posterior.nc (three stores made the bundled data's fit 122 MB).
+TEST(NetCdf, OnlyOnRequest) {
+  const auto dir = hbm::test::fresh_temp_dir("netcdf-off");
+  auto r = hbm::test::run_hbmeta("fit " + std::string(HBMETA_FIXTURES) + "/reference/pritz1997.csv --out " +
+                                 (dir / "o").string() + " --chains 2 --warmup 50 --draws 20");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "o" / "draws" / "pritz1997.csv"));
+  EXPECT_FALSE(fs::exists(dir / "o" / "netcdf"));
+  EXPECT_FALSE(fs::exists(dir / "o" / "posterior.nc"));
+  EXPECT_EQ(r.out.find("o/netcdf/"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("posterior.nc"), std::string::npos) << r.out;
   fs::remove_all(dir);
 }
