@@ -199,7 +199,7 @@ void write_batch_summary_netcdf(const std::string& path, const std::vector<Datas
 int run_batch(int argc, char** argv) {
   namespace po = boost::program_options;
   po::options_description opts("hbmeta batch options");
-  static const std::set<std::string> kSkip = {"out", "outcome", "replay", "report", "threshold", "netcdf", "study-draws",
+  static const std::set<std::string> kSkip = {"out", "outcome", "replay", "report", "threshold", "netcdf", "unit", "study-draws",
                                               "study-draw-cap"};
   cli::add_fit_options(opts, [](const std::string& n) { return !kSkip.count(n); });
   opts.add_options()("out", po::value<std::string>()->default_value("hbmeta-batch"), "output folder")(

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -128,6 +129,7 @@ const char* accepted_form(const std::string& option) {
       {"parametrisation", "auto, centred or non-centred, e.g. --parametrisation auto"},
       {"frequentist", "none, basic or all, e.g. --frequentist all"},
       {"study-draws", "auto, yes or no, e.g. --study-draws no"},
+      {"unit", "a word such as study, clinic, centre or trial, e.g. --unit clinic"},
       {"device", "auto, cpu or cuda, e.g. --device cuda"},
       {"gpu-lanes", "auto, or lanes per chain 1, 2, 4, 8, 16 or 32, e.g. --gpu-lanes 32"},
       {"gpu-study-data", "shared or global, e.g. --gpu-study-data global"},
@@ -438,6 +440,8 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
        "per-study parametrisation: auto (chosen in warmup), centred or non-centred");
   val("frequentist", po::value<std::string>()->default_value("basic"),
        "classical estimators beside the posterior: none, basic (FE, DL, REML, REML_knha, GLMM_ML) or all");
+  val("unit", po::value<std::string>()->default_value("study"),
+      "what a new prediction is for, in the tables' words: study (a new study, between-study sd), clinic, centre, ...");
   val("study-draws", po::value<std::string>()->default_value("auto"),
        "per-study theta columns in draws/NAME.csv: auto (when K <= 100), yes or no");
   val("replay", po::value<std::string>(), "re-run the fit recorded in DIR/summary.json (with --out, --force, --threads, --quiet)");
@@ -521,6 +525,13 @@ void parse_fit_settings(const po::variables_map& vm, RunInfo& info, std::vector<
   }
   if (vm.count("new-clinic-size")) {
     fo.new_clinic_size = int_option(vm, "new-clinic-size", 0, 1000000000);
+  }
+  if (vm.count("unit")) {
+    const std::string u = vm["unit"].as<std::string>();
+    const bool word = !u.empty() && u.size() <= 24 &&
+                      std::all_of(u.begin(), u.end(), [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) || ch == '-' || ch == ' '; });
+    if (!word) bad_value("unit", quoted(u) + " is not a word of letters (spaces and hyphens allowed, at most 24 characters)");
+    fo.unit = u;
   }
   if (vm.count("covariates")) {
     fo.covariates = split_list(vm["covariates"].as<std::string>(), "--covariates");

@@ -154,8 +154,8 @@ void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes
   auto warn = [&](const std::string& w) { r.warnings.push_back(w); };
   const int K = r.k;
   if (K == 1)
-    warn("only one study: the between-clinic heterogeneity tau is not identified by the data, so "
-         "its posterior (and the prediction interval for a new clinic) is the prior's");
+    warn("only one study: the between-" + r.unit + " heterogeneity tau is not identified by the data, so "
+         "its posterior (and the prediction interval for a new " + r.unit + ") is the prior's");
   else if (K < 5)
     warn("only " + std::to_string(K) + " studies: the posterior of tau and the prediction interval "
          "depend strongly on the tau prior; report a sensitivity analysis over priors");

@@ -37,6 +37,10 @@ struct FitOptions {
   // given are at the studies' mean (numeric: where mu is) or the reference level (categorical).
   std::vector<std::pair<std::string, std::string>> new_clinic;
   FrequentistLevel frequentist = FrequentistLevel::Basic;
+  // What the pooled and predicted quantities are for, in the outputs' words: "a new study",
+  // "between-study sd"; --unit clinic for clinics, centre, trial, ... (the parameter names,
+  // p_new, theta_new, ..., do not change).
+  std::string unit = "study";
   // Per-study effect columns in DIR/draws/NAME.csv: chains x draws x K values, so by default
   // only up to kStudyDrawsAutoLimit studies (2,000 studies would be ~600 MB of text).
   enum class StudyDraws { Auto, Yes, No } study_draws = StudyDraws::Auto;

@@ -102,7 +102,7 @@ std::string outcome_section(Built& b, const RunData& run, const OutcomeData& o, 
                                       for (const auto& c : o.covariates) s += (s.empty() ? "" : ", ") + c;
                                       return s;
                                     }())) +
-       (o.new_clinic.empty() ? "" : "; new clinic: " + esc(o.new_clinic)) + ".</p>\n";
+       (o.new_clinic.empty() ? "" : "; " + report::in_units("new clinic", o.unit) + ": " + esc(o.new_clinic)) + ".</p>\n";
   h += report::headline_html(o) + report::threshold_html(o, threshold);
 
   h += "<h3>Studies: observed and posterior</h3>\n";
@@ -136,7 +136,7 @@ std::string outcome_section(Built& b, const RunData& run, const OutcomeData& o, 
                   "; dashed: the prior.");
   h += figure(b, base + "_tau_density.svg", report::tau_density_plot(o, prior_tau),
               "Kernel density of the tau draws, reflected at 0; dashed: the prior.");
-  h += "</div>\n<h3>A new clinic</h3>\n<div class=\"grid\">\n";
+  h += "</div>\n<h3>" + report::in_units("A new clinic", o.unit) + "</h3>\n<div class=\"grid\">\n";
   h += figure(b, base + "_predictive.svg", report::predictive_plot(o, threshold), predictive_caption(o, threshold));
   h += report::new_clinic_html(o, run, threshold) + "</div>\n";
   h += "<h3>Convergence</h3>\n<div class=\"grid\">\n";
@@ -177,8 +177,8 @@ Built build(const std::string& dir, double threshold) {
   h += kCss;
   h += "</style>\n</head>\n<body>\n<h1>hbmeta posterior report</h1>\n";
   h += "<p>Bayesian random-effects meta-analysis of binary outcomes. Intervals are 95%: CI for observed and "
-       "frequentist values, CrI (credible interval) for posterior ones, PI for the prediction interval of a new "
-       "clinic.</p>\n";
+       "frequentist values, CrI (credible interval) for posterior ones, PI for the prediction interval of a new " +
+       report::in_units("clinic", run.unit) + ".</p>\n";
   h += "<h3>Run</h3>\n" + report::manifest_html(run);
   h += "<nav><h3>Outcomes</h3>\n<ul>\n";
   for (const auto& o : run.outcomes)

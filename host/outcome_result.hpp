@@ -63,6 +63,7 @@ struct OutcomeResult {
   std::vector<NamedSummary> parameters;
   std::vector<std::string> covariates;  // design columns (beta[NAME] parameters), may be empty
   std::string new_clinic;               // covariate values the new-clinic predictions are for
+  std::string unit = "study";           // what a prediction is for, in the tables' words (--unit)
   // With covariates: where mu (and the classical regressions' intercept) is, numeric covariates
   // at the studies' means and categorical ones at their reference levels (CovariateScaling).
   struct MuAt {

@@ -133,6 +133,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
   j.value("baseline_rate", info.options.baseline_rate > 0 ? info.options.baseline_rate : NAN);
   const FrequentistLevel fl = info.options.frequentist;
   j.value("frequentist", fl == FrequentistLevel::None ? "none" : fl == FrequentistLevel::Basic ? "basic" : "all");
+  j.value("unit", info.options.unit);
   j.end_object();
   // What this run had and took on this machine (the only block that may differ between two runs
   // with the same inputs): threads, seconds (of which the sampler's), and the memory budget with the peak it planned for

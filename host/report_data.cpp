@@ -215,6 +215,7 @@ RunData load_run(const std::string& dir) {
     run.baseline = member_text(cfg, "baseline");
     run.baseline_rate = member_text(cfg, "baseline_rate");
     run.new_clinic_size = member_text(cfg, "new_clinic_size");
+    if (!member_text(cfg, "unit").empty()) run.unit = member_text(cfg, "unit");
     run.seconds = member_text(timing, "seconds");
     run.threads = member_text(timing, "threads");
 
@@ -224,6 +225,7 @@ RunData load_run(const std::string& dir) {
     const Json& outcomes = j["outcomes"];
     for (const auto& name : outcomes.keys()) {
       OutcomeData o = read_outcome(name, outcomes[name]);
+      o.unit = run.unit;
       std::string base = safe_file_name(name);
       if (used[base]++ > 0) base.append(1, '_').append(std::to_string(used[base]));
       o.file_base = base;

@@ -48,6 +48,7 @@ struct OutcomeData {
   std::size_t k = 0;
   std::vector<std::string> covariates;
   std::string new_clinic;
+  std::string unit = "clinic";  // summary.json config.unit (--unit); folders from before it: clinic
   std::vector<std::pair<std::string, Summ>> params;  // summary.json order
   std::vector<StudyRow> studies;
   std::vector<FreqRow> freq;
@@ -74,6 +75,7 @@ struct RunData {
   std::string prior_mu, prior_tau;  // canonical text, e.g. "half-normal(1)"
   std::string prior_beta, prior_baseline, prior_baseline_sd, baseline, baseline_rate;
   std::string new_clinic_size;  // "0" or "" when no events_new prediction was asked for
+  std::string unit = "clinic";  // config.unit, as in OutcomeData
   std::vector<OutcomeData> outcomes;
 };
 

@@ -170,7 +170,7 @@ std::string scale_name(const OutcomeData& o) { return o.two_arm ? "log OR scale"
 }  // namespace
 
 std::string new_clinic_quantity(const OutcomeData& o) {
-  return o.two_arm ? "OR at a new clinic" : "rate at a new clinic";
+  return in_units(o.two_arm ? "OR at a new clinic" : "rate at a new clinic", o.unit);
 }
 
 Exceedance exceedance(const std::vector<double>& draws, double threshold) {
@@ -251,7 +251,7 @@ svg::Canvas predictive_plot(const OutcomeData& o, double threshold) {
   const auto xs = grid(lo, hi, ax.log);
   Curve pred = natural_kde(o, o.d.theta_new, xs, rare);
   pred.colour = kPostColour;
-  pred.label = o.two_arm ? "OR at a new clinic" : "rate at a new clinic";
+  pred.label = new_clinic_quantity(o);
   Curve pooled = natural_kde(o, o.d.mu, xs, rare);
   pooled.colour = "#777777";
   pooled.mark = svg::Mark::Dashed;
@@ -264,7 +264,7 @@ svg::Canvas predictive_plot(const OutcomeData& o, double threshold) {
            fmt_prob(e.prob()) + " (" + std::to_string(e.above) + " of " + std::to_string(e.n) + " draws)";
   }
   svg::Canvas c = density_canvas(
-      o.two_arm ? "Predictive distribution: OR at a new clinic" : "Predictive distribution: rate at a new clinic",
+      "Predictive distribution: " + new_clinic_quantity(o),
       o.two_arm ? "odds ratio (log scale)"
       : rare    ? "rate (events / total; log scale for a rare rate)"
                 : "rate (events / total)",

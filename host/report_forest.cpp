@@ -160,7 +160,7 @@ svg::Canvas forest_plot(const OutcomeData& o) {
   svg::legend_entry(c, lx, 42, svg::Mark::Circle, kPostColour, "posterior median, 95% CrI (shrunken)");
   lx = 12;
   lx = svg::legend_entry(c, lx, 62, svg::Mark::Diamond, kPostColour, "pooled posterior");
-  lx = svg::legend_entry(c, lx, 62, svg::Mark::Band, kPiColour, "95% prediction interval, new clinic");
+  lx = svg::legend_entry(c, lx, 62, svg::Mark::Band, kPiColour, in_units("95% prediction interval, new clinic", o.unit));
   if (!freq.empty()) svg::legend_entry(c, lx, 62, svg::Mark::Diamond, kFreqColour, "frequentist pooled, 95% CI");
 
   const double col1 = plot_r + 20, col2 = col1 + col1_w;
@@ -205,7 +205,7 @@ svg::Canvas forest_plot(const OutcomeData& o) {
   diamond(c, x, pooled, y, kPostColour, "pooled");
   c.text(col2, y + 4, fmt_interval(pooled.est, pooled.lo, pooled.hi), "start", 12, "font-weight=\"bold\"");
   y += kSummaryRow;
-  c.text(12, y + 4, "New clinic (95% PI)", "start", 12);
+  c.text(12, y + 4, in_units("New clinic (95% PI)", o.unit), "start", 12);
   if (std::isfinite(pred.lo) && std::isfinite(pred.hi)) {
     const double a = x(x.clamp(pred.lo)), b = x(x.clamp(pred.hi));
     c.rect(a, y - 5, b - a, 10, kPiColour, "class=\"prediction\"");

@@ -35,6 +35,40 @@ std::string fmt_fixed(double x, int decimals) {
   return s;
 }
 
+namespace {
+
+std::string plural(const std::string& w) {
+  const auto vowel = [](char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; };
+  if (w.size() > 1 && w.back() == 'y' && !vowel(w[w.size() - 2])) return w.substr(0, w.size() - 1) + "ies";
+  if (!w.empty() && (w.back() == 's' || w.back() == 'x' || (w.size() > 1 && w.compare(w.size() - 2, 2, "ch") == 0) ||
+                     (w.size() > 1 && w.compare(w.size() - 2, 2, "sh") == 0)))
+    return w + "es";
+  return w + "s";
+}
+
+}  // namespace
+
+std::string in_units(const std::string& text, const std::string& unit) {
+  if (unit.empty() || unit == "clinic") return text;
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    // Names stay: new_clinic, --new-clinic-size.
+    const bool name = i > 0 && (text[i - 1] == '_' || (i >= 6 && text.compare(i - 6, 6, "--new-") == 0));
+    if (name) {
+      out += text[i++];
+    } else if (text.compare(i, 7, "clinics") == 0) {
+      out += plural(unit);
+      i += 7;
+    } else if (text.compare(i, 6, "clinic") == 0) {
+      out += unit;
+      i += 6;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
 std::string fmt_plain(double x) {
   if (!std::isfinite(x)) return "NA";
   char buf[48];

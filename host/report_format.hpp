@@ -22,6 +22,10 @@ std::string fmt_prob(double p);
 // Shortest natural form, up to 6 significant digits ("%g": "0.5", "1.25", "2e-05").
 std::string fmt_plain(double x);
 
+// `text` written for clinics in the run's unit (summary.json config.unit, --unit): every
+// "clinics" becomes its plural and every "clinic" the unit ("a new clinic" -> "a new study").
+std::string in_units(const std::string& text, const std::string& unit);
+
 // Integer-valued counts and ESS: "472".
 std::string fmt_int(double x);
 

@@ -58,7 +58,7 @@ std::string meaning(const OutcomeData& o, const std::string& key) {
       {"p_treat_new", "treatment-arm rate at a new clinic with the given control rate"}};
   const auto& m = o.two_arm ? two : single;
   const auto it = m.find(key);
-  if (it != m.end()) return it->second;
+  if (it != m.end()) return in_units(it->second, o.unit);
   if (key.rfind("beta[", 0) == 0) return "meta-regression coefficient";
   return "";
 }
@@ -135,7 +135,8 @@ std::string manifest_html(const RunData& run) {
                                                                            ? "log odds ratios."
                                                                            : "logit rates (log odds ratios)."));
   try {
-    h += "<tr><th></th><td>" + esc(tau_prior_plain(parse_prior(run.prior_tau, PriorRole::Scale, "prior_tau"))) +
+    h += "<tr><th></th><td>" +
+         esc(in_units(tau_prior_plain(parse_prior(run.prior_tau, PriorRole::Scale, "prior_tau")), run.unit)) +
          "</td></tr>\n";
   } catch (const InputError&) {
   }
@@ -156,9 +157,12 @@ std::string manifest_html(const RunData& run) {
 
 std::string headline_html(const OutcomeData& o) {
   const std::string q = o.two_arm ? "odds ratio" : "rate";
-  return "<p class=\"headline\">Pooled " + q + " (typical clinic): <b>" + natural_interval(o.param(o.pooled_key())) +
-         "</b>; " + q + " at a new clinic (95% prediction interval): <b>" + natural_interval(o.param(o.new_key())) +
-         "</b>; tau: <b>" + natural_interval(o.param("tau")) + "</b> (posterior medians, 95% intervals).</p>\n";
+  return in_units("<p class=\"headline\">Pooled " + q + " (typical clinic): <b>" +
+                      natural_interval(o.param(o.pooled_key())) + "</b>; " + q +
+                      " at a new clinic (95% prediction interval): <b>" + natural_interval(o.param(o.new_key())) +
+                      "</b>; tau: <b>" + natural_interval(o.param("tau")) +
+                      "</b> (posterior medians, 95% intervals).</p>\n",
+                  o.unit);
 }
 
 std::string threshold_html(const OutcomeData& o, double threshold) {
@@ -200,7 +204,7 @@ std::string new_clinic_html(const OutcomeData& o, const RunData& run, double thr
   if (treat && !run.baseline_rate.empty())
     h += "<p>At a new clinic whose control-arm rate is " + esc(run.baseline_rate) + ", the treatment-arm rate is " +
          fmt_interval(treat->q50, treat->q025, treat->q975) + ".</p>\n";
-  return h + "</div>\n";
+  return in_units(h + "</div>\n", o.unit);
 }
 
 std::string posterior_table(const OutcomeData& o) {
@@ -267,12 +271,14 @@ std::string comparison_table(const OutcomeData& o) {
   if (!o.covariates.empty() && !o.freq_regression.empty())
     // Like with like: the meta-regressions at the new clinic's covariates (the intercept-only
     // estimators pool over the covariates, another question; they stay in summary.json).
-    return "<p>At the new clinic's covariates (" + esc(o.new_clinic) +
+    return in_units("<p>At the new clinic's covariates (" + esc(o.new_clinic) +
            "): the posterior and the classical meta-regressions (metafor's <code>predict(rma(yi, vi, mods = "
            "...), newmods = ...)</code>); tau is the residual heterogeneity.</p>\n" +
            comparison_rows(o, o.two_arm ? "fitted OR" : "fitted rate", "Bayesian meta-regression",
-                           o.two_arm ? "or_fitted_new" : "p_fitted_new", o.freq_regression);
-  return comparison_rows(o, o.two_arm ? "pooled OR" : "pooled rate", "Bayesian posterior", o.pooled_key(), o.freq);
+                           o.two_arm ? "or_fitted_new" : "p_fitted_new", o.freq_regression),
+                    o.unit);
+  return in_units(comparison_rows(o, o.two_arm ? "pooled OR" : "pooled rate", "Bayesian posterior", o.pooled_key(), o.freq),
+                  o.unit);
 }
 
 std::string diagnostics_html(const OutcomeData& o) {

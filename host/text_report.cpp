@@ -42,7 +42,7 @@ std::string block_head(const OutcomeResult& r, const char* title, const char* po
                        const char* point_key, const char* new_key) {
   char buf[320];
   std::snprintf(buf, sizeof buf, "  %-22s %7s %-18s %7s  %-18s\n", title, point, "95% CI / CrI", "tau",
-                "95% PI, new clinic");
+                ("95% PI, new " + r.unit).c_str());
   std::string out = buf;
   const ParamSummary *pp = r.find(point_key), *tau = r.find("tau"), *pn = r.find(new_key);
   if (pp && tau && pn) {
@@ -101,7 +101,7 @@ std::string comparison_table(const OutcomeResult& r) {
   const bool regression = r.has_regression && !r.covariates.empty();
   std::string out;
   if (regression) {
-    out += "  at the new clinic's covariates (" + r.new_clinic + "):\n";
+    out += "  at the new " + r.unit + "'s covariates (" + r.new_clinic + "):\n";
     out += regression_block(r, two ? "method (odds ratio)" : "method (rate scale)", nat,
                             two ? "or_fitted_new" : "p_fitted_new", two ? "or_new" : "p_new");
     out += regression_block(r, two ? "method (log odds ratio)" : "method (logit scale)", identity, "fitted_new",
@@ -126,15 +126,15 @@ std::string comparison_table(const OutcomeResult& r) {
   }
   if (regression)
     return out +
-           "  (every row: the meta-regression at the new clinic's covariates; fitted = mu + (x - mean)' beta, "
+           "  (every row: the meta-regression at the new " + r.unit + "'s covariates; fitted = mu + (x - mean)' beta, "
            "its CI / CrI; tau = the residual heterogeneity; the intercept-only estimators (" +
            r.frequentist.front().name + ", ...) are in summary.json: they pool over the covariates)\n" +
            notes;
   return out +
-         (two ? "  (Bayesian: pooled = exp(mu), the typical clinic's odds ratio, treatment vs control;"
-                " log-odds-ratio block: mu and theta_new)\n"
-              : "  (Bayesian: pooled = inverse-logit of mu, the typical clinic's rate;"
-                " logit block: mu and theta_new)\n") +
+         (two ? "  (Bayesian: pooled = exp(mu), the typical " + r.unit +
+                    "'s odds ratio, treatment vs control; log-odds-ratio block: mu and theta_new)\n"
+              : "  (Bayesian: pooled = inverse-logit of mu, the typical " + r.unit +
+                    "'s rate; logit block: mu and theta_new)\n") +
          notes;
 }
 
@@ -149,33 +149,34 @@ std::string text_report(const OutcomeResult& r) {
   out += head;
   struct Row {
     const char* param;
-    const char* label;
+    std::string label;
     int prec;
   };
   const bool two = r.kind == OutcomeKind::TwoArm;
+  const std::string& u = r.unit;  // what a prediction is for: a study (default), a clinic, ...
   const std::vector<Row> single_rows = {
       {"p_pooled", "pooled rate", 3},
       {"mu", "pooled logit rate (mu)", 3},
-      {"tau", "between-clinic sd, logit (tau)", 3},
-      {"p_new", "rate at a new clinic (95% PI)", 3},
-      {"theta_new", "logit rate at a new clinic", 3},
-      {"events_new", "events at a new clinic (95% PI)", 1},
-      {"p_fitted_new", "mean rate at the new clinic's x", 3},
+      {"tau", "between-" + u + " sd, logit (tau)", 3},
+      {"p_new", "rate at a new " + u + " (95% PI)", 3},
+      {"theta_new", "logit rate at a new " + u, 3},
+      {"events_new", "events at a new " + u + " (95% PI)", 1},
+      {"p_fitted_new", "mean rate at the new " + u + "'s x", 3},
   };
   const std::vector<Row> two_rows = {
       {"or_pooled", "pooled odds ratio", 3},
       {"mu", "pooled log odds ratio (mu)", 3},
-      {"tau", "between-clinic sd, log OR (tau)", 3},
+      {"tau", "between-" + u + " sd, log OR (tau)", 3},
       {"mu_alpha", "mean control-arm logit", 3},
       {"sigma_alpha", "sd of control-arm logits", 3},
-      {"or_new", "odds ratio at a new clinic (95% PI)", 3},
-      {"theta_new", "log odds ratio at a new clinic", 3},
-      {"or_fitted_new", "mean OR at the new clinic's x", 3},
-      {"p_treat_pooled", "treatment rate, typical clinic", 3},
-      {"p_treat_new", "treatment rate, new clinic", 3},
+      {"or_new", "odds ratio at a new " + u + " (95% PI)", 3},
+      {"theta_new", "log odds ratio at a new " + u, 3},
+      {"or_fitted_new", "mean OR at the new " + u + "'s x", 3},
+      {"p_treat_pooled", "treatment rate, typical " + u, 3},
+      {"p_treat_new", "treatment rate, new " + u, 3},
   };
   for (const auto& row : two ? two_rows : single_rows) {
-    if (const ParamSummary* s = r.find(row.param)) out += line(row.label, *s, row.prec);
+    if (const ParamSummary* s = r.find(row.param)) out += line(row.label.c_str(), *s, row.prec);
     if (std::string(row.param) == "tau")
       for (const auto& c : r.covariates)
         if (const ParamSummary* s = r.find("beta[" + c + "]")) out += line(("beta " + c).c_str(), *s, 3);
@@ -183,7 +184,7 @@ std::string text_report(const OutcomeResult& r) {
   out += "  (point estimates here and below: posterior medians, with central 95% intervals; means are in "
          "summary.json)\n";
   if (!r.mu_at_text.empty()) out += "  (mu and the pooled rows: a study at " + r.mu_at_text + ")\n";
-  if (!r.covariates.empty()) out += "  (new-clinic predictions at " + r.new_clinic + ")\n";
+  if (!r.covariates.empty()) out += "  (new-" + u + " predictions at " + r.new_clinic + ")\n";
   const RunDiagnostics& d = r.diagnostics;
   char diag[320];
   if (d.sampler == "gibbs")

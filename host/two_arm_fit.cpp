@@ -53,6 +53,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
 
   check_sampler_supports(data, opt.sampler);
   OutcomeResult r;
+  r.unit = opt.unit;
   const CovariateScaling cs = covariate_scaling(data);
   const std::vector<double> x_new_user = new_clinic_row(data, opt, &r.new_clinic);
   const std::vector<double> x_new = cs.row(x_new_user);  // the sampler's scale

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
-build/hbmeta fit data/rescue_simulated.csv --out demo-out --force --new-clinic-size 100 --report "$@"
+# --unit clinic: the rescue IVM / ICSI studies are clinics' series, and the prediction is for a new clinic.
+build/hbmeta fit data/rescue_simulated.csv --out demo-out --force --new-clinic-size 100 --unit clinic --report "$@"
 echo
 echo "report: $(pwd)/demo-out/report.html (one self-contained page: open it in a web browser, e.g."
 echo "        xdg-open demo-out/report.html on Linux, open demo-out/report.html on macOS)"

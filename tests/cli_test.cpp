@@ -55,7 +55,7 @@ TEST(Cli, WritesTheDocumentedOutputs) {
   auto r = run_hbmeta("fit " + kFixtures + "/rare_events.csv --out " + (dir / "o").string() +
                       " --chains 4 --warmup 200 --draws 100 --new-clinic-size 250");
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("rate at a new clinic (95% PI)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rate at a new study (95% PI)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("device cpu"), std::string::npos);
   const std::string json = read_text(dir / "o" / "summary.json");
   for (const char* key : {"\"hbmeta_version\"", "\"command\"", "\"seed\"", "\"outcomes\"", "\"rare\"", "\"model\"",

@@ -75,11 +75,16 @@ TEST(CliTwoArm, MixedFileWithCovariatesGivesBothModelsAndNewClinicPredictions) {
   write_text(dir / "mixed.csv", kMixed);
   auto r = run_hbmeta("fit " + (dir / "mixed.csv").string() + " --out " + (dir / "o").string() +
                       " --covariates ablat,alloc --new-clinic 'ablat=40,alloc=systematic' --baseline-rate 0.01"
-                      " --chains 8 --warmup 300 --draws 300 --prior-beta 'normal(0,1)' --prior-beta 'ablat=normal(0,0.1)'");
+                      " --chains 8 --warmup 300 --draws 300 --prior-beta 'normal(0,1)' --prior-beta 'ablat=normal(0,0.1)'"
+                      " --unit clinic");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("pooled odds ratio"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("beta ablat"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("new-clinic predictions at ablat=40, alloc=systematic"), std::string::npos) << r.out;
+  // --unit clinic: the tables speak of clinics (the default is "study"), the names do not change.
+  EXPECT_NE(r.out.find("odds ratio at a new clinic (95% PI)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("between-clinic sd"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("new study"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("classical meta-regression (REML)"), std::string::npos) << r.out;
 
   const Json s = Json::parse_file((dir / "o" / "summary.json").string());
@@ -104,6 +109,7 @@ TEST(CliTwoArm, MixedFileWithCovariatesGivesBothModelsAndNewClinicPredictions) {
   EXPECT_TRUE(rate["studies"][0].contains("p"));
   EXPECT_EQ(bcg["frequentist_regression"]["coefficients"].size(), 4u);
   EXPECT_EQ(s["config"]["prior_beta_named"]["ablat"].str(), "normal(0,0.1)");
+  EXPECT_EQ(s["config"]["unit"].str(), "clinic");
   // Latitude explains the BCG heterogeneity (the classic finding): a clearly negative slope.
   EXPECT_LT(bcg["parameters"]["beta[ablat]"]["q97.5"].num(), 0.0);
 

@@ -158,7 +158,7 @@ void check_report(const fs::path& out, const std::string& name, const std::strin
 
 TEST(HtmlReport, SingleArmPritz1997) {
   const fs::path out = fit(fixture("pritz1997.csv"), "report-pritz");
-  check_report(out, "pritz1997", "p_new", "rate at a new clinic", 0.5);
+  check_report(out, "pritz1997", "p_new", "rate at a new study", 0.5);
   // The prior is stated in words, as the summary's canonical text and in plain words.
   const std::string html = read_text(out / "report.html");
   EXPECT_NE(html.find("half-normal(1)"), std::string::npos);
@@ -169,7 +169,7 @@ TEST(HtmlReport, SingleArmPritz1997) {
 
 TEST(HtmlReport, TwoArmBcg) {
   const fs::path out = fit(fixture("bcg.csv"), "report-bcg");
-  check_report(out, "bcg", "or_new", "OR at a new clinic", 1.0);
+  check_report(out, "bcg", "or_new", "OR at a new study", 1.0);
   const std::string forest = read_text(out / "figures" / "bcg_forest.svg");
   EXPECT_NE(forest.find("odds ratio (log scale)"), std::string::npos);
   // Aronson 1948: 4/123 vs 11/139 gives OR 0.39 [0.12, 1.26] (Wald, no zero cells).

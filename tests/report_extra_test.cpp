@@ -20,6 +20,7 @@
 
 #include "host/html_report.hpp"
 #include "host/json_reader.hpp"
+#include "host/report_format.hpp"
 #include "host/report_stats.hpp"
 #include "host/svg_plot.hpp"
 #include "support/cli_runner.hpp"
@@ -91,7 +92,7 @@ TEST(ReportCli, ThresholdOnFitImpliesTheReport) {
                                  " --chains 2 --warmup 100 --draws 100 --quiet --threshold 0.3");
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_TRUE(fs::exists(out / "report.html"));
-  EXPECT_NE(read_text(out / "report.html").find("P(rate at a new clinic &gt; 0.3) = "), std::string::npos);
+  EXPECT_NE(read_text(out / "report.html").find("P(rate at a new study &gt; 0.3) = "), std::string::npos);
   fs::remove_all(dir);
 }
 
@@ -108,7 +109,7 @@ TEST(ReportCli, ReportCommandOnAnExistingOutputFolder) {
   EXPECT_NE(r.out.find("report.html"), std::string::npos) << r.out;
   ASSERT_TRUE(fs::exists(out / "report.html"));
   const std::string html = read_text(out / "report.html");
-  EXPECT_NE(html.find("P(rate at a new clinic &gt; 0.3) = "), std::string::npos);
+  EXPECT_NE(html.find("P(rate at a new study &gt; 0.3) = "), std::string::npos);
   EXPECT_NE(html.find("above-threshold"), std::string::npos);
   for (const auto& f : kFigures) EXPECT_TRUE(fs::exists(out / "figures" / ("pritz1997_" + f + ".svg"))) << f;
 
@@ -116,7 +117,7 @@ TEST(ReportCli, ReportCommandOnAnExistingOutputFolder) {
   r = hbm::test::run_hbmeta("report " + out.string());
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string plain = read_text(out / "report.html");
-  EXPECT_EQ(plain.find("P(rate at a new clinic"), std::string::npos);
+  EXPECT_EQ(plain.find("P(rate at a new study"), std::string::npos);
   EXPECT_EQ(plain.find("above-threshold"), std::string::npos);
   EXPECT_EQ(count(plain, "<svg"), kFigures.size());
 
@@ -248,7 +249,7 @@ TEST(ReportFigures, RareRateWithAFarThreshold) {
   EXPECT_NE(read_text(out / "figures" / "malformation_mu_density.svg").find("log scale for a rare rate"),
             std::string::npos);
   const std::string html = read_text(out / "report.html");
-  EXPECT_NE(html.find("P(rate at a new clinic &gt; 0.5) = 0.000 (0 of 800 draws); the threshold lies far above"),
+  EXPECT_NE(html.find("P(rate at a new study &gt; 0.5) = 0.000 (0 of 800 draws); the threshold lies far above"),
             std::string::npos);
   // A threshold inside the predictive mass is still shaded, on a stretched axis where needed.
   ASSERT_NO_THROW(hbm::write_html_report(out.string(), 0.004));
@@ -327,7 +328,7 @@ TEST(ReportCli, MetaRegressionComparesLikeWithLikeAndDrawsABubblePlot) {
                                  out.string());
   ASSERT_EQ(r.status, 0) << r.err;
   // stdout: the regression rows only, at the new clinic; no intercept-only DL row.
-  EXPECT_NE(r.out.find("at the new clinic's covariates (year=1980):"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("at the new study's covariates (year=1980):"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  Bayesian regression "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  REML regression "), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("\n  DL "), std::string::npos) << r.out;
@@ -355,4 +356,16 @@ TEST(ReportCli, MetaRegressionComparesLikeWithLikeAndDrawsABubblePlot) {
   EXPECT_NE(svg.find("class=\"band\""), std::string::npos);
   EXPECT_NE(svg.find("class=\"posterior-mean\""), std::string::npos);
   fs::remove_all(dir);
+}
+
+// The report's words follow --unit: "clinic" -> the unit, "clinics" -> its plural, and names
+// (new_clinic, --new-clinic-size) stay.
+TEST(ReportWords, InUnitsRewritesClinicButNotNames) {
+  using hbm::report::in_units;
+  EXPECT_EQ(in_units("rate at a new clinic; between clinics", "study"), "rate at a new study; between studies");
+  EXPECT_EQ(in_units("New clinic (95% PI)", "centre"), "New centre (95% PI)");
+  EXPECT_EQ(in_units("between clinics", "day"), "between days");
+  EXPECT_EQ(in_units("between clinics", "batch"), "between batches");
+  EXPECT_EQ(in_units("new_clinic and --new-clinic-size", "study"), "new_clinic and --new-clinic-size");
+  EXPECT_EQ(in_units("a new clinic", "clinic"), "a new clinic");
 }
