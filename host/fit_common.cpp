@@ -3,6 +3,8 @@
 #include "host/diagnose_command.hpp"
 #include "host/input_error.hpp"
 #include "host/nested_rhat.hpp"
+#include "host/prior_sensitivity.hpp"
+#include "host/prior_spec.hpp"
 #include "models/gibbs_updates.hpp"
 
 #include <algorithm>
@@ -148,6 +150,55 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run) {
   for (const auto& p : r.parameters)
     if (p.name != "events_new") track(p.s);
   for (const auto& s : r.studies) track(s.theta);
+}
+
+const std::vector<double>& draw_column(const OutcomeResult& r, const std::string& name) {
+  static const std::vector<double> none;
+  for (std::size_t k = 0; k < r.draw_names.size(); ++k)
+    if (r.draw_names[k] == name) return r.draw_columns[k];
+  return none;
+}
+
+void add_prior_sensitivity(OutcomeResult& r, const std::vector<double>& mu, const std::vector<double>& tau,
+                           const std::vector<double>& theta_new, const Prior& prior_mu, const Prior& prior_tau,
+                           const std::string& pooled, const std::string& instead) {
+  const auto log_prior = [](const Prior& p, const std::vector<double>& x) {
+    std::vector<double> lp(x.size());
+    double d;
+    for (std::size_t i = 0; i < x.size(); ++i) lp[i] = prior_lpdf_grad(p, x[i], &d);
+    return lp;
+  };
+  const std::vector<double> lp_mu = log_prior(prior_mu, mu), lp_tau = log_prior(prior_tau, tau);
+  const TailSensitivity s_mu = power_scaling_sensitivity(mu, lp_mu), s_tau = power_scaling_sensitivity(tau, lp_tau),
+                        s_new = power_scaling_sensitivity(theta_new, lp_tau);
+  auto& out = r.diagnostics.prior_sensitivity;
+  out = {{"mu", "prior_mu", s_mu.lower, s_mu.upper},
+         {"tau", "prior_tau", s_tau.lower, s_tau.upper},
+         {"theta_new", "prior_tau", s_new.lower, s_new.upper}};
+  // "the lower bound of X (2.2)", ... for the bounds above the threshold (empty: none).
+  const auto driven = [](const TailSensitivity& s, const std::string& what) {
+    std::vector<std::string> out;
+    if (std::fabs(s.lower) > kPriorDrivenSensitivity)
+      out.push_back("the lower bound of " + what + " (" + format_number(std::fabs(s.lower), 2) + ")");
+    if (std::fabs(s.upper) > kPriorDrivenSensitivity)
+      out.push_back("the upper bound of " + what + " (" + format_number(std::fabs(s.upper), 2) + ")");
+    return out;
+  };
+  const auto warn = [&](const std::vector<std::string>& bounds, const std::string& prior, const std::string& todo) {
+    if (bounds.empty()) return;
+    std::string list;
+    for (std::size_t k = 0; k < bounds.size(); ++k)
+      list += (k == 0 ? "" : k + 1 == bounds.size() ? " and " : ", ") + bounds[k];
+    r.warnings.push_back("95% bounds set largely by the " + prior + ": " + list +
+                         " (power-scaling sensitivity: how far a bound moves, in posterior sd, per unit of log alpha "
+                         "when the prior is raised to the power alpha; above 0.5 the prior, not the data, sets much "
+                         "of it; Kallioinen et al. 2023); " + todo);
+  };
+  warn(driven(s_mu, "the " + pooled), "mu prior " + prior_to_string(prior_mu),
+       instead + ", and the result under other --prior-mu");
+  std::vector<std::string> t = driven(s_tau, "tau");
+  for (auto& b : driven(s_new, "the prediction interval for a new " + r.unit)) t.push_back(b);
+  warn(t, "tau prior " + prior_to_string(prior_tau), "report the tau prior with them, and the results under other --prior-tau");
 }
 
 void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P, const Prior& prior_tau) {

@@ -61,6 +61,14 @@ void fill_diagnostics(OutcomeResult& r, const HmcRun& run);
 // divergences, R-hat and ESS, and the data's notes.
 void add_common_warnings(OutcomeResult& r, const std::vector<std::string>& notes, int P, const Prior& prior_tau);
 
+// Power-scaling sensitivity (host/prior_sensitivity.hpp) of the 95% bounds of mu under its prior
+// and of tau and theta_new under tau's prior, into r.diagnostics.prior_sensitivity, with a
+// warning for each prior that drives a bound, naming the bound and what to report instead:
+// `pooled` names the pooled quantity ("pooled rate"), `instead` the data's own answer for it.
+void add_prior_sensitivity(OutcomeResult& r, const std::vector<double>& mu, const std::vector<double>& tau,
+                           const std::vector<double>& theta_new, const Prior& prior_mu, const Prior& prior_tau,
+                           const std::string& pooled, const std::string& instead);
+
 // The new clinic's effect, draw by draw: fitted = mu + x_new' beta (beta in run outputs
 // 2..2+P) and theta_new = fitted + tau z, z from the Predictive stream of (seed, outcome stream,
 // chain, warmup + t). `more` (optional) may draw further predictive quantities of draw idx from
@@ -73,5 +81,8 @@ NewClinicDraws new_clinic_draws(const HmcRun& run, const std::vector<double>& x_
                                 const std::function<void(std::size_t idx, double theta_new, RngStream& rng)>& more = {});
 
 std::string format_number(double x, int precision = 3);
+
+// The draws of the column `name` of r's draw columns (empty when there is none).
+const std::vector<double>& draw_column(const OutcomeResult& r, const std::string& name);
 
 }  // namespace hbm

@@ -43,6 +43,13 @@ struct RunDiagnostics {
   double max_rhat_nested = NAN;  // max nested R-hat over the same quantities as max_rhat
   double min_ebfmi = NAN;     // HMC: smallest E-BFMI over the chains (Betancourt 2016); NaN for Gibbs
   int centred_studies = 0;    // study effects (theta or delta) in the centred parametrisation
+  // Power-scaling prior sensitivity of the 95% bounds (host/prior_sensitivity.hpp): of mu under
+  // its prior, of tau and of theta_new under tau's prior; d quantile / d log alpha in sd units.
+  struct Sensitivity {
+    std::string quantity, prior;
+    double lower = 0, upper = 0;
+  };
+  std::vector<Sensitivity> prior_sensitivity;
   int centred_baselines = -1;  // two-arm random baselines: alpha_i centred; -1 = not applicable
   int lanes_per_chain = 1;     // GPU threads per chain (models/group.hpp); 1 on the CPU
   std::string study_data = "host";  // where the chains read the study data: host, shared or global (GPU)

@@ -203,6 +203,14 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.value("max_rhat_nested", d.max_rhat_nested);
     j.value("min_ebfmi", d.min_ebfmi);
     j.value("centred_studies", d.centred_studies);
+    // Power-scaling sensitivity of the 95% bounds (above 0.1: prior-driven, warned about).
+    j.begin_object("prior_sensitivity");
+    for (const auto& ps : d.prior_sensitivity) {
+      j.begin_object(ps.quantity);
+      j.value("prior", ps.prior).value("lower", ps.lower).value("upper", ps.upper);
+      j.end_object();
+    }
+    j.end_object();
     if (d.centred_baselines >= 0) j.value("centred_baselines", d.centred_baselines);
     j.value("lanes_per_chain", d.lanes_per_chain);
     j.value("study_data", d.study_data);

@@ -157,6 +157,10 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
                          " no events (or only events) in both arms: kept in the model (the binomial likelihood "
                          "needs no continuity correction), but such a study says almost nothing about the odds "
                          "ratio; metafor's rma keeps it with 1/2 added to its cells, rma.glmm drops it");
+  add_prior_sensitivity(r, mu, tau, draw_column(r, "theta_new"), opt.prior_mu, opt.prior_tau,
+                        P > 0 ? "pooled odds ratio (at the covariates' means)" : "pooled odds ratio",
+                        "report beside them the classical estimators' intervals (Mantel-Haenszel or Peto for "
+                        "rare events; --frequentist all)");
   return r;
 }
 
