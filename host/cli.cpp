@@ -394,7 +394,7 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
   flag("help,h", "show this help");
   val("out", po::value<std::string>()->default_value("hbmeta-out"), "output folder");
   val("outcome", po::value<std::vector<std::string>>(), "fit only this outcome (repeatable)");
-  val("prior-mu", po::value<std::string>()->default_value("normal(0,10)"),
+  val("prior-mu", po::value<std::string>()->default_value("normal(0,2.5)"),
        "prior of mu (pooled logit rate; two-arm: pooled log odds ratio)");
   val("prior-tau", po::value<std::string>()->default_value("half-normal(1)"),
        "prior of tau: half-normal(s), half-cauchy(s), half-t(nu,s), uniform(0,u), log-normal(m,s)");

@@ -17,7 +17,9 @@ namespace hbm {
 enum class FrequentistLevel { None, Basic, All };
 
 struct FitOptions {
-  Prior prior_mu{PriorKind::Normal, 0.0, 10.0};   // pooled logit rate / pooled log odds ratio
+  // pooled logit rate / pooled log odds ratio; normal(0,2.5) chosen by simulation (README, the
+  // mu prior; data/scenarios_mu_prior.json)
+  Prior prior_mu{PriorKind::Normal, 0.0, 2.5};
   Prior prior_tau{PriorKind::HalfNormal, 0.0, 1.0};
   // Meta-regression coefficients: the default prior, and overrides by design column ("a",
   // "region=Europe") or by covariate column ("region": all its indicators).

@@ -24,7 +24,8 @@ void fit_and_compare(const std::string& file, int expect_centred_at_least, int e
                      hbm::Algorithm algorithm = hbm::Algorithm::Hmc) {
   const auto outcomes = hbm::read_outcomes(std::string(HBMETA_FIXTURES) + "/" + file);
   ASSERT_EQ(outcomes.size(), 1u);
-  hbm::FitOptions opt;  // defaults: mu ~ normal(0,10), tau ~ half-normal(1), 16 chains x 1000
+  hbm::FitOptions opt;  // defaults (tau ~ half-normal(1), 16 chains x 1000) but the quadrature's mu prior
+  opt.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};  // the quadrature's (the default is normal(0,2.5))
   opt.sampler.seed = 777;
   opt.sampler.algorithm = algorithm;
   if (algorithm == hbm::Algorithm::Gibbs) {

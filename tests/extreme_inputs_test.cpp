@@ -60,6 +60,7 @@ TEST_P(ExtremeInputs, FiniteAndMatchQuadrature) {
   const auto& [c, algorithm] = GetParam();
   const hbm::OutcomeData d = outcome_of(c.name, c.events, c.totals);
   hbm::FitOptions opt;
+  opt.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};  // the quadrature's (the default is normal(0,2.5))
   opt.prior_tau = c.tau_prior;
   opt.sampler.algorithm = algorithm;
   opt.sampler.chains = 32;

@@ -84,7 +84,8 @@ TEST_P(FewStudies, QuantilesMatchQuadratureOnFiveSeedsWithoutStepSizeCollapse) {
   double min_eps = INFINITY, worst_z = 0;
   long long most_div = 0;
   for (int seed = 0; seed < kSeeds; ++seed) {
-    hbm::FitOptions opt;  // defaults: 16 chains x (500 + 1000), mu ~ normal(0, 10)
+    hbm::FitOptions opt;  // defaults: 16 chains x (500 + 1000); the quadrature's mu ~ normal(0, 10)
+    opt.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};  // the quadrature's (the default is normal(0,2.5))
     opt.prior_tau = fc.tau_prior;
     opt.sampler.seed = 1000 + seed;
     opt.frequentist = hbm::FrequentistLevel::None;

@@ -74,6 +74,7 @@ TEST_P(GibbsPriors, PosteriorMatchesQuadrature) {
     d.studies.push_back(s);
   }
   hbm::FitOptions opt;
+  opt.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};  // the quadrature's (the default is normal(0,2.5))
   opt.prior_tau = pc.prior;
   opt.frequentist = hbm::FrequentistLevel::None;
   opt.sampler.algorithm = hbm::Algorithm::Gibbs;

@@ -163,7 +163,7 @@ TEST(HtmlReport, SingleArmPritz1997) {
   const std::string html = read_text(out / "report.html");
   EXPECT_NE(html.find("half-normal(1)"), std::string::npos);
   EXPECT_NE(html.find("half-normal with scale 1"), std::string::npos);
-  EXPECT_NE(html.find("normal with mean 0 and standard deviation 10"), std::string::npos);
+  EXPECT_NE(html.find("normal with mean 0 and standard deviation 2.5"), std::string::npos);
   EXPECT_NE(html.find("rate (events / total)"), std::string::npos);
 }
 

@@ -69,7 +69,8 @@ hbm::OutcomeResult fit(const hbm::OutcomeData& data, const hbm::FitOptions& opt)
 
 TEST(MetaRegressionCentring, YearCovariateConvergesAtDefaultsAndMatchesStanAndMetafor) {
   const hbm::OutcomeData data = bcg_year();
-  hbm::FitOptions opt;  // the command line's defaults: 16 x (500 + 1000), normal(0,10) on mu and beta
+  hbm::FitOptions opt;  // the command line's sampler defaults: 16 x (500 + 1000)
+  opt.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};  // the reference's (the default is normal(0,2.5))
   opt.sampler.seed = 20261202;
   const hbm::OutcomeResult r = fit(data, opt);
   EXPECT_LT(r.diagnostics.max_rhat, 1.01);
@@ -139,6 +140,7 @@ TEST(MetaRegressionCentring, CovariateInTheMillionsGivesTheSamePosterior) {
   hbm::OutcomeData data = bcg_year();
   for (double& v : data.x) v *= 1e4;
   hbm::FitOptions opt;
+  opt.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};  // the reference's
   opt.sampler.seed = 20261203;
   opt.frequentist = hbm::FrequentistLevel::None;
   const hbm::OutcomeResult r = fit(data, opt);

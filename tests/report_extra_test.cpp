@@ -154,7 +154,7 @@ TEST(ReportFigures, PriorIsOverlaidOnTheDensities) {
     EXPECT_TRUE(std::regex_search(svg, std::regex("<polyline[^>]*stroke=\"#D55E00\"[^>]*stroke-dasharray[^>]*class=\"prior\"")));
   }
   EXPECT_NE(read_text(out / "figures" / "pritz1997_tau_density.svg").find("prior: half-normal(0.5)"), std::string::npos);
-  EXPECT_NE(read_text(out / "figures" / "pritz1997_mu_density.svg").find("prior of mu: normal(0,10)"), std::string::npos);
+  EXPECT_NE(read_text(out / "figures" / "pritz1997_mu_density.svg").find("prior of mu: normal(0,2.5)"), std::string::npos);
   // The tau prior half-normal(0.5) has its mode at 0: its curve's highest point is at the left.
   const auto tau_prior = polylines(read_text(out / "figures" / "pritz1997_tau_density.svg"), "prior")[0];
   const auto top = std::min_element(tau_prior.begin(), tau_prior.end(),
