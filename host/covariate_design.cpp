@@ -8,6 +8,16 @@
 #include "host/input_error.hpp"
 
 namespace hbm {
+namespace {
+
+// A covariate value as the outputs show it: 6 significant digits ("1966.23").
+std::string short_number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
 
 std::vector<Prior> coefficient_priors(const OutcomeData& data, const FitOptions& opt) {
   std::vector<Prior> out;
@@ -26,6 +36,7 @@ std::vector<Prior> coefficient_priors(const OutcomeData& data, const FitOptions&
 std::vector<double> new_clinic_row(const OutcomeData& data, const FitOptions& opt, std::string* description) {
   std::vector<double> row(data.P(), 0.0);
   std::string desc;
+  const CovariateScaling at = covariate_scaling(data);  // where mu is: the default for numeric covariates
   for (const Covariate& cov : data.covariates) {
     const std::string* given = nullptr;
     for (const auto& [key, value] : opt.new_clinic)
@@ -41,12 +52,9 @@ std::vector<double> new_clinic_row(const OutcomeData& data, const FitOptions& op
                            cov.column + "' is numeric in outcome '" + data.name + "'");
         shown = *given;
       } else {  // not given: the studies' mean, where mu is
-        const CovariateScaling at = covariate_scaling(data);
         for (const auto& a : at.mu_at)
           if (a.column == cov.column && a.level.empty()) v = a.value;
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.6g", v);
-        shown = std::string(buf) + " (the studies' mean)";
+        shown = short_number(v) + " (the studies' mean)";
       }
       if (!cov.dropped)
         for (int j = 0; j < data.P(); ++j)
@@ -165,9 +173,7 @@ std::vector<Prior> CovariateScaling::priors(std::vector<Prior> user) const {
 std::string CovariateScaling::describe_mu_at() const {
   std::string s;
   for (const At& a : mu_at) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6g", a.value);
-    s += (s.empty() ? "" : ", ") + a.column + "=" + (a.level.empty() ? std::string(buf) : a.level);
+    s += (s.empty() ? "" : ", ") + a.column + "=" + (a.level.empty() ? short_number(a.value) : a.level);
   }
   return s;
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -919,7 +920,7 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
   // Per outcome: each label as written in the file -> the rows (indices into studies) that use
   // it; and every label in use (a repeated label's rows get "label [2]", ...).
   std::vector<std::unordered_map<std::string, std::vector<std::size_t>>> label_rows;
-  std::vector<std::unordered_map<std::string, bool>> labels_used;
+  std::vector<std::unordered_set<std::string>> labels_used;
   bool any_rows = false;
 
   const auto filled = [&](const std::vector<std::string>& row, std::size_t c) {
@@ -1047,7 +1048,7 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
       out[o].notes.push_back("study label '" + study + "' on line " + std::to_string(line) +
                              " is already the new label of a repeated one: this row is '" + name + "' in every output");
     rows.push_back(out[o].studies.size());
-    labels_used[o][name] = true;
+    labels_used[o].insert(name);
     sc.name = std::move(name);
     out[o].studies.push_back(std::move(sc));
   };

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/fisher_f.hpp>
 #include <boost/math/distributions/normal.hpp>
@@ -717,6 +718,16 @@ Tau2Interval qprofile(const Problem& pr, double tau2_hat, double level, double v
 }
 
 }  // namespace
+
+RateInterval clopper_pearson(long long events, long long total, double level) {
+  const double alpha = 1.0 - level;
+  const double x = static_cast<double>(events), n = static_cast<double>(total);
+  RateInterval r;
+  r.lo = events <= 0 ? 0.0 : boost::math::quantile(boost::math::beta_distribution<double>(x, n - x + 1), alpha / 2);
+  r.hi = events >= total ? 1.0
+                         : boost::math::quantile(boost::math::beta_distribution<double>(x + 1, n - x), 1 - alpha / 2);
+  return r;
+}
 
 RegressionPrediction predict_regression(const RegressionResult& g, const Eigen::VectorXd& x0) {
   RegressionPrediction p;

@@ -29,6 +29,13 @@ struct EffectData {
 // cells of a study with x = 0 or x = n (metafor's add = 1/2, to = "only0").
 EffectData escalc_plo(const std::vector<long long>& events, const std::vector<long long>& totals);
 
+// Exact (Clopper-Pearson) interval of a binomial rate: the beta quantiles Beta(x, n-x+1) at
+// (1-level)/2 and Beta(x+1, n-x) at (1+level)/2 (0 and 1 at the ends). total must be > 0.
+struct RateInterval {
+  double lo = 0, hi = 1;
+};
+RateInterval clopper_pearson(long long events, long long total, double level = 0.95);
+
 // Two-arm counts: events and totals of the treatment (t) and control (c) arms, study by study.
 struct TwoArmCounts {
   std::vector<long long> et, nt, ec, nc;

@@ -203,7 +203,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
     j.value("max_rhat_nested", d.max_rhat_nested);
     j.value("min_ebfmi", d.min_ebfmi);
     j.value("centred_studies", d.centred_studies);
-    // Power-scaling sensitivity of the 95% bounds (above 0.1: prior-driven, warned about).
+    // Power-scaling sensitivity of the 95% bounds (above kPriorDrivenSensitivity: warned about).
     j.begin_object("prior_sensitivity");
     for (const auto& ps : d.prior_sensitivity) {
       j.begin_object(ps.quantity);

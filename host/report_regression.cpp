@@ -6,11 +6,12 @@
 // fitted(x) = mu + (x - mean) beta, the other covariates at their means and reference levels
 // (where mu is, summary.json mu_at), so that their terms vanish. At each x of a grid the line
 // is the posterior mean of fitted(x) and the band its central 95% interval over the draws.
-// Observed effects: the empirical logit (single-arm) or log odds ratio (two-arm) with 1/2 added
-// to every cell of a study with a zero cell (metafor's escalc default, add = 1/2, to = "only0").
+// Observed effects: metafor's escalc "PLO" (single-arm) or "OR" (two-arm), 1/2 added to every
+// cell of a study with a zero cell (add = 1/2, to = "only0").
 #include <algorithm>
 #include <cmath>
 
+#include "host/frequentist.hpp"
 #include "host/report_plots.hpp"
 #include "host/report_stats.hpp"
 
@@ -22,16 +23,24 @@ constexpr int kGrid = 60;
 const char* const kLineColour = "#0072B2";
 const char* const kStudyColour = "#555555";
 
-// A study's observed effect on the model scale (see the file comment); NaN when not defined.
-double observed_effect(const OutcomeData& o, const StudyRow& s) {
+// Each study's observed effect on the model scale: metafor's escalc "PLO" / "OR" (host/frequentist.hpp).
+std::vector<double> observed_effects(const OutcomeData& o) {
   if (!o.two_arm) {
-    const double add = (s.events == 0 || s.events == s.total) ? 0.5 : 0.0;
-    const double a = static_cast<double>(s.events) + add, b = static_cast<double>(s.total - s.events) + add;
-    return std::log(a / b);
+    std::vector<long long> events, totals;
+    for (const auto& s : o.studies) {
+      events.push_back(s.events);
+      totals.push_back(s.total);
+    }
+    return freq::escalc_plo(events, totals).yi;
   }
-  const long long a0 = s.events_t, b0 = s.total_t - s.events_t, c0 = s.events_c, d0 = s.total_c - s.events_c;
-  const double add = (a0 == 0 || b0 == 0 || c0 == 0 || d0 == 0) ? 0.5 : 0.0;
-  return std::log((a0 + add) * (d0 + add) / ((b0 + add) * (c0 + add)));
+  freq::TwoArmCounts counts;
+  for (const auto& s : o.studies) {
+    counts.et.push_back(s.events_t);
+    counts.nt.push_back(s.total_t);
+    counts.ec.push_back(s.events_c);
+    counts.nc.push_back(s.total_c);
+  }
+  return freq::escalc_or(counts).yi;
 }
 
 double study_size(const OutcomeData& o, const StudyRow& s) {
@@ -50,12 +59,14 @@ svg::Canvas bubble_plot(const OutcomeData& o, const std::string& column) {
   for (const auto& [name, draws] : o.d.beta)
     if (name == column) beta = &draws;
   // The studies with a value and a finite effect.
+  const std::vector<double> effects = observed_effects(o);
   std::vector<double> xs, ys, sizes;
-  for (const auto& s : o.studies) {
+  for (std::size_t i = 0; i < o.studies.size(); ++i) {
+    const StudyRow& s = o.studies[i];
     double x = NAN;
     for (const auto& [name, v] : s.x)
       if (name == column) x = v;
-    const double y = observed_effect(o, s);
+    const double y = i < effects.size() ? effects[i] : NAN;
     if (!std::isfinite(x) || !std::isfinite(y)) continue;
     xs.push_back(x);
     ys.push_back(y);

@@ -1,24 +1,18 @@
 #include "host/report_stats.hpp"
 
 #include <algorithm>
-#include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <numeric>
 
+#include "host/frequentist.hpp"
 #include "host/normal_quantile.hpp"
 
 namespace hbm::report {
 
 Interval clopper_pearson(long long events, long long total, double level) {
-  const double alpha = 1.0 - level;
-  const double x = static_cast<double>(events), n = static_cast<double>(total);
-  Interval r;
-  r.est = x / n;
-  r.lo = events <= 0 ? 0.0 : boost::math::quantile(boost::math::beta_distribution<double>(x, n - x + 1), alpha / 2);
-  r.hi = events >= total ? 1.0
-                         : boost::math::quantile(boost::math::beta_distribution<double>(x + 1, n - x), 1 - alpha / 2);
-  return r;
+  const freq::RateInterval ci = freq::clopper_pearson(events, total, level);
+  return {static_cast<double>(events) / static_cast<double>(total), ci.lo, ci.hi};
 }
 
 bool wald_odds_ratio(long long et, long long nt, long long ec, long long nc, Interval* out, double level) {

@@ -13,9 +13,8 @@ struct Interval {
   double est = 0, lo = 0, hi = 0;
 };
 
-// Exact (Clopper-Pearson) interval for a binomial rate: est = events/total, and the beta
-// quantiles Beta(x, n-x+1) at alpha/2 and Beta(x+1, n-x) at 1-alpha/2 (0 and 1 at the ends).
-// level is the coverage (0.95). total must be > 0.
+// Exact (Clopper-Pearson) interval for a binomial rate (freq::clopper_pearson) with est =
+// events/total. level is the coverage (0.95). total must be > 0.
 Interval clopper_pearson(long long events, long long total, double level = 0.95);
 
 // Observed odds ratio (treatment vs control) with a Wald interval on the log scale; 1/2 is added

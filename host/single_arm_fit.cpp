@@ -1,8 +1,6 @@
 // The single-arm fit: y_i ~ Bin(n_i, inv_logit(theta_i)), theta_i ~ N(mu + x_i' beta, tau^2).
 #include <cmath>
 
-#include <boost/math/special_functions/beta.hpp>
-
 #include "host/covariate_design.hpp"
 #include "host/fit_common.hpp"
 #include "host/outcome_fit.hpp"
@@ -123,11 +121,9 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
   }
   // The data's own answer for a pooled rate whose bounds the prior sets: the exact interval of
   // all events over all participants (it ignores heterogeneity, so it goes beside, not instead).
-  const double E = static_cast<double>(all_events), n_all = static_cast<double>(all_total);
-  const double cp_lo = all_events == 0 ? 0.0 : boost::math::ibeta_inv(E, n_all - E + 1, 0.025);
-  const double cp_hi = all_events == all_total ? 1.0 : boost::math::ibeta_inv(E + 1, n_all - E, 0.975);
+  const freq::RateInterval cp = freq::clopper_pearson(all_events, all_total);
   const std::string exact = "the exact (Clopper-Pearson) 95% interval of all events over all participants, [" +
-                            format_number(cp_lo, 4) + ", " + format_number(cp_hi, 4) + "] (" +
+                            format_number(cp.lo, 4) + ", " + format_number(cp.hi, 4) + "] (" +
                             std::to_string(all_events) + " of " + std::to_string(all_total) + ")";
   // Both bounds of the pooled rate are the prior's when one side of the data is empty: the open
   // side is the prior's outright, and the other side depends on how much prior mass lies at
@@ -135,19 +131,19 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
   // 99%): with 0 of 300 the upper bound goes from 0.0032 to 0.0132 to 0.036 as the mu prior's sd
   // goes from 10 to 2.5 to 1.5, against the exact 0.0122.
   const ParamSummary* pp = r.find("p_pooled");
-  if (all_zero && pp)
-    r.warnings.push_back("every study has zero events: the data give only an upper bound on the rate, so both 95% "
-                         "bounds of the pooled rate reflect the mu prior " + prior_to_string(opt.prior_mu) +
-                         ": the lower one (" + format_number(pp->q[0], 3) + ") is the prior's, and the upper one (" +
-                         format_number(pp->q[6], 3) + ") depends on how much prior mass lies at rates too small for "
-                         "the data to tell apart; report " + exact + " beside it, and the result under other --prior-mu");
-  if (all_full && pp)
-    r.warnings.push_back("every study has all events: the data give only a lower bound on the rate, so both 95% "
-                         "bounds of the pooled rate reflect the mu prior " + prior_to_string(opt.prior_mu) +
-                         ": the upper one (" + format_number(pp->q[6], 3) + ") is the prior's, and the lower one (" +
-                         format_number(pp->q[0], 3) + ") depends on how much prior mass lies at rates too close to 1 "
-                         "for the data to tell apart; report " + exact + " beside it, and the result under other "
-                         "--prior-mu");
+  if ((all_zero || all_full) && pp) {
+    const bool zero = all_zero;
+    const auto bound = [&](bool lower) {
+      return std::string(lower ? "the lower one (" : "the upper one (") + format_number(pp->q[lower ? 0 : 6], 3) + ")";
+    };
+    r.warnings.push_back(std::string(zero ? "every study has zero events: the data give only an upper"
+                                          : "every study has all events: the data give only a lower") +
+                         " bound on the rate, so both 95% bounds of the pooled rate reflect the mu prior " +
+                         prior_to_string(opt.prior_mu) + ": " + bound(zero) + " is the prior's, and " + bound(!zero) +
+                         " depends on how much prior mass lies at rates " +
+                         (zero ? "too small" : "too close to 1") + " for the data to tell apart; report " + exact +
+                         " beside it, and the result under other --prior-mu");
+  }
   add_prior_sensitivity(r, mu, tau, draw_column(r, "theta_new"), opt.prior_mu,
                         opt.prior_tau, P > 0 ? "pooled rate (at the covariates' means)" : "pooled rate",
                         "report beside them " + exact);
