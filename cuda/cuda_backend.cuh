@@ -1,8 +1,8 @@
-// The CUDA backend of the batched engine (host/batch_engine.hpp): device buffers, a grid-wide
+// The CUDA backend of the batched engine (host/engine/batch_engine.hpp): device buffers, a grid-wide
 // for_each over an index range (with lanes per index and, optionally, the study data staged in
 // shared memory per block) and a segmented sum (one thread block per segment, CUB's
-// BlockReduce). The engine and its step functors (host/batch_steps.hpp) are the same code the
-// CPU backend (host/cpu_backend.hpp) runs; this file only says how they are launched.
+// BlockReduce). The engine and its step functors (models/batch_steps.hpp) are the same code the
+// CPU backend (host/engine/cpu_backend.hpp) runs; this file only says how they are launched.
 //
 // Every CUDA call and launch is checked; failures become DeviceError (DeviceOutOfMemory for
 // allocations), which the launch code (cuda/device_engine.cu) turns into a smaller batch or a
@@ -67,7 +67,7 @@ struct functor_max_lanes<F, std::void_t<decltype(F::kMaxLanes)>> {
 };
 
 // The same with the study data of the block's chains staged in dynamic shared memory first:
-// every thread of the block copies its share (with_staged_studies, host/batch_steps.hpp, found
+// every thread of the block copies its share (with_staged_studies, models/batch_steps.hpp, found
 // by argument-dependent lookup) and waits for the others before any chain runs, so the
 // threads past the end of the index range take part in the copy and the barrier too.
 template <int L, class F>

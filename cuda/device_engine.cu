@@ -1,10 +1,10 @@
-// The batched engine on the GPU: host/batch_engine.hpp with the CUDA backend, for both models and
+// The batched engine on the GPU: host/engine/batch_engine.hpp with the CUDA backend, for both models and
 // both samplers. No model or sampler code here: only instantiation and device queries.
 #include <cuda_runtime.h>
 
 #include "cuda/cuda_backend.cuh"
 #include "cuda/device_engine.hpp"
-#include "host/batch_engine.hpp"
+#include "host/engine/batch_engine.hpp"
 
 namespace hbm::cuda {
 

@@ -1,5 +1,5 @@
 // The CUDA backend as plain C++ functions (no CUDA headers), for host code: device queries,
-// the batched engine (host/batch_engine.hpp) instantiated on the GPU for each model and sampler,
+// the batched engine (host/engine/batch_engine.hpp) instantiated on the GPU for each model and sampler,
 // and a gradient-throughput probe for the benchmarks. Compiled only when nvcc is present
 // (HBMETA_HAVE_CUDA); errors are DeviceError / DeviceOutOfMemory (cuda/device_error.hpp).
 #pragma once
@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "cuda/device_error.hpp"
-#include "host/batch_data.hpp"
-#include "host/batch_engine.hpp"
-#include "host/sampler_config.hpp"
-#include "host/sampler_run.hpp"
+#include "host/engine/batch_data.hpp"
+#include "host/engine/batch_engine.hpp"
+#include "host/engine/sampler_config.hpp"
+#include "host/engine/sampler_run.hpp"
 
 namespace hbm::cuda {
 

@@ -1,5 +1,5 @@
 // The scalar state of the warmup adaptation shared by all chains of one outcome, for the
-// batched engine that runs on CPU threads or in CUDA kernels (host/batch_engine.hpp), where one
+// batched engine that runs on CPU threads or in CUDA kernels (host/engine/batch_engine.hpp), where one
 // thread updates each outcome's state from statistics reduced across its chains.
 //  - Step size: Nesterov dual averaging (Hoffman and Gelman 2014) of a statistic of the
 //    chains' acceptance probabilities (their harmonic mean) towards a target.

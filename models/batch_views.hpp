@@ -1,6 +1,6 @@
 // Many outcomes (or many simulated datasets) laid end to end in flat arrays, and per-outcome
 // views that build each model of models/ for outcome o on either side: on CPU threads over
-// host arrays, in CUDA kernels over device arrays (the batched engine, host/batch_engine.hpp).
+// host arrays, in CUDA kernels over device arrays (the batched engine, host/engine/batch_engine.hpp).
 // A view owns nothing; it holds pointers into one batch's arrays.
 //
 // Layout: outcome o's studies are [study_offset[o], study_offset[o+1]); its covariates are the

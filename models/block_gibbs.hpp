@@ -1,5 +1,5 @@
 // Exact Gibbs updates of each random-effect block's intercept and scale, run after every HMC
-// transition (host/batch_steps.hpp). A block holds K effects e_i ~ N(a + c_i, s^2): a is the
+// transition (models/batch_steps.hpp). A block holds K effects e_i ~ N(a + c_i, s^2): a is the
 // block's intercept (mu for the study effects, mu_alpha for random baselines), c_i the rest of
 // the study's mean (x_i' beta; 0 without covariates), s the block's scale (tau; sigma_alpha).
 // Holding every effect e_i fixed (the centred representation: the likelihood does not change),

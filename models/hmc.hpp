@@ -1,5 +1,5 @@
 // One HMC transition with a diagonal metric and a fixed number of leapfrog steps, written once
-// for the engine's step functors (host/batch_steps.hpp) on CPU threads and in CUDA kernels.
+// for the engine's step functors (models/batch_steps.hpp) on CPU threads and in CUDA kernels.
 // Step size, metric and step count come from the caller's adaptation; all randomness comes from counter-based
 // streams keyed by (seed, stream, chain, iteration), so a chain's path does not depend on
 // which thread or GPU lane runs it.

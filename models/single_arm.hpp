@@ -7,7 +7,7 @@
 // With P = 0 (the default) it is the plain random-effects model theta_i ~ N(mu, tau^2).
 // mu is the logit rate of a study with x = 0: the fits centre (and scale) numeric covariates
 // before they get here, so that mu is the rate at the covariates' means
-// (host/covariate_design.hpp, CovariateScaling); nothing here assumes it.
+// (host/fit/covariate_design.hpp, CovariateScaling); nothing here assumes it.
 //
 // Unconstrained parameter vector q (dimension K + P + 2):
 //   q[0] = mu,
@@ -19,7 +19,7 @@
 // (`centred`). Non-centred suits small studies (the data say little and the funnel in
 // (u, tau) is mild); centred suits large studies (n in the tens of thousands), whose likelihood
 // pins theta_i so tightly that non-centred coordinates would be strongly correlated with mu and
-// tau. The engine chooses per study during warmup (host/batch_steps.hpp, ChooseMetric).
+// tau. The engine chooses per study during warmup (models/batch_steps.hpp, ChooseMetric).
 // Covariates: row-major x[i * P + j] (models/regression.hpp).
 #pragma once
 #include <cmath>

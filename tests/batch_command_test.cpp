@@ -235,7 +235,7 @@ TEST(BatchCommand, ExistingOutputNeedsForceAndIsReplacedWhole) {
 }
 
 // One sampler for every command: a batch unit (dataset D, outcome O) is fitted as the outcome
-// labelled "D/O", whose RNG stream is the hash of that label (host/batch_command.hpp), through
+// labelled "D/O", whose RNG stream is the hash of that label (host/cli/batch_command.hpp), through
 // the same engine as `hbmeta fit`. So `hbmeta fit` on a file whose outcome column reads "D/O"
 // gives the same draws, and every posterior summary batch reports equals fit's summary.json,
 // bit for bit: single-arm and two-arm, HMC and Gibbs. (The other datasets of the batch file

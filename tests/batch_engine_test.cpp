@@ -1,4 +1,4 @@
-// The batched engine (host/batch_engine.hpp) on the CPU backend: the code the GPU runs, with
+// The batched engine (host/engine/batch_engine.hpp) on the CPU backend: the code the GPU runs, with
 // only the launches differing. Its posterior is held to the quadrature and Stan references by
 // tests/sampler_reference_test.cpp, tests/two_arm_reference_test.cpp (the "_engine" cases) and
 // tests/extreme_data_test.cpp (ExtremeData.Engine*); here: determinism for any thread count, an
@@ -8,8 +8,8 @@
 #include <cmath>
 #include <string>
 
-#include "host/csv_reader.hpp"
-#include "host/outcome_fit.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/fit/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/mini_json.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "host/csv_reader.hpp"
+#include "host/io/csv_reader.hpp"
 #include "support/cli_runner.hpp"
 #include "support/mini_json.hpp"
 

@@ -103,7 +103,7 @@ void check_effects_kept_and_density_change(const Model& m) {
     const double lp1 = m.log_density_grad(q.data(), g.data());
     EXPECT_NEAR(lp0 + mv.d_log_density, lp1, 1e-9 * (1 + std::fabs(lp1))) << "rep " << rep;
     // The gradient from the slopes before the move is the gradient after it (the engine's
-    // shortcut, host/batch_steps.hpp): relative to the gradient's scale, 1e-9.
+    // shortcut, models/batch_steps.hpp): relative to the gradient's scale, 1e-9.
     double scale = 1;
     for (double v : g) scale = std::max(scale, std::fabs(v));
     for (int j = 0; j < m.dim(); ++j) EXPECT_NEAR(g_slopes[j], g[j], 1e-9 * scale) << "rep " << rep << " coordinate " << j;

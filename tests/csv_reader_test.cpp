@@ -1,6 +1,6 @@
 // Tests of host/csv_reader: the RFC 4180 grammar, line numbering, and every input error message
 // (checked exactly; the full list is in docs/input_errors.md).
-#include "host/csv_reader.hpp"
+#include "host/io/csv_reader.hpp"
 
 #include <fcntl.h>
 #include <grp.h>

@@ -11,8 +11,8 @@
 #include <string>
 #include <utility>
 
-#include "host/csv_reader.hpp"
-#include "host/outcome_fit.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/fit/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/mini_json.hpp"
 #ifdef HBMETA_HAVE_CUDA

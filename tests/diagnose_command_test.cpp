@@ -1,4 +1,4 @@
-// `hbmeta diagnose` (host/diagnose_command.hpp), run in-process with std::cout / std::cerr
+// `hbmeta diagnose` (host/cli/diagnose_command.hpp), run in-process with std::cout / std::cerr
 // redirected.
 //
 // References:
@@ -11,10 +11,10 @@
 //    sum(diff(e)^2) / sum((e - mean(e))^2), divergences = sum(divergent__)).
 //  * nested R-hat values: tests/fixtures/diagnose/rhat_nested_reference.R (see
 //    tests/nested_rhat_test.cpp).
-#include "host/diagnose_command.hpp"
-#include "host/diagnostics.hpp"
-#include "host/draws_reader.hpp"
-#include "host/input_error.hpp"
+#include "host/cli/diagnose_command.hpp"
+#include "host/stats/diagnostics.hpp"
+#include "host/io/draws_reader.hpp"
+#include "host/support/input_error.hpp"
 #include "support/cli_runner.hpp"
 #include "support/mini_json.hpp"
 

@@ -2,7 +2,7 @@
 //
 // tests/fixtures/diagnostics/ holds draw sets and posterior 1.4.0's values for them
 // (expected.json). Every statistic must agree to 1e-6 relative. Convention notes (see also the
-// header comment of host/diagnostics.cpp):
+// header comment of host/stats/diagnostics.cpp):
 //  * posterior 1.4.0's autocovariance is the biased estimator (1/N) sum_t yc[t] yc[t+k]
 //    (FFT result rescaled by var(x) * (N-1)/N). The pre-2021 normalisation
 //    Re(ac)[1:N] / (N^2 * 2) differs from it by fft_next_good_size(N)/N; every split-chain length
@@ -13,8 +13,8 @@
 //    the FFT autocovariance path, the others stay on the direct (lazy) lag computation.
 //  * non-finite draws give NaN for every statistic (posterior gives NA or an error in most
 //    paths; see diagnostics.cpp).
-#include "host/diagnostics.hpp"
-#include "host/draws_reader.hpp"
+#include "host/stats/diagnostics.hpp"
+#include "host/io/draws_reader.hpp"
 #include "support/mini_json.hpp"
 
 #include <gtest/gtest.h>

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "host/csv_reader.hpp"
-#include "host/outcome_fit.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/fit/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/quadrature.hpp"
 

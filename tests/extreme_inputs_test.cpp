@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "host/outcome_fit.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/fit/outcome_fit.hpp"
 #include "models/binomial_rng.hpp"
 #include "models/logistic.hpp"
 #include "models/philox.hpp"

@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
-#include "host/diagnostics.hpp"
-#include "host/outcome_fit.hpp"
+#include "host/stats/diagnostics.hpp"
+#include "host/fit/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/quadrature.hpp"
 

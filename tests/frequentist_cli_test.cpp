@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "host/csv_reader.hpp"
-#include "host/frequentist.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/frequentist/frequentist.hpp"
 #include "models/logistic.hpp"
 #include "support/method_fields.hpp"
 #include "support/cli_runner.hpp"

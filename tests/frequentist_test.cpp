@@ -1,4 +1,4 @@
-// Frequentist methods (host/frequentist.hpp) against metafor 3.8-1.
+// Frequentist methods (host/frequentist/frequentist.hpp) against metafor 3.8-1.
 //
 // tests/fixtures/frequentist/frequentist.json holds metafor's results for five datasets (see the
 // README there). Tolerances, as relative errors |ours - metafor| / |metafor|:
@@ -14,7 +14,7 @@
 //    its estimates are a little off the maximum; GlmmOptimumIsAtLeastMetafors shows that our
 //    log-likelihood is never lower than at metafor's estimates. Two entries need wider bounds,
 //    listed in kGlmmExceptions with the reasons.
-#include "host/frequentist.hpp"
+#include "host/frequentist/frequentist.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "host/csv_reader.hpp"
+#include "host/io/csv_reader.hpp"
 #include "support/method_fields.hpp"
 #include "support/mini_json.hpp"
 

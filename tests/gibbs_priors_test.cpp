@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "host/outcome_fit.hpp"
+#include "host/fit/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/quadrature.hpp"
 

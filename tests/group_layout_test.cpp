@@ -20,10 +20,10 @@
 #include <limits>
 #include <vector>
 
-#include "host/batch_data.hpp"
-#include "host/batch_engine.hpp"
-#include "host/cpu_backend.hpp"
-#include "host/thread_pool.hpp"
+#include "host/engine/batch_data.hpp"
+#include "host/engine/batch_engine.hpp"
+#include "host/engine/cpu_backend.hpp"
+#include "host/support/thread_pool.hpp"
 #include "models/hmc.hpp"
 #include "models/philox.hpp"
 #include "models/single_arm.hpp"

@@ -1,10 +1,10 @@
-// The HTML report (host/html_report.hpp) of real fits: one single-arm (pritz1997) and one
+// The HTML report (host/report/html_report.hpp) of real fits: one single-arm (pritz1997) and one
 // two-arm (bcg) output folder made by the built hbmeta, checked for structure (every <svg>
 // closed, one forest-plot row per study, every figure file written), for content (each outcome
 // named, the threshold probability equal to the one counted here from the draws CSV, no
 // "nan"/"inf" text, nothing fetched from the network) and for bad input. The exact intervals
 // the forest plot draws are checked against known values.
-#include "host/html_report.hpp"
+#include "host/report/html_report.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "host/draws_reader.hpp"
-#include "host/input_error.hpp"
-#include "host/json_reader.hpp"
-#include "host/report_stats.hpp"
+#include "host/io/draws_reader.hpp"
+#include "host/support/input_error.hpp"
+#include "host/io/json_reader.hpp"
+#include "host/report/report_stats.hpp"
 #include "support/cli_runner.hpp"
 
 namespace fs = std::filesystem;

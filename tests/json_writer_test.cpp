@@ -1,7 +1,7 @@
 // host/json_writer.*: non-finite numbers become JSON null (JSON has no NaN or Inf), finite ones
 // round-trip exactly, and the output parses with the project's reader. This is the last line
 // of defence behind "no NaN or Inf ever reaches summary.json".
-#include "host/json_writer.hpp"
+#include "host/io/json_writer.hpp"
 
 #include <gtest/gtest.h>
 

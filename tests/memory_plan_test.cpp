@@ -1,4 +1,4 @@
-// The memory plan (host/memory_plan.hpp): the study effects' stored draws are thinned just
+// The memory plan (host/engine/memory_plan.hpp): the study effects' stored draws are thinned just
 // enough to fit the budget, the run is refused up front only when the engine and the
 // hyperparameters alone do not fit, and `hbmeta fit --memory-budget` says what it did.
 #include <gtest/gtest.h>
@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include "host/input_error.hpp"
-#include "host/memory_plan.hpp"
+#include "host/support/input_error.hpp"
+#include "host/engine/memory_plan.hpp"
 #include "support/cli_runner.hpp"
 #include "support/mini_json.hpp"
 

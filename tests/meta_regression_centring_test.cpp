@@ -1,5 +1,5 @@
 // Meta-regression puts --prior-mu where the data are: every numeric covariate is centred at the
-// studies' mean inside the model (host/covariate_design.hpp), so mu is the effect there and its
+// studies' mean inside the model (host/fit/covariate_design.hpp), so mu is the effect there and its
 // normal(0,10) prior cannot pin the slope, and the sampler sees each numeric covariate scaled
 // by its sd, so a covariate in the millions samples as well as one in years. Coefficients come
 // back on the user's scale and their priors mean what they say on that scale.
@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "host/csv_reader.hpp"
-#include "host/outcome_fit.hpp"
-#include "host/thread_pool.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/fit/outcome_fit.hpp"
+#include "host/support/thread_pool.hpp"
 #include "support/mcse.hpp"
 #include "support/mini_json.hpp"
 

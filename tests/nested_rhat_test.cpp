@@ -1,4 +1,4 @@
-// Nested R-hat (host/nested_rhat.hpp): exact small examples, the sampling distribution on iid
+// Nested R-hat (host/stats/nested_rhat.hpp): exact small examples, the sampling distribution on iid
 // draws, detection of a displaced superchain, and reference values from posterior's algorithm.
 //
 // Reference values: posterior 1.4.0, which the other diagnostics are checked against (and the
@@ -8,8 +8,8 @@
 // (matrixStats::colMeans2 / colVars, base mean / var); run with R 4.2.2 and matrixStats 0.63.0 it
 // printed the values in ReferenceValuesFromPosteriorAlgorithm (15 significant digits). They
 // must agree to 1e-12 relative (the C++ sums in long double, R in double: ~1e-15 apart).
-#include "host/draws_reader.hpp"
-#include "host/nested_rhat.hpp"
+#include "host/io/draws_reader.hpp"
+#include "host/stats/nested_rhat.hpp"
 
 #include <gtest/gtest.h>
 

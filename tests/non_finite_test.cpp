@@ -1,9 +1,9 @@
 // A sampler step that produces a non-finite value is reported, never silently averaged in
 // (issue 9, "numerical safety"). Real data rarely make the samplers overflow, so the handling is
 // tested through tiny fake models that do so on purpose, run by the real engine on the CPU
-// backend (host/batch_engine.hpp: run_gibbs, run_hmc; the step functors of host/batch_steps.hpp
-// that the GPU runs too) and the real reporting code (host/fit_common.cpp: fill_diagnostics,
-// add_common_warnings; host/output_writer.cpp):
+// backend (host/engine/batch_engine.hpp: run_gibbs, run_hmc; the step functors of models/batch_steps.hpp
+// that the GPU runs too) and the real reporting code (host/fit/fit_common.cpp: fill_diagnostics,
+// add_common_warnings; host/io/output_writer.cpp):
 //
 //  * Gibbs: a one-coordinate "model" whose sweep draws x ~ N(0, 1) but, with probability 0.05
 //    per sweep (decided by the sweep's own counter-based stream), writes NaN or +-Inf instead.
@@ -25,12 +25,12 @@
 #include <string>
 #include <vector>
 
-#include "host/batch_data.hpp"
-#include "host/batch_engine.hpp"
-#include "host/cpu_backend.hpp"
-#include "host/fit_common.hpp"
-#include "host/output_writer.hpp"
-#include "host/thread_pool.hpp"
+#include "host/engine/batch_data.hpp"
+#include "host/engine/batch_engine.hpp"
+#include "host/engine/cpu_backend.hpp"
+#include "host/fit/fit_common.hpp"
+#include "host/io/output_writer.hpp"
+#include "host/support/thread_pool.hpp"
 #include "models/philox.hpp"
 #include "support/mcse.hpp"
 #include "support/mini_json.hpp"

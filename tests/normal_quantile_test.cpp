@@ -4,7 +4,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 
-#include "host/normal_quantile.hpp"
+#include "host/stats/normal_quantile.hpp"
 
 TEST(NormalQuantile, MatchesBoostToMachinePrecision) {
   const boost::math::normal_distribution<double> n;

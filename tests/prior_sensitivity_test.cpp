@@ -1,4 +1,4 @@
-// Power-scaling prior sensitivity (host/prior_sensitivity.hpp) and the warnings built on it.
+// Power-scaling prior sensitivity (host/fit/prior_sensitivity.hpp) and the warnings built on it.
 //
 // 1. Against the closed form of a conjugate normal model: prior mu ~ N(0, 1), one observation
 //    y = 2 with unit variance, posterior N(2 / (1 + alpha), 1 / (1 + alpha)) when the prior is
@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "host/csv_reader.hpp"
-#include "host/outcome_fit.hpp"
-#include "host/prior_sensitivity.hpp"
-#include "host/thread_pool.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/fit/outcome_fit.hpp"
+#include "host/fit/prior_sensitivity.hpp"
+#include "host/support/thread_pool.hpp"
 #include "support/cli_runner.hpp"
 
 namespace {

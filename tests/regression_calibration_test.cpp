@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "host/outcome_fit.hpp"
+#include "host/fit/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "models/binomial_rng.hpp"
 #include "models/logistic.hpp"

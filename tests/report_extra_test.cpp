@@ -1,4 +1,4 @@
-// More checks of the HTML report (host/html_report.hpp) and its figures:
+// More checks of the HTML report (host/report/html_report.hpp) and its figures:
 //  - `hbmeta report DIR [--threshold T]` on an existing output folder (the CLI path);
 //  - the priors are drawn over the posterior densities;
 //  - the many-short-chains regime of the GPU (hundreds of chains of a few dozen draws): the chains the
@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "host/html_report.hpp"
-#include "host/json_reader.hpp"
-#include "host/report_format.hpp"
-#include "host/report_stats.hpp"
-#include "host/svg_plot.hpp"
+#include "host/report/html_report.hpp"
+#include "host/io/json_reader.hpp"
+#include "host/report/report_format.hpp"
+#include "host/report/report_stats.hpp"
+#include "host/report/svg_plot.hpp"
 #include "support/cli_runner.hpp"
 
 namespace fs = std::filesystem;

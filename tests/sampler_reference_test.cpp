@@ -14,8 +14,8 @@
 #include <cmath>
 #include <string>
 
-#include "host/csv_reader.hpp"
-#include "host/outcome_fit.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/fit/outcome_fit.hpp"
 #include "support/mcse.hpp"
 #include "support/mini_json.hpp"
 

@@ -22,7 +22,7 @@
 #include <tuple>
 #include <vector>
 
-#include "host/simulation_metrics.hpp"
+#include "host/simulation/simulation_metrics.hpp"
 #include "support/cli_runner.hpp"
 
 namespace fs = std::filesystem;

@@ -17,10 +17,10 @@
 #include <limits>
 #include <vector>
 
-#include "host/batch_data.hpp"
-#include "host/batch_engine.hpp"
-#include "host/cpu_backend.hpp"
-#include "host/thread_pool.hpp"
+#include "host/engine/batch_data.hpp"
+#include "host/engine/batch_engine.hpp"
+#include "host/engine/cpu_backend.hpp"
+#include "host/support/thread_pool.hpp"
 #include "support/lockstep_group.hpp"
 #include "support/random_studies.hpp"
 

@@ -1,4 +1,4 @@
-// The stdout table of `hbmeta fit` (host/text_report.cpp): its point summaries are posterior
+// The stdout table of `hbmeta fit` (host/report/text_report.cpp): its point summaries are posterior
 // medians, the same convention as the comparison table and the HTML report, because odds
 // ratios and rates are skewed: a real run printed "pooled odds ratio 23.864 [0.000, 19.627]",
 // a mean outside its own interval. Every row lines up, the longest label included.
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "host/text_report.hpp"
+#include "host/report/text_report.hpp"
 
 namespace {
 

@@ -24,10 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "host/csv_reader.hpp"
-#include "host/diagnostics.hpp"
-#include "host/outcome_fit.hpp"
-#include "host/posterior_summary.hpp"
+#include "host/io/csv_reader.hpp"
+#include "host/stats/diagnostics.hpp"
+#include "host/fit/outcome_fit.hpp"
+#include "host/stats/posterior_summary.hpp"
 #include "support/mcse.hpp"
 #include "support/mini_json.hpp"
 

@@ -6,7 +6,7 @@ model, priors and data, in one run.
 Rows: study-gradient evaluations per second (and the fraction of the FP64 arithmetic bound the
 gradient kernel reaches); the same for every GPU layout (lanes per chain 1, 4, 8, 32) at three
 sizes of K (the data, and its studies repeated 8 and 64 times), which is the measurement the
-engine's layout rule (host/batch_engine.hpp, kWarpLayoutStudies) is to be set from; the engine's
+engine's layout rule (host/engine/batch_engine.hpp, kWarpLayoutStudies) is to be set from; the engine's
 layout with the study data staged in shared memory against read from global memory; and per
 outcome the bulk ESS per second of mu and tau, with ratios. NumPyro fits --numpyro-outcomes
 outcomes (the smallest, median and largest K by default), to keep the run inside a few minutes.

@@ -1,4 +1,4 @@
-// libFuzzer target for the CSV reader (host/csv_reader.cpp): every input must either parse into
+// libFuzzer target for the CSV reader (host/io/csv_reader.cpp): every input must either parse into
 // consistent outcomes or throw hbm::InputError with a "file:line: message"; anything else (a
 // crash, a sanitizer report, another exception type, a malformed message) aborts, and libFuzzer
 // saves the input. Built with -DHBMETA_FUZZ=ON by scripts/fuzz.sh; see docs/fuzzing.md.
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "host/csv_reader.hpp"
+#include "host/io/csv_reader.hpp"
 
 namespace {
 

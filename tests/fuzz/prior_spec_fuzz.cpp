@@ -1,4 +1,4 @@
-// libFuzzer target for the prior-spec parser (host/prior_spec.cpp): for both roles (location,
+// libFuzzer target for the prior-spec parser (host/fit/prior_spec.cpp): for both roles (location,
 // scale), parse_prior must either return a prior with valid parameters or throw hbm::InputError
 // naming the option; a parsed prior must print (prior_to_string) to text that parses back to the
 // same kind and parameters. Anything else aborts. See docs/fuzzing.md.
@@ -10,8 +10,8 @@
 #include <exception>
 #include <string>
 
-#include "host/input_error.hpp"
-#include "host/prior_spec.hpp"
+#include "host/support/input_error.hpp"
+#include "host/fit/prior_spec.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 // (x += x[lane ^ off] for off = L/2, ..., 1), so the arithmetic is the GPU's.
 //
 // LockstepBackend is the CPU backend whose for_each_group runs each index with L threads; the
-// batched engine (host/batch_engine.hpp) run on it executes every group-aware step functor the
+// batched engine (host/engine/batch_engine.hpp) run on it executes every group-aware step functor the
 // way a warp does, syncs and lane-0 writes included, so a missing sync or a wrong partial sum
 // shows up here as a difference from the one-lane run. It can also stage the study data per
 // block of chains as the GPU does (chains_per_block), the CPU reference for that path.
@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "host/batch_steps.hpp"
-#include "host/cpu_backend.hpp"
+#include "models/batch_steps.hpp"
+#include "host/engine/cpu_backend.hpp"
 
 namespace hbm::test {
 

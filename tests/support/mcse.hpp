@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "host/diagnostics.hpp"
-#include "host/outcome_result.hpp"
+#include "host/stats/diagnostics.hpp"
+#include "host/fit/outcome_result.hpp"
 
 namespace hbm::test {
 

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "host/frequentist.hpp"
+#include "host/frequentist/frequentist.hpp"
 
 namespace hbm::test {
 

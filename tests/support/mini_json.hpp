@@ -1,6 +1,6 @@
-// The tests read JSON with the project's reader (host/json_reader.hpp).
+// The tests read JSON with the project's reader (host/io/json_reader.hpp).
 #pragma once
-#include "host/json_reader.hpp"
+#include "host/io/json_reader.hpp"
 
 namespace hbm::test {
 using Json = hbm::Json;

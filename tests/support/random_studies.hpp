@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "host/batch_engine.hpp"
+#include "host/engine/batch_engine.hpp"
 #include "models/philox.hpp"
 #include "models/priors.hpp"
 #include "models/single_arm.hpp"

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "host/outcome_result.hpp"
+#include "host/fit/outcome_result.hpp"
 
 namespace hbm::test {
 
