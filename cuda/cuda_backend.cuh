@@ -5,13 +5,16 @@
 // CPU backend (host/engine/cpu_backend.hpp) runs; this file only says how they are launched.
 //
 // Every CUDA call and launch is checked; failures become DeviceError (DeviceOutOfMemory for
-// allocations), which the launch code (cuda/device_engine.cu) turns into a smaller batch or a
-// clear message. Reductions have a fixed shape (block size, stride), so the same input gives the
+// allocations); the batch runner (host/engine/batched_run.hpp) splits a batch that does not fit
+// in halves, and reports a single outcome that does not fit as a clear message. Reductions have a fixed shape (block size, stride), so the same input gives the
 // same sums on every run.
 #pragma once
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cxxabi.h>
+#include <typeinfo>
 #include <cub/block/block_reduce.cuh>
 #include <string>
 #include <type_traits>
@@ -23,11 +26,43 @@
 
 namespace hbm::cuda {
 
-inline void check(cudaError_t e, const char* what) {
+inline void check(cudaError_t e, const std::string& what) {
   if (e == cudaSuccess) return;
   cudaGetLastError();  // clear a non-sticky error so later calls can report their own
-  if (e == cudaErrorMemoryAllocation) throw DeviceOutOfMemory(std::string(what) + ": out of GPU memory");
-  throw DeviceError(std::string(what) + ": " + cudaGetErrorString(e));
+  if (e == cudaErrorMemoryAllocation) throw DeviceOutOfMemory(what + ": out of GPU memory");
+  throw DeviceError(what + ": " + cudaGetErrorName(e) + ": " + cudaGetErrorString(e));
+}
+
+// HBMETA_CUDA_SYNC=1 (any value but 0): synchronise and check after every launch. Launches are
+// asynchronous, so without it a fault inside a kernel surfaces at a later check (a copy, the next
+// synchronisation) that names another step; with it the error names the step functor that
+// failed. Slower; for a first run on a new device and for debugging.
+inline bool sync_each_launch() {
+  static const bool on = [] {
+    const char* v = std::getenv("HBMETA_CUDA_SYNC");
+    return v != nullptr && *v != '\0' && std::string(v) != "0";
+  }();
+  return on;
+}
+
+// The step functor's C++ type, demangled ("hbm::batch::HmcTransition<...>"), for messages.
+template <class F>
+std::string functor_name() {
+  int status = 0;
+  char* d = abi::__cxa_demangle(typeid(F).name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && d ? d : typeid(F).name();
+  std::free(d);
+  return name;
+}
+
+// After a launch of a kernel running F: the launch's own error, then (HBMETA_CUDA_SYNC) the
+// kernel's, both naming F.
+template <class F>
+void check_launch(const char* kind) {
+  const cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) check(e, std::string(kind) + " launch of " + functor_name<F>());
+  if (sync_each_launch())
+    check(cudaDeviceSynchronize(), std::string(kind) + " of " + functor_name<F>() + " (HBMETA_CUDA_SYNC)");
 }
 
 template <class F>
@@ -147,14 +182,14 @@ class CudaBackend {
     const int block = 128;
     const auto grid = static_cast<unsigned>((n + block - 1) / block);
     for_each_kernel<<<grid, block>>>(n, f);
-    check(cudaGetLastError(), "kernel launch");
+    check_launch<F>("kernel");
   }
 
   // f(i, group) for i in [0, n) with `lanes` (1, 2, 4, 8, 16 or 32) lanes per index, blocks of
   // kGroupBlock threads (block_chains(lanes) indices each). With staged_doubles > 0 each block
   // first copies its indices' study data into that many doubles of shared memory (at most
   // max_staged_bytes(), the 48 KB a block gets without opting in to more).
-  static constexpr int kMaxLanes = 32;
+  static constexpr int kMaxLanes = 32;  // a warp (batch::kWarpLanes)
   static constexpr int kGroupBlock = 128;
   std::size_t max_staged_bytes() const { return 48 * 1024; }
   std::int64_t block_chains(int lanes) const { return kGroupBlock / lanes; }
@@ -180,7 +215,7 @@ class CudaBackend {
   void segmented_sum(int segments, int len, const F& f, double* out) {
     if (segments <= 0) return;
     segmented_sum_kernel<W, 256><<<static_cast<unsigned>(segments), 256>>>(segments, len, f, out);
-    check(cudaGetLastError(), "reduction kernel launch");
+    check_launch<F>("reduction kernel");
   }
 
   void synchronise() { check(cudaDeviceSynchronize(), "kernel execution"); }
@@ -198,7 +233,7 @@ class CudaBackend {
     } else {
       for_each_group_kernel<L><<<grid, kGroupBlock>>>(n, f);
     }
-    check(cudaGetLastError(), "kernel launch");
+    check_launch<F>("kernel");
   }
 };
 

@@ -8,12 +8,15 @@
 
 namespace hbm::cuda {
 
-int device_count() {
+int device_count(std::string* why) {
   int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    cudaGetLastError();  // clear the "no driver" error
+  const cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess) {
+    cudaGetLastError();  // clear the error so that later calls report their own
+    if (why) *why = std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e);
     return 0;
   }
+  if (n == 0 && why) *why = "the CUDA runtime reports no device";
   return n;
 }
 

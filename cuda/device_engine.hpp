@@ -14,8 +14,11 @@
 
 namespace hbm::cuda {
 
-// Number of usable CUDA devices (0 without a driver or device).
-int device_count();
+// Number of usable CUDA devices. 0 when the CUDA runtime reports an error (no device, no driver,
+// a driver older than the runtime, ...); then *why, when given, receives the error's name and
+// text (e.g. "cudaErrorInsufficientDriver: CUDA driver version is insufficient for CUDA runtime
+// version"), so a broken installation is not reported as a machine without a GPU.
+int device_count(std::string* why = nullptr);
 
 struct DeviceInfo {
   std::string name;

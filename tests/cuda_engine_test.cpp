@@ -40,9 +40,11 @@ bool have_device() {
 #endif
 }
 
-const char* skip_reason() {
+std::string skip_reason() {
 #ifdef HBMETA_HAVE_CUDA
-  return "no CUDA device present: GPU test skipped";
+  std::string why;
+  hbm::cuda::device_count(&why);
+  return "no usable CUDA device (" + why + "): GPU test skipped";
 #else
   return "built without CUDA (nvcc not found at configure time): GPU test skipped";
 #endif

@@ -353,4 +353,22 @@ TEST(GroupLayout, LanesForChoosesTheLayoutAsDocumented) {
   EXPECT_EQ(hbm::batch::lanes_for(index({1000}, 0), 16, 8), 8);
 }
 
+// A batch split for lack of device memory keeps the whole batch's lanes (batched_run.hpp): the
+// half with only small outcomes would otherwise get one lane and different sums. With the
+// batch's lanes passed as the request, every part runs as the whole would.
+TEST(GroupLayout, SplitBatchesKeepTheWholeBatchsLanes) {
+  auto index = [](std::vector<int> Ks, int P) {
+    hbm::batch::IndexHost idx;
+    for (int K : Ks) idx.add(K, P, 0, 0);
+    return idx;
+  };
+  const int whole = hbm::batch::lanes_of_whole_batch(index({12, 70, 9, 20}, 0), 0);
+  EXPECT_EQ(whole, 32);
+  EXPECT_EQ(hbm::batch::lanes_for(index({12, 70}, 0), whole, 32), 32);
+  EXPECT_EQ(hbm::batch::lanes_for(index({9, 20}, 0), whole, 32), 32);
+  EXPECT_EQ(hbm::batch::lanes_for(index({9, 20}, 0), 0, 32), 1);  // what the part would get on its own
+  EXPECT_EQ(hbm::batch::lanes_of_whole_batch(index({9, 20}, 0), 4), 4);  // a requested count stays
+  EXPECT_EQ(hbm::batch::lanes_of_whole_batch(index({9, 20}, 0), 0), 1);
+}
+
 }  // namespace

@@ -185,6 +185,10 @@ TEST(InputHardening, DeviceCudaWithoutAGpuSaysWhy) {
   const auto r = run_hbmeta("fit " + kFixtures + "/rare_events.csv --out " + out.string() + " --device cuda");
   expect_one_line_rejection(r, "--device cuda", out, {});
   EXPECT_NE(r.err.find("use --device cpu"), std::string::npos) << r.err;
+#ifdef HBMETA_HAVE_CUDA
+  // what the CUDA runtime said (no device, or a driver problem), not a bare "no device"
+  EXPECT_NE(r.err.find("no usable CUDA device ("), std::string::npos) << r.err;
+#endif
   fs::remove_all(dir);
 }
 

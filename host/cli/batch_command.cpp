@@ -16,7 +16,10 @@
 #include <set>
 #include <stdexcept>
 
-#include "host/cli/cli.hpp"
+#include "host/cli/command_line.hpp"
+#include "host/cli/device_probe.hpp"
+#include "host/cli/fit_settings.hpp"
+#include "host/cli/option_values.hpp"
 #include "host/support/input_error.hpp"
 #include "host/support/interrupt.hpp"
 #include "host/io/json_writer.hpp"

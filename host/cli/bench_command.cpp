@@ -93,6 +93,9 @@ int run_bench_gradient(int argc, char** argv) {
     seconds = batch::time_gradients(be, data, starts, chains, evals, lanes, stage, &used);
   } else {
 #ifdef HBMETA_HAVE_CUDA
+    std::string no_device;
+    if (cuda::device_count(&no_device) == 0)
+      throw InputError("--device cuda: no usable CUDA device (" + no_device + "); use --device cpu");
     seconds = cuda::time_gradients(data, starts, chains, evals, lanes, stage, &used);
 #else
     throw InputError("--device cuda: this hbmeta was built without CUDA");

@@ -7,6 +7,5 @@
 namespace hbm {
 
 int run_simulate(int argc, char** argv);
-int run_merge_simulations(int argc, char** argv);
 
 }  // namespace hbm

@@ -75,6 +75,7 @@ inline int study_thin_for(int chains, int draws, double cap) {
 // a warp per chain (studies across its lanes) from there. An outcome with more covariates than
 // a lane keeps partial sums for (kMaxGroupCovariates) makes the whole batch one lane per chain.
 constexpr int kWarpLayoutStudies = 64;  // provisional until measured: scripts/gpu-check.sh times both layouts
+constexpr int kWarpLanes = 32;          // a warp: the most lanes per chain on the GPU
 inline int lanes_for(const IndexHost& idx, int requested, int backend_max) {
   int max_K = 0, max_P = 0;
   for (int o = 0; o < idx.outcomes(); ++o) {
@@ -82,9 +83,15 @@ inline int lanes_for(const IndexHost& idx, int requested, int backend_max) {
     max_P = std::max(max_P, idx.n_cov[o]);
   }
   if (backend_max <= 1 || max_P > kMaxGroupCovariates) return 1;
-  const int lanes = requested > 0 ? requested : (max_K >= kWarpLayoutStudies ? 32 : 1);
+  const int lanes = requested > 0 ? requested : (max_K >= kWarpLayoutStudies ? kWarpLanes : 1);
   return std::min(lanes, backend_max);
 }
+
+// The lanes per chain of a whole batch, fixed before it is split into smaller ones (a batch
+// that does not fit in device memory, host/engine/batched_run.hpp): each part then runs with the
+// batch's lanes, not those its own outcomes would get, so an outcome's draws do not depend on
+// which outcomes share its launch (lanes change the order of the sums).
+inline int lanes_of_whole_batch(const IndexHost& idx, int requested) { return lanes_for(idx, requested, kWarpLanes); }
 
 // Shared-memory staging of the study data for launches of n = outcomes x chains indices with
 // `lanes` lanes per chain: the doubles the block with the most studies needs (every block gets

@@ -89,10 +89,12 @@ std::vector<HmcRun> run_range(const std::vector<Problem*>& probs, const std::vec
     if (need > 0.9 * free_b) throw cuda::DeviceOutOfMemory("estimated need exceeds free GPU memory");
     return gibbs ? cuda::run_gibbs(data, part, cfg, thin) : cuda::run_hmc(data, part, cfg, thin);
   } catch (const cuda::DeviceOutOfMemory&) {
-    if (hi - lo > 1) {  // smaller batches: each outcome's result is the same in any batch
+    if (hi - lo > 1) {  // smaller batches, with this batch's lanes: each outcome's result is the same in any batch
+      SamplerConfig part_cfg = cfg;
+      part_cfg.lanes = batch::lanes_of_whole_batch(data.index, cfg.lanes);
       const std::size_t mid = lo + (hi - lo) / 2;
-      std::vector<HmcRun> a = run_range(probs, starts, lo, mid, cfg, backend, pool, thin);
-      std::vector<HmcRun> b = run_range(probs, starts, mid, hi, cfg, backend, pool, thin);
+      std::vector<HmcRun> a = run_range(probs, starts, lo, mid, part_cfg, backend, pool, thin);
+      std::vector<HmcRun> b = run_range(probs, starts, mid, hi, part_cfg, backend, pool, thin);
       for (auto& r : b) a.push_back(std::move(r));
       return a;
     }

@@ -1,6 +1,6 @@
 // Meta-regression plumbing between the command line and one outcome's design matrix
-// (host/io/ builds the design while reading the CSV): each coefficient's prior, and the design row of the
-// new clinic that --new-clinic describes.
+// (host/fit/design_matrix.hpp builds it from the covariate text): each coefficient's prior, and the design row of
+// the new clinic that --new-clinic describes.
 #pragma once
 #include <string>
 #include <vector>

@@ -1,15 +1,17 @@
 // Reading draws CSVs and CmdStan output CSVs; the formats are described in draws_reader.hpp.
 #include "host/io/draws_reader.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -17,86 +19,38 @@
 #include <utility>
 #include <vector>
 
+#include "host/io/csv_tokenizer.hpp"
+#include "host/io/input_text.hpp"
+
 namespace hbm {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-[[noreturn]] void fail(const std::string& path, long line, const std::string& what) {
-  throw InputError(path + ":" + std::to_string(line) + ": " + what);
-}
-
-// A user value inside a message, cut when long.
-std::string shown(const std::string& v) {
-  if (v.size() <= 40) return v;
-  return v.substr(0, 20) + "... (" + std::to_string(v.size()) + " characters)";
-}
-
-std::string read_file(const std::string& path) {
+// The file as a byte source, or an InputError "file: cannot open: ...".
+std::unique_ptr<ByteSource> open_draws_file(const std::string& path) {
   namespace fs = std::filesystem;
   if (path.empty()) throw InputError("(empty path): cannot open: no file name was given");
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw InputError(path + ": cannot open: it is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
     const int err = errno;
     if (!fs::exists(path, ec)) throw InputError(path + ": cannot open: no such file");
-    throw InputError(path + ": cannot open: " + std::string(err ? std::strerror(err) : "unreadable"));
+    throw InputError(path + ": cannot open: " + std::string(std::strerror(err)));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw InputError(path + ": cannot read the file");
-  return ss.str();
+  return std::make_unique<FdSource>(fd, [path](int) { return path + ": cannot read the file"; });
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && is_blank(s[b])) ++b;
-  while (e > b && is_blank(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
-
-// Splits one physical line into fields (RFC 4180 quoting within the line).
-void split_fields(std::string_view line, const std::string& path, long lineno, std::vector<std::string>& out) {
-  out.clear();
-  std::size_t i = 0;
-  const std::size_t n = line.size();
-  while (true) {
-    while (i < n && is_blank(line[i])) ++i;
-    std::string field;
-    if (i < n && line[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < n) {
-        if (line[i] == '"') {
-          if (i + 1 < n && line[i + 1] == '"') {
-            field += '"';
-            i += 2;
-          } else {
-            ++i;
-            closed = true;
-            break;
-          }
-        } else {
-          field += line[i++];
-        }
-      }
-      if (!closed)
-        fail(path, lineno, "unterminated quoted field (a quoted field cannot span lines in a draws file)");
-      while (i < n && is_blank(line[i])) ++i;
-      if (i < n && line[i] != ',')
-        fail(path, lineno, "unexpected text after a closing quote: '" + shown(std::string(line.substr(i))) + "'");
-    } else {
-      const std::size_t start = i;
-      while (i < n && line[i] != ',') ++i;
-      field = std::string(trim(line.substr(start, i - start)));
-    }
-    out.push_back(std::move(field));
-    if (i >= n) break;
-    ++i;  // the comma; a trailing comma gives a final empty field
-  }
+// Text after a closing quote in the draws reader's words; an unterminated quote in the study
+// CSV's (csv_tokenizer.hpp).
+std::string draws_quote_message(const CsvQuoteError& e) {
+  if (e.kind == CsvQuoteError::Kind::kTextAfter)
+    return "unexpected text after a closing quote: '" + shown(std::string(e.rest)) + "'";
+  return csv_quote_message(e);
 }
 
 bool parse_number(const std::string& s, double& v) {
@@ -140,8 +94,8 @@ struct ParsedFile {
 bool comment_setting(std::string_view text, std::string& key, std::string& value) {
   const std::size_t eq = text.find('=');
   if (eq == std::string_view::npos) return false;
-  key = std::string(trim(text.substr(0, eq)));
-  std::string_view rest = trim(text.substr(eq + 1));
+  key = std::string(trim_blanks(text.substr(0, eq)));
+  std::string_view rest = trim_blanks(text.substr(eq + 1));
   const std::size_t sp = rest.find_first_of(" \t");
   value = std::string(rest.substr(0, sp));
   return !key.empty();
@@ -153,10 +107,10 @@ void assign_roles(ParsedFile& f) {
   for (std::size_t j = 0; j < h.size(); ++j) {
     if (h[j].empty()) {
       if (j == 0) continue;  // R's write.csv row names
-      fail(f.path, f.header_line, "column " + std::to_string(j + 1) + " of the header has no name");
+      fail_at(f.path, f.header_line, "column " + std::to_string(j + 1) + " of the header has no name");
     }
     if (!seen.insert(h[j]).second)
-      fail(f.path, f.header_line, "column name '" + shown(h[j]) + "' appears twice in the header");
+      fail_at(f.path, f.header_line, "column name '" + shown(h[j]) + "' appears twice in the header");
   }
   auto find = [&](const char* name) -> long {
     for (std::size_t j = 0; j < h.size(); ++j)
@@ -169,24 +123,25 @@ void assign_roles(ParsedFile& f) {
   if (chain >= 0) {
     position = find("draw");
     if (position < 0)
-      fail(f.path, f.header_line,
-           "there is a 'chain' column but no 'draw' column (the draw's number within its chain); hbmeta's draws "
-           "files start chain,draw");
+      fail_at(f.path, f.header_line,
+              "there is a 'chain' column but no 'draw' column (the draw's number within its chain); hbmeta's draws "
+              "files start chain,draw");
   } else if (dot_chain >= 0) {
     position = find(".iteration");
     if (position < 0) position = find(".draw");
     if (position < 0)
-      fail(f.path, f.header_line, "there is a '.chain' column but neither '.iteration' nor '.draw'");
+      fail_at(f.path, f.header_line, "there is a '.chain' column but neither '.iteration' nor '.draw'");
   }
   if (!has_chain) {
     if (find("draw") >= 0 || find(".iteration") >= 0 || find(".draw") >= 0)
-      fail(f.path, f.header_line,
-           "missing chain column: expected 'chain' (hbmeta draws files: chain,draw,...) or '.chain' "
-           "(posterior::as_draws_df: .chain,.iteration,.draw)");
+      fail_at(f.path, f.header_line,
+              "missing chain column: expected 'chain' (hbmeta draws files: chain,draw,...) or '.chain' "
+              "(posterior::as_draws_df: .chain,.iteration,.draw)");
     if (!f.cmdstan && find("lp__") < 0)
-      fail(f.path, f.header_line,
-           "missing chain and draw columns: expected 'chain,draw' (hbmeta draws files), '.chain,.iteration,.draw' "
-           "(posterior::as_draws_df written by write.csv) or a CmdStan output CSV (with lp__ and '#' comment lines)");
+      fail_at(f.path, f.header_line,
+              "missing chain and draw columns: expected 'chain,draw' (hbmeta draws files), "
+              "'.chain,.iteration,.draw' (posterior::as_draws_df written by write.csv) or a CmdStan output CSV "
+              "(with lp__ and '#' comment lines)");
     f.cmdstan = true;
   } else {
     f.cmdstan = false;
@@ -210,27 +165,21 @@ void assign_roles(ParsedFile& f) {
 ParsedFile parse_file(const std::string& path) {
   ParsedFile f;
   f.path = path;
-  const std::string text = read_file(path);
-  std::size_t pos = 0;
-  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;
-  long lineno = 0;
+  CsvOptions options;
+  options.comment_lines = true;
+  options.quote_message = draws_quote_message;
+  CsvTokenizer records(path, open_draws_file(path), options);
   bool comments_before_header = false;
-  std::vector<std::string> fields;
+  CsvRecord record;
   std::vector<double> row;
-  while (pos < text.size()) {
-    std::size_t end = text.find_first_of("\r\n", pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + pos, end - pos);
-    pos = end;
-    if (pos < text.size()) pos += (text[pos] == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') ? 2 : 1;
-    ++lineno;
-    const std::string_view t = trim(line);
-    if (t.empty()) continue;
-    if (t[0] == '#') {
+  while (records.next(record)) {
+    const long lineno = record.line;
+    if (record.is_comment) {
       if (f.header.empty()) comments_before_header = true;
       std::string key, value;
-      const std::string_view body = t.substr(1);
-      if (trim(body).rfind("Adaptation terminated", 0) == 0 && f.rows_before_adaptation_end == static_cast<std::size_t>(-1))
+      const std::string_view body = record.comment;
+      if (trim_blanks(body).rfind("Adaptation terminated", 0) == 0 &&
+          f.rows_before_adaptation_end == static_cast<std::size_t>(-1))
         f.rows_before_adaptation_end = f.rows();
       if (f.header.empty() && comment_setting(body, key, value)) {
         if (key == "save_warmup") f.save_warmup = (value == "1" || value == "true");
@@ -239,7 +188,7 @@ ParsedFile parse_file(const std::string& path) {
       }
       continue;
     }
-    split_fields(line, path, lineno, fields);
+    const std::vector<std::string>& fields = record.fields;
     if (f.header.empty()) {
       f.header = fields;
       f.header_line = lineno;
@@ -249,24 +198,25 @@ ParsedFile parse_file(const std::string& path) {
       continue;
     }
     if (fields.size() != f.header.size())
-      fail(path, lineno,
-           std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") + ", but the header (line " +
-               std::to_string(f.header_line) + ") has " + std::to_string(f.header.size()) +
-               " columns; every row needs one value per column");
+      fail_at(path, lineno,
+              std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") + ", but the header (line " +
+                  std::to_string(f.header_line) + ") has " + std::to_string(f.header.size()) +
+                  " columns; every row needs one value per column");
     for (std::size_t j = 0; j < fields.size(); ++j) {
       if (f.roles[j] == Role::Ignore) continue;
       double v;
       if (!parse_number(fields[j], v)) {
         const std::string what = fields[j].empty() ? "is empty" : "'" + shown(fields[j]) + "' is not a number";
-        fail(path, lineno, "column '" + shown(f.header[j]) + "': " + what);
+        fail_at(path, lineno, "column '" + shown(f.header[j]) + "': " + what);
       }
       row[f.slot[j]] = v;
     }
     f.cells.insert(f.cells.end(), row.begin(), row.end());
     f.row_lines.push_back(lineno);
   }
-  if (f.header.empty()) fail(path, std::max(lineno, 1L), "the file has no header line (it is empty or only comments)");
-  if (f.rows() == 0) fail(path, f.header_line, "no draws: the header is not followed by any data rows");
+  if (f.header.empty())
+    fail_at(path, std::max(records.lines_read(), 1L), "the file has no header line (it is empty or only comments)");
+  if (f.rows() == 0) fail_at(path, f.header_line, "no draws: the header is not followed by any data rows");
   return f;
 }
 
@@ -324,9 +274,10 @@ DrawsTable from_draws_csv(const ParsedFile& f) {
   for (std::size_t r = 0; r < f.rows(); ++r) {
     const double c = f.at(r, chain_col), p = f.at(r, pos_col);
     if (!(std::isfinite(c) && c == std::floor(c) && std::fabs(c) < 9e15))
-      fail(f.path, f.row_lines[r], "chain '" + integer_text(c) + "' is not a whole chain number");
+      fail_at(f.path, f.row_lines[r], "chain '" + integer_text(c) + "' is not a whole chain number");
     if (!(std::isfinite(p) && p == std::floor(p) && std::fabs(p) < 9e15))
-      fail(f.path, f.row_lines[r], "column '" + f.header[pos_j] + "': '" + integer_text(p) + "' is not a whole number");
+      fail_at(f.path, f.row_lines[r],
+              "column '" + f.header[pos_j] + "': '" + integer_text(p) + "' is not a whole number");
     by_chain[static_cast<long long>(c)].push_back(r);
   }
   DrawsTable out;
@@ -339,8 +290,9 @@ DrawsTable from_draws_csv(const ParsedFile& f) {
     for (std::size_t i = 1; i < rows.size(); ++i)
       if (f.at(rows[i], pos_col) == f.at(rows[i - 1], pos_col)) {
         const auto [a, b] = std::minmax(f.row_lines[rows[i]], f.row_lines[rows[i - 1]]);
-        fail(f.path, b, "chain " + std::to_string(id) + " has " + f.header[pos_j] + " " +
-                            integer_text(f.at(rows[i], pos_col)) + " twice (also on line " + std::to_string(a) + ")");
+        fail_at(f.path, b,
+                "chain " + std::to_string(id) + " has " + f.header[pos_j] + " " +
+                    integer_text(f.at(rows[i], pos_col)) + " twice (also on line " + std::to_string(a) + ")");
       }
     out.chain_labels.push_back(std::to_string(id));
     lengths.push_back(rows.size());
@@ -351,9 +303,9 @@ DrawsTable from_draws_csv(const ParsedFile& f) {
   }
   for (std::size_t c = 1; c < lengths.size(); ++c)
     if (lengths[c] != lengths[0])
-      fail(f.path, first_line[c],
-           "chains have different numbers of draws (" + lengths_summary(out.chain_labels, lengths, "chain") +
-               "); every chain must have the same number of draws");
+      fail_at(f.path, first_line[c],
+              "chains have different numbers of draws (" + lengths_summary(out.chain_labels, lengths, "chain") +
+                  "); every chain must have the same number of draws");
   out.chains = chain_rows.size();
   out.draws = lengths[0];
   fill(f, chain_rows, out.draws, out);
@@ -389,23 +341,23 @@ DrawsTable from_cmdstan(const std::vector<ParsedFile>& files) {
   for (std::size_t i = 0; i < files.size(); ++i) {
     const ParsedFile& f = files[i];
     if (i > 0 && f.header != files[0].header)
-      fail(f.path, f.header_line,
-           "its columns differ from those of " + files[0].path + "; every CmdStan file must be a chain of the same "
-           "model (" + header_text(f.header) + " vs " + header_text(files[0].header) + ")");
+      fail_at(f.path, f.header_line,
+              "its columns differ from those of " + files[0].path + "; every CmdStan file must be a chain of the same "
+              "model (" + header_text(f.header) + " vs " + header_text(files[0].header) + ")");
     std::size_t dropped = 0;
     per_file.push_back(cmdstan_rows(f, dropped));
     if (i == 0) out.warmup_dropped = dropped;
     if (per_file.back().empty())
-      fail(f.path, f.row_lines.back(), "no sampling draws: every row is a warmup draw (save_warmup)");
+      fail_at(f.path, f.row_lines.back(), "no sampling draws: every row is a warmup draw (save_warmup)");
     lengths.push_back(per_file.back().size());
     out.files.push_back(f.path);
     out.chain_labels.push_back(f.path);
   }
   for (std::size_t i = 1; i < files.size(); ++i)
     if (lengths[i] != lengths[0])
-      fail(files[i].path, files[i].row_lines.back(),
-           "chains have different numbers of draws (" + lengths_summary(out.chain_labels, lengths, "file") +
-               "); each CmdStan file is one chain and every chain must have the same number of draws");
+      fail_at(files[i].path, files[i].row_lines.back(),
+              "chains have different numbers of draws (" + lengths_summary(out.chain_labels, lengths, "file") +
+                  "); each CmdStan file is one chain and every chain must have the same number of draws");
   out.chains = files.size();
   out.draws = lengths[0];
   // Each file has its own cell layout; columns agree because the headers are equal.
@@ -441,13 +393,14 @@ DrawsTable read_draws(const std::vector<std::string>& paths) {
   for (const auto& p : paths) {
     files.push_back(parse_file(p));
     if (paths.size() > 1 && !files.back().cmdstan)
-      fail(p, files.back().header_line,
-           "several files were given, which is only for CmdStan output (one file per chain), but this one is a draws "
-           "CSV with a chain column; give it on its own");
+      fail_at(p, files.back().header_line,
+              "several files were given, which is only for CmdStan output (one file per chain), but this one is a "
+              "draws CSV with a chain column; give it on its own");
   }
   DrawsTable out = files[0].cmdstan ? from_cmdstan(files) : from_draws_csv(files[0]);
   if (out.names.empty())
-    fail(files[0].path, files[0].header_line, "no quantity columns: the header has only chain/draw or sampler columns");
+    fail_at(files[0].path, files[0].header_line,
+            "no quantity columns: the header has only chain/draw or sampler columns");
   return out;
 }
 

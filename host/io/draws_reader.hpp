@@ -24,7 +24,7 @@
 // are all the remaining columns in file order (lp__ included). Values are numbers as strtod
 // reads them; NA, NaN, Inf and -Inf (R's spellings) are accepted and give non-finite draws, for
 // which the diagnostics are NA. Lines may end in LF, CRLF or CR; a UTF-8 BOM is skipped; blank
-// lines are skipped; fields may be quoted ("" for a quote) but not span lines.
+// lines are skipped; fields may be quoted ("" for a quote, and a quoted field may span lines: host/io/csv_tokenizer.hpp).
 //
 // Every problem throws hbm::InputError with "file:line: message" (just "file: message" when the
 // file cannot be opened or read): ragged rows, non-numeric values, missing chain / position

@@ -8,6 +8,12 @@
 
 namespace hbm {
 
+JsonSyntaxError::JsonSyntaxError(const std::string& reason, std::size_t offset, long line, long column)
+    : std::runtime_error("json: " + reason + " at offset " + std::to_string(offset)),
+      reason_(reason),
+      line_(line),
+      column_(column) {}
+
 class JsonParser {
  public:
   explicit JsonParser(const std::string& s) : s_(s) {}
@@ -22,9 +28,24 @@ class JsonParser {
  private:
   const std::string& s_;
   std::size_t pos_ = 0;
+  // The line of pos_ as far as newlines were counted: up to `counted_`, where the line that
+  // holds it starts at `line_start_`. Positions are asked in increasing order (each value's
+  // start, then an error's), so the text is scanned once, however deep the nesting.
+  std::size_t counted_ = 0, line_start_ = 0;
+  long line_ = 1;
 
-  [[noreturn]] void fail(const std::string& what) const {
-    throw std::runtime_error("json: " + what + " at offset " + std::to_string(pos_));
+  void count_lines_to_pos() {
+    for (; counted_ < pos_; ++counted_)
+      if (s_[counted_] == '\n') {
+        ++line_;
+        line_start_ = counted_ + 1;
+      }
+  }
+  long column() const { return static_cast<long>(pos_ - line_start_) + 1; }
+
+  [[noreturn]] void fail(const std::string& what) {
+    count_lines_to_pos();
+    throw JsonSyntaxError(what, pos_, line_, column());
   }
   void skip_ws() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
@@ -49,6 +70,9 @@ class JsonParser {
     skip_ws();
     if (pos_ >= s_.size()) fail("unexpected end of input");
     Json v;
+    count_lines_to_pos();
+    v.line_ = line_;
+    v.column_ = column();
     const char c = s_[pos_];
     if (c == '{') {
       ++pos_;

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 
 #include "host/fit/dataset_fit.hpp"
 #include "host/support/input_error.hpp"
+#include "host/io/csv_tokenizer.hpp"
 #include "host/io/output_writer.hpp"
 #include "host/report/svg_plot.hpp"
 
@@ -29,28 +31,28 @@ std::string serialise_records(const std::vector<RepRecord>& records) {
   return s;
 }
 
+namespace {
+
+// Whether a record is replicates.csv's header line (kReplicatesHeader).
+bool is_replicates_header(const std::vector<std::string>& fields) {
+  if (fields.empty() || fields[0] != "scenario") return false;
+  std::string line;
+  for (const auto& f : fields) line += (line.empty() ? "" : ",") + f;
+  return line == kReplicatesHeader;
+}
+
+}  // namespace
+
 std::vector<RepRecord> parse_records(const std::string& text, const std::string& where) {
   std::vector<RepRecord> out;
-  std::size_t pos = 0;
-  long line = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string l = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (l.empty() || l == kReplicatesHeader) continue;
-    std::vector<std::string> f;
-    std::size_t a = 0;
-    while (true) {
-      const std::size_t c = l.find(',', a);
-      f.push_back(l.substr(a, c == std::string::npos ? std::string::npos : c - a));
-      if (c == std::string::npos) break;
-      a = c + 1;
-    }
+  CsvTokenizer records(where, std::make_unique<TextSource>(text));
+  CsvRecord record;
+  while (records.next(record)) {
+    const std::vector<std::string>& f = record.fields;
+    if (is_replicates_header(f)) continue;
     const auto bad = [&](const std::string& what) {
-      throw InputError(where + ":" + std::to_string(line) + ": " + what + "; expected a line of hbmeta simulate's "
-                       "replicates.csv (" + kReplicatesHeader + ")");
+      throw InputError(where + ":" + std::to_string(record.line) + ": " + what +
+                       "; expected a line of hbmeta simulate's replicates.csv (" + kReplicatesHeader + ")");
     };
     if (f.size() != 17) bad("expected 17 fields, found " + std::to_string(f.size()));
     RepRecord r;

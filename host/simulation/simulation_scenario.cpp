@@ -23,50 +23,6 @@ std::string num_text(double x) {
   return o.str();
 }
 
-// Finds where things are in the file, for FILE:LINE messages (the JSON reader keeps no
-// positions): the line of the first `"key"` after the start of scenario `index`.
-struct Locator {
-  const std::string& path;
-  const std::string& text;
-  std::vector<std::size_t> starts;  // offset of each scenario object's '{'
-
-  long line_at(std::size_t off) const {
-    return 1 + static_cast<long>(std::count(text.begin(), text.begin() + std::min(off, text.size()), '\n'));
-  }
-  long line_of(std::size_t scenario, const std::string& key) const {
-    const std::size_t from = scenario < starts.size() ? starts[scenario] : 0;
-    const std::size_t at = key.empty() ? std::string::npos : text.find("\"" + key + "\"", from);
-    return line_at(at == std::string::npos ? from : at);
-  }
-};
-
-// Offsets of the objects directly inside the "scenarios" array (skipping strings).
-std::vector<std::size_t> scenario_offsets(const std::string& text) {
-  std::vector<std::size_t> out;
-  const std::size_t key = text.find("\"scenarios\"");
-  if (key == std::string::npos) return out;
-  std::size_t i = text.find('[', key);
-  if (i == std::string::npos) return out;
-  int depth = 0;
-  bool in_str = false;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_str) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_str = false;
-      continue;
-    }
-    if (c == '"') in_str = true;
-    else if (c == '[' || c == '{') {
-      if (depth == 1 && c == '{') out.push_back(i);
-      ++depth;
-    } else if (c == ']' || c == '}') {
-      if (--depth == 0) break;
-    }
-  }
-  return out;
-}
-
 bool valid_name(const std::string& s) {
   return !s.empty() && s.size() <= 64 &&
          s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == std::string::npos;
@@ -115,25 +71,15 @@ std::vector<Scenario> parse_scenarios(const std::string& path, const std::string
   Json root;
   try {
     root = Json::parse(text);
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    long line = 1;
-    const std::size_t at = what.find(" at offset ");
-    if (at != std::string::npos) {
-      const std::size_t off = std::stoul(what.substr(at + 11));
-      line = 1 + static_cast<long>(std::count(text.begin(), text.begin() + std::min(off, text.size()), '\n'));
-      what = what.substr(0, at);
-    }
-    if (what.rfind("json: ", 0) == 0) what = what.substr(6);
-    throw InputError(path + ":" + std::to_string(line) + ": not valid JSON (" + what + ")");
+  } catch (const JsonSyntaxError& e) {
+    throw InputError(path + ":" + std::to_string(e.line()) + ": not valid JSON (" + e.reason() + ")");
   }
-  const Locator loc{path, text, scenario_offsets(text)};
   if (!root.is_object() || !root.contains("scenarios") || !root["scenarios"].is_array() || root["scenarios"].size() == 0)
     throw InputError(path + ":1: expected an object {\"scenarios\": [ {...}, ... ]} with at least one scenario "
                             "(see docs/simulation.md)");
   for (const auto& k : root.keys())
     if (k != "scenarios" && k != "comment" && k != "description")
-      throw InputError(path + ":" + std::to_string(loc.line_at(text.find("\"" + k + "\""))) + ": unknown key '" + k +
+      throw InputError(path + ":" + std::to_string(root[k].line()) + ": unknown key '" + k +
                        "'; the file holds {\"scenarios\": [...]} (and optionally \"description\")");
   const Json& list = root["scenarios"];
   std::vector<Scenario> out;
@@ -141,8 +87,11 @@ std::vector<Scenario> parse_scenarios(const std::string& path, const std::string
   for (std::size_t si = 0; si < list.size(); ++si) {
     const Json& j = list[si];
     std::string label = "scenario " + std::to_string(si + 1);
+    // FILE:LINE of the scenario's value under `key`, or of the scenario itself when it has no
+    // such key (or none is named: a key that is missing).
     const auto fail = [&](const std::string& key, const std::string& what) -> void {
-      throw InputError(path + ":" + std::to_string(loc.line_of(si, key)) + ": " + label + ": " + what);
+      const Json& at = !key.empty() && j.contains(key) ? j[key] : j;
+      throw InputError(path + ":" + std::to_string(at.line()) + ": " + label + ": " + what);
     };
     if (!j.is_object()) fail("", "expected an object {\"name\": ..., \"k\": ..., ...}");
     Scenario s;

@@ -118,7 +118,6 @@ outcome_csv() {  # outcome_csv SRC OUTCOME DEST: keep the header + rows of one o
   [ "$(wc -l < "$3")" -gt 1 ] || die "outcome $2 not in $1"
 }
 rescue="$root/data/rescue_simulated.csv"
-[ -f "$root/tests/fixtures/rescue_simulated.csv" ] && rescue="$root/tests/fixtures/rescue_simulated.csv"
 single_arm=(pritz1997 hannum2020 ivm_gv_maturation icsi_malformation large_n rare_events)
 two_arm=(bcg nielweise2007 hine1989)
 all_datasets=("${single_arm[@]}" "${two_arm[@]}")

@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Independent standard errors for hbmeta's GLMM_UM.RS (host/frequentist/frequentist_glmm.cpp), i.e. metafor's
+# Independent standard errors for hbmeta's GLMM_UM.RS (host/frequentist/glmm_um_rs.cpp), i.e. metafor's
 # rma.glmm(measure = "OR", model = "UM.RS", method = "ML"), which calls
 #   lme4::glmer(cbind(x, n - x) ~ -1 + group1 + const + (group || study), nAGQ = 1)
 # with group1 = 1/0 (treatment/control) and group = +1/2 / -1/2, and takes vcov() of that fit.

@@ -1,4 +1,4 @@
-// libFuzzer target for the CSV reader (host/io/csv_reader.cpp): every input must either parse into
+// libFuzzer target for the CSV reader (host/io/csv_reader.hpp: read_csv and read_outcomes, tokenizer included): every input must either parse into
 // consistent outcomes or throw hbm::InputError with a "file:line: message"; anything else (a
 // crash, a sanitizer report, another exception type, a malformed message) aborts, and libFuzzer
 // saves the input. Built with -DHBMETA_FUZZ=ON by scripts/fuzz.sh; see docs/fuzzing.md.

@@ -34,47 +34,6 @@
 
 namespace hbm::test {
 
-void gauss_hermite(int n, std::vector<double>& nodes, std::vector<double>& weights) {
-  if (n < 1 || n > 400) throw std::invalid_argument("gauss_hermite: n must be in [1, 400]");
-  nodes.assign(n, 0.0);
-  weights.assign(n, 0.0);
-  const double pim4 = 0.7511255444649425;  // pi^(-1/4)
-  const int m = (n + 1) / 2;
-  double z = 0.0;
-  for (int i = 0; i < m; ++i) {
-    // Initial guesses for the largest roots first (Numerical Recipes' asymptotics).
-    if (i == 0) {
-      z = std::sqrt(2.0 * n + 1.0) - 1.85575 * std::pow(2.0 * n + 1.0, -0.16667);
-    } else if (i == 1) {
-      z -= 1.14 * std::pow(static_cast<double>(n), 0.426) / z;
-    } else if (i == 2) {
-      z = 1.86 * z - 0.86 * nodes[n - 1];
-    } else if (i == 3) {
-      z = 1.91 * z - 0.91 * nodes[n - 2];
-    } else {
-      z = 2.0 * z - nodes[n - 1 - (i - 2)];
-    }
-    double pp = 0.0;
-    for (int it = 0; it < 100; ++it) {
-      // Orthonormal Hermite recurrence: p_{j+1} = x sqrt(2/(j+1)) p_j - sqrt(j/(j+1)) p_{j-1}.
-      double p1 = pim4, p2 = 0.0;
-      for (int j = 0; j < n; ++j) {
-        const double p3 = p2;
-        p2 = p1;
-        p1 = z * std::sqrt(2.0 / (j + 1)) * p2 - std::sqrt(static_cast<double>(j) / (j + 1)) * p3;
-      }
-      pp = std::sqrt(2.0 * n) * p2;
-      const double z1 = z;
-      z = z1 - p1 / pp;
-      if (std::fabs(z - z1) <= 1e-15 * std::max(1.0, std::fabs(z))) break;
-    }
-    if (n % 2 == 1 && i == m - 1) z = 0.0;
-    nodes[n - 1 - i] = z;
-    nodes[i] = -z;
-    weights[n - 1 - i] = weights[i] = 2.0 / (pp * pp);
-  }
-}
-
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();

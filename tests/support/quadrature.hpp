@@ -5,6 +5,8 @@
 #include <functional>
 #include <vector>
 
+#include "host/frequentist/gauss_hermite.hpp"
+
 namespace hbm::test {
 
 struct QuadStudy { long long events; long long total; };
@@ -41,9 +43,9 @@ struct QuadOptions {
   double skip_log_threshold = 27.0;
 };
 
-// Gauss-Hermite rule for weight exp(-x^2) (Newton on the orthonormal Hermite recurrence):
-// nodes ascending. Exposed for tests.
-void gauss_hermite(int n, std::vector<double>& nodes, std::vector<double>& weights);
+// Gauss-Hermite rule for weight exp(-x^2), nodes ascending: the library's rule
+// (host/frequentist/gauss_hermite.hpp), which the GLMMs' adaptive quadrature also uses.
+using hbm::freq::gauss_hermite;
 
 // log of int L(t) N(t | mu, tau^2) dt with L(t) = Bin(y | n, invlogit t) / max_t Bin(y | n, invlogit t)
 // (the likelihood relative to its maximum), by the Laplace-centred Gauss-Hermite rule used on

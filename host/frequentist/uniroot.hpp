@@ -1,21 +1,10 @@
-// Helpers shared by frequentist.cpp and frequentist_glmm.cpp (not part of the public API).
+// R's uniroot() for the iterative estimators and intervals that metafor solves with it (not part
+// of the public API).
 #pragma once
 #include <cmath>
 #include <limits>
-#include <string>
 
 namespace hbm::freq::detail {
-
-inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Distribution functions (Boost.Math), NaN instead of exceptions for invalid arguments.
-double qnorm_upper(double alpha);              // z with P(Z > z) = alpha
-double qt_upper(double alpha, double df);      // t with P(T_df > t) = alpha
-double qchisq_lower(double p, double df);      // chi^2_df quantile
-double pnorm_two_sided(double z);              // 2 P(Z > |z|)
-double pt_two_sided(double t, double df);      // 2 P(T_df > |t|)
-double pchisq_upper(double x, double df);      // P(X > x)
-double pf_upper(double x, double df1, double df2);
 
 // R's uniroot() (stats/src/zeroin.c R_zeroin2, Brent 1973) step for step, so iterative
 // estimators that metafor solves with uniroot() stop where metafor stops.
@@ -63,12 +52,6 @@ double r_zeroin2(F&& f, double ax, double bx, double fa, double fb, double tol, 
   }
   *maxit = -1;
   return b;
-}
-
-inline void append_note(std::string& note, const std::string& what) {
-  if (what.empty()) return;
-  if (!note.empty()) note += "; ";
-  note += what;
 }
 
 }  // namespace hbm::freq::detail
