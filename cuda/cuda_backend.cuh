@@ -1,8 +1,9 @@
 // The CUDA backend of the batched engine (host/engine/batch_engine.hpp): device buffers, a grid-wide
 // for_each over an index range (with lanes per index and, optionally, the study data staged in
-// shared memory per block) and a segmented sum (one thread block per segment, CUB's
-// BlockReduce). The engine and its step functors (models/batch_steps.hpp) are the same code the
-// CPU backend (host/engine/cpu_backend.hpp) runs; this file only says how they are launched.
+// shared memory per block) and a segmented sum sized to the segment (a warp per short segment,
+// several per block; a block per long one, CUB's BlockReduce). The engine and its step functors
+// (models/batch_steps.hpp) are the same code the CPU backend (host/engine/cpu_backend.hpp) runs;
+// this file only says how they are launched.
 //
 // Every CUDA call and launch is checked; failures become DeviceError (DeviceOutOfMemory for
 // allocations); the batch runner (host/engine/batched_run.hpp) splits a batch that does not fit
@@ -117,6 +118,29 @@ __global__ void for_each_group_staged_kernel(std::int64_t n, F f) {
   run_group<L>(n, fs);
 }
 
+// Short segments: a warp per segment, kThreads / 32 segments per block. Lane l adds elements
+// l, l + 32, ... in order, then the lanes' sums meet in a butterfly of shuffles (fixed order:
+// the same input gives the same bits every run). A block-wide reduction of 256 threads for a
+// segment of a few elements (thousands of datasets x 4 chains) leaves 98% of its threads idle
+// and costs a block launch per segment.
+template <int W, int kThreads, class F>
+__global__ void segmented_sum_warp_kernel(int segments, int len, F f, double* out) {
+  const int s = static_cast<int>(blockIdx.x) * (kThreads / 32) + static_cast<int>(threadIdx.x / 32);
+  const int lane = static_cast<int>(threadIdx.x % 32);
+  if (s >= segments) return;  // a whole warp: the shuffles below see only full warps
+  double acc[W], v[W];
+  for (int k = 0; k < W; ++k) acc[k] = 0.0;
+  for (int e = lane; e < len; e += 32) {
+    f(s, e, v);
+    for (int k = 0; k < W; ++k) acc[k] += v[k];
+  }
+  for (int k = 0; k < W; ++k) {
+    for (int off = 16; off > 0; off /= 2) acc[k] += __shfl_xor_sync(0xffffffffu, acc[k], off);
+    if (lane == 0) out[static_cast<std::int64_t>(k) * segments + s] = acc[k];
+  }
+}
+
+// Long segments: a block of kThreads per segment, CUB's BlockReduce.
 template <int W, int kThreads, class F>
 __global__ void segmented_sum_kernel(int segments, int len, F f, double* out) {
   using Reduce = cub::BlockReduce<double, kThreads>;
@@ -211,10 +235,19 @@ class CudaBackend {
     }
   }
 
+  // Segments of at most kWarpSegment elements take a warp each (16 elements per lane at most),
+  // longer ones a block of 256 threads each.
+  static constexpr int kWarpSegment = 512;
   template <int W, class F>
   void segmented_sum(int segments, int len, const F& f, double* out) {
     if (segments <= 0) return;
-    segmented_sum_kernel<W, 256><<<static_cast<unsigned>(segments), 256>>>(segments, len, f, out);
+    if (len <= kWarpSegment) {
+      constexpr int kThreads = 128;
+      const auto grid = static_cast<unsigned>((static_cast<std::int64_t>(segments) + kThreads / 32 - 1) / (kThreads / 32));
+      segmented_sum_warp_kernel<W, kThreads><<<grid, kThreads>>>(segments, len, f, out);
+    } else {
+      segmented_sum_kernel<W, 256><<<static_cast<unsigned>(segments), 256>>>(segments, len, f, out);
+    }
     check_launch<F>("reduction kernel");
   }
 

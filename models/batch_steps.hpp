@@ -174,19 +174,23 @@ struct WarmupTransition {
     }
     if (window_n > 0) {
       grp.sync();  // the accepted state, whole
-      if (r0 == 0) collect(m, o, c, q, base);
+      collect(m, o, c, q, base, r0, R);
     }
   }
+  // This draw's window statistics, the coordinates spread over the lanes as the transition's are
+  // (lane r takes j = r, r + R, ...; each coordinate's sums are its own, so the values do not
+  // depend on the lanes), each lane with its own copy of the blocks' scales; lane 0 keeps the
+  // log-scale sums. With one lane: every coordinate in order, as before.
   template <class Model>
-  HBM_HD void collect(const Model& m, int o, int c, const double* q, std::int64_t base) const {
+  HBM_HD void collect(const Model& m, int o, int c, const double* q, std::int64_t base, int r0, int R) const {
     const int D = a.dim(o);
     double scales[View::kBlocks];
     for (int b = 0; b < m.n_blocks(); ++b) {
       const std::int64_t s = (static_cast<std::int64_t>(o) * a.chains + c) * View::kBlocks + b;
       scales[b] = m.effect_scale(q, b);
-      welford_add(std::log(scales[b]), window_n, a.ws_mean[s], a.ws_m2[s]);
+      if (r0 == 0) welford_add(std::log(scales[b]), window_n, a.ws_mean[s], a.ws_m2[s]);
     }
-    for (int j = 0; j < D; ++j) {
+    for (int j = r0; j < D; j += R) {
       int i = 0;
       const int b = block_of(m, j, &i);
       if (b < 0) {

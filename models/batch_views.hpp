@@ -5,9 +5,10 @@
 //
 // Layout: outcome o's studies are [study_offset[o], study_offset[o+1]); its covariates are the
 // K_o x P_o row-major block at x + x_offset[o]; its coefficient priors are P_o entries at
-// prior_beta + beta_offset[o]; its per-study centring flags are n_blocks blocks of K_o flags at
-// centred + n_blocks * study_offset[o] (block b at + b * K_o). The flags are written by the
-// engine during warmup, so they are not const.
+// prior_beta + beta_offset[o]; its hyperparameters' priors are priors[o] (each outcome samples
+// under its own priors, whatever shares its batch); its per-study centring flags are n_blocks
+// blocks of K_o flags at centred + n_blocks * study_offset[o] (block b at + b * K_o). The flags
+// are written by the engine during warmup, so they are not const.
 //
 // Staging (the GPU's shared memory): a thread block copies the study data and covariates of the
 // outcomes its chains belong to, [o0, o1], into a buffer laid out as one block of studies per
@@ -60,12 +61,20 @@ HBM_HD void stage_studies(const StudyRange& r, const double* const* arrays, int 
   for (int k = tid; k < X; k += threads) buf[A * S + k] = x[r.x0 + k];
 }
 
+// The priors of one outcome's hyperparameters (its coefficients' are in prior_beta).
+struct SingleArmHyperPriors {
+  Prior mu, tau;
+};
+struct TwoArmHyperPriors {
+  Prior mu, tau, alpha, mu_alpha, sigma_alpha;
+};
+
 struct SingleArmView {
   BatchIndex idx;
   const double *y = nullptr, *n = nullptr, *y_hat = nullptr, *lambda = nullptr, *x = nullptr;
   const Prior* prior_beta = nullptr;
+  const SingleArmHyperPriors* priors = nullptr;  // one per outcome
   std::uint8_t* centred = nullptr;
-  Prior prior_mu, prior_tau;
   int study_origin = 0, x_origin = 0;  // the batch's study and covariate index at y[0], x[0]
 
   static constexpr int kBlocks = 1;
@@ -104,8 +113,8 @@ struct SingleArmView {
     m.lambda = lambda + b;
     m.x = m.P > 0 ? x + (idx.x_offset[o] - x_origin) : nullptr;
     m.centred = flags(o);
-    m.prior_mu = prior_mu;
-    m.prior_tau = prior_tau;
+    m.prior_mu = priors[o].mu;
+    m.prior_tau = priors[o].tau;
     m.prior_beta = m.P > 0 ? prior_beta + idx.beta_offset[o] : nullptr;
     return m;
   }
@@ -117,8 +126,8 @@ struct SingleArmView {
     g.y = m.y;
     g.n = m.n;
     g.x = m.x;
-    g.prior_mu = prior_mu;
-    g.prior_tau = prior_tau;
+    g.prior_mu = m.prior_mu;
+    g.prior_tau = m.prior_tau;
     g.prior_beta = m.prior_beta;
     return g;
   }
@@ -135,9 +144,10 @@ struct TwoArmView {
   const double *yt = nullptr, *nt = nullptr, *yc = nullptr, *nc = nullptr, *x = nullptr;
   const double *delta_hat = nullptr, *delta_lambda = nullptr, *alpha_hat = nullptr, *alpha_lambda = nullptr;
   const Prior* prior_beta = nullptr;
-  std::uint8_t* centred = nullptr;  // two blocks per outcome: delta, then alpha
+  const TwoArmHyperPriors* priors = nullptr;  // one per outcome
+  std::uint8_t* centred = nullptr;       // two blocks per outcome: delta, then alpha
+  // One per batch: it sets every outcome's state layout (the caller batches outcomes by it).
   BaselineModel baseline = BaselineModel::Independent;
-  Prior prior_mu, prior_tau, prior_alpha, prior_mu_alpha, prior_sigma_alpha;
   int study_origin = 0, x_origin = 0;  // the batch's study and covariate index at yt[0], x[0]
 
   static constexpr int kBlocks = 2;
@@ -186,12 +196,13 @@ struct TwoArmView {
     m.centred = flags(o);
     m.centred_alpha = baseline == BaselineModel::Random ? flags(o) + m.K : nullptr;
     m.baseline = baseline;
-    m.prior_mu = prior_mu;
-    m.prior_tau = prior_tau;
+    const TwoArmHyperPriors& p = priors[o];
+    m.prior_mu = p.mu;
+    m.prior_tau = p.tau;
     m.prior_beta = m.P > 0 ? prior_beta + idx.beta_offset[o] : nullptr;
-    m.prior_alpha = prior_alpha;
-    m.prior_mu_alpha = prior_mu_alpha;
-    m.prior_sigma_alpha = prior_sigma_alpha;
+    m.prior_alpha = p.alpha;
+    m.prior_mu_alpha = p.mu_alpha;
+    m.prior_sigma_alpha = p.sigma_alpha;
     return m;
   }
   HBM_HD TwoArmGibbs gibbs_at(int o) const {
@@ -205,12 +216,12 @@ struct TwoArmView {
     g.nc = m.nc;
     g.x = m.x;
     g.baseline = baseline;
-    g.prior_mu = prior_mu;
-    g.prior_tau = prior_tau;
+    g.prior_mu = m.prior_mu;
+    g.prior_tau = m.prior_tau;
     g.prior_beta = m.prior_beta;
-    g.prior_alpha = prior_alpha;
-    g.prior_mu_alpha = prior_mu_alpha;
-    g.prior_sigma_alpha = prior_sigma_alpha;
+    g.prior_alpha = m.prior_alpha;
+    g.prior_mu_alpha = m.prior_mu_alpha;
+    g.prior_sigma_alpha = m.prior_sigma_alpha;
     return g;
   }
   // Gibbs state (models/gibbs_two_arm.hpp): hyperparameters, alpha block, delta block; the

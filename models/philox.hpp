@@ -41,6 +41,7 @@ enum class RngPurpose : std::uint32_t {
   Predictive = 4,
   Gibbs = 5,
   BlockGibbs = 6,  // the exact intercept and scale updates after each HMC transition (models/block_gibbs.hpp)
+  PredictiveCheck = 7,  // replicated study counts (host/fit/predictive_checks.hpp)
 };
 
 // A stream of random numbers for one (seed, stream, chain, iteration, purpose). Each call to

@@ -44,13 +44,14 @@
 #   version           hbmeta starts (the wrapper, the loader, static initialisation);
 #   fit-cuda          a whole 256-chain fit of data/rescue_simulated.csv on --device cuda, outputs
 #                     in DIR/fit-cuda: the first end-to-end run of the kernels;
-#   gpu-tests-list    the CUDA tests (CudaEngine.*), listed with --gtest_list_tests;
+#   gpu-tests-list    the CUDA tests (CudaEngine.*, and CudaParity.*: GPU = CPU step by step,
+#                     which names the step, outcome and chain where they part), listed;
 #   test-<name>       each CUDA test in its own process with HBMETA_REQUIRE_GPU=1 (fail, not skip,
 #                     without a device), so a sticky CUDA error fails one test, not every later one;
 #   table             scripts/bench/gpu_table.py: gradient rates, layout timings, GPU/CPU/NumPyro
 #                     ESS/s (DIR/gpu-table.md); rows print as measured, a failing row is noted;
 #   engine-tests-cpu  the engine and layout tests beside them (BatchEngine*, GroupLayout*,
-#                     StudyStaging*), CPU-only, last: they pass on the build machine already.
+#                     StudyStaging*, ParityHarness*), CPU-only, last: they pass on the build machine already.
 #
 # A GPU machine that has the build dependencies: scripts/gpu-check.sh --prepare && scripts/gpu-check.sh;
 # without a bundle, HBMETA_GPU_BUILD=DIR runs the binaries of that build directly.
@@ -59,8 +60,8 @@ set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUNDLE_NAME=gpu-bundle
 MAX_BUNDLE_MIB=48
-GPU_FILTER='CudaEngine*'                                  # one process per test
-CPU_FILTER='BatchEngine*:GroupLayout*:StudyStaging*'      # one process for all
+GPU_FILTER='CudaEngine.*:CudaParity.*'                      # one process per test
+CPU_FILTER='BatchEngine*:GroupLayout*:StudyStaging*:ParityHarness*:CudaEngineBounds*'  # one process for all
 # glibc and the CUDA driver: never bundled (the machine's own must be used).
 SYSTEM_LIBS='^(libc|libm|libpthread|libdl|librt|libresolv|libanl|libutil|libmvec|libcuda)\.so|^libnss|^ld-linux|^libnvidia'
 
@@ -315,6 +316,8 @@ main_check() {
   step gpu-tests-list 30 "$TESTS" --gtest_list_tests --gtest_filter="$GPU_FILTER"
   local tests
   tests=$(awk '/^[^ ]/ {suite=$1} /^  [^ ]/ {print suite $1}' "$DIR/$(printf '%02d' "$N")-gpu-tests-list.log" 2>/dev/null)
+  # The parity tests first: seconds each, and where a GPU bug shows they say where it starts.
+  tests=$(printf '%s\n' $tests | awk '/^CudaParity\./ {print; next} {rest = rest $0 "\n"} END {printf "%s", rest}')
   if [ -z "$tests" ]; then
     echo "   no CUDA test listed: running the filter $GPU_FILTER in one process instead"
     UNTIL=$TESTS_SOFT step gpu-tests 240 env HBMETA_REQUIRE_GPU=1 "$TESTS" --gtest_filter="$GPU_FILTER"

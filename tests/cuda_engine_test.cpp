@@ -4,6 +4,7 @@
 // tolerances, for HMC and Gibbs, single-arm and two-arm, with one thread and with 8 or 32 lanes
 // per chain (and a warp per chain chosen by the engine at K = 210); the same seed gives the same
 // GPU output twice, and the same draws with the study data in shared or global memory. Skipped, saying why, without a CUDA build or device.
+// Divergences: the rate the CPU tests allow (allowed_divergences), not zero.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -50,8 +51,11 @@ std::string skip_reason() {
 #endif
 }
 
+// The quadrature references (tests/fixtures/reference/*.json) are for mu ~ normal(0, 10), not
+// the default normal(0, 2.5): every run here uses theirs, as tests/sampler_reference_test.cpp does.
 hbm::FitOptions gpu_options(int chains, int warmup, int draws) {
   hbm::FitOptions opt;
+  opt.prior_mu = {hbm::PriorKind::Normal, 0.0, 10.0};
   opt.device = hbm::Device::Cuda;
   opt.sampler.chains = chains;
   opt.sampler.warmup = warmup;
@@ -59,6 +63,27 @@ hbm::FitOptions gpu_options(int chains, int warmup, int draws) {
   opt.sampler.seed = 2024;
   opt.frequentist = hbm::FrequentistLevel::None;
   return opt;
+}
+
+// Post-warmup divergences a correct GPU run may show: the rate the CPU tests allow, not zero.
+// tests/sampler_reference_test.cpp requires none in 32 x 1500 = 48,000 transitions on the same
+// posteriors; a zero count there is consistent (95%, the rule of three) with a rate up to
+// 3 / 48,000. At that rate a run of n transitions expects n / 16,000, and the bound is the
+// Poisson quantile that a correct run exceeds with probability below 1e-3 (204,800 transitions:
+// mean 12.8, bound 25). A sampler bug (a wrong gradient, a broken metric) diverges by hundreds.
+long long allowed_divergences(long long transitions) {
+  const double mean = 3.0 * static_cast<double>(transitions) / 48000.0;
+  double term = std::exp(-mean), cdf = term;
+  long long k = 0;
+  while (1.0 - cdf > 1e-3) {
+    ++k;
+    term *= mean / static_cast<double>(k);
+    cdf += term;
+  }
+  return k;
+}
+long long allowed_divergences(const hbm::OutcomeResult& r) {
+  return allowed_divergences(static_cast<long long>(r.chains) * r.draws);
 }
 
 // 4 MCSE of this run against an exact reference (tests/sampler_reference_test.cpp explains 4).
@@ -84,13 +109,21 @@ void expect_runs_agree(const hbm::OutcomeResult& a, const hbm::OutcomeResult& b,
   EXPECT_NEAR(sa->q[3], sb->q[3], 4 * std::hypot(ma.q50, mb.q50)) << name;
 }
 
+// The bound above, against the Poisson quantiles computed independently (R: qpois(0.999, mean):
+// 25 at mean 12.8, 10 at mean 3). Runs on the CPU: it is arithmetic, not a GPU test.
+TEST(CudaEngineBounds, DivergenceBoundIsThePoissonQuantileAtTheCpuTestsRate) {
+  EXPECT_EQ(allowed_divergences(204800), 25);
+  EXPECT_EQ(allowed_divergences(48000), 10);
+  EXPECT_EQ(allowed_divergences(0), 0);
+}
+
 TEST(CudaEngine, SingleArmMatchesQuadratureAndTheCpuBackend) {
   SKIP_WITHOUT_DEVICE();
   const std::string dir = std::string(HBMETA_FIXTURES) + "/reference/";
   for (const char* prior : {"hn1", "hc05"}) {
     const auto outcomes = hbm::read_outcomes(dir + "pritz1997.csv");
     const Json ref = Json::parse_file(dir + "pritz1997__" + prior + ".json");
-    hbm::FitOptions opt = gpu_options(1024, 500, 200);
+    hbm::FitOptions opt = gpu_options(1024, 1000, 200);  // the CPU reference test's warmup
     opt.prior_tau = std::string(prior) == "hn1" ? hbm::Prior{hbm::PriorKind::HalfNormal, 0, 1}
                                                 : hbm::Prior{hbm::PriorKind::HalfCauchy, 0, 0.5};
     for (const hbm::Algorithm alg : {hbm::Algorithm::Hmc, hbm::Algorithm::Gibbs}) {
@@ -98,7 +131,7 @@ TEST(CudaEngine, SingleArmMatchesQuadratureAndTheCpuBackend) {
       hbm::ThreadPool pool(2);
       const hbm::OutcomeResult gpu = hbm::fit_single_arm(outcomes[0], opt, pool);
       EXPECT_LT(gpu.diagnostics.max_rhat, 1.01);
-      EXPECT_EQ(gpu.diagnostics.divergences, 0);
+      EXPECT_LE(gpu.diagnostics.divergences, allowed_divergences(gpu));
       for (const char* p : {"mu", "tau"}) expect_near_reference(gpu, ref, p);
       hbm::FitOptions cpu_opt = opt;
       cpu_opt.device = hbm::Device::Cpu;
@@ -138,7 +171,7 @@ TEST(CudaEngine, LanesPerChainMatchQuadratureAndOneLane) {
   const std::string dir = std::string(HBMETA_FIXTURES) + "/reference/";
   const auto outcomes = hbm::read_outcomes(dir + "pritz1997.csv");
   const Json ref = Json::parse_file(dir + "pritz1997__hn1.json");
-  hbm::FitOptions opt = gpu_options(1024, 500, 200);
+  hbm::FitOptions opt = gpu_options(1024, 1000, 200);  // the CPU reference test's warmup
   opt.prior_tau = {hbm::PriorKind::HalfNormal, 0, 1};
   hbm::ThreadPool pool(2);
   opt.sampler.lanes = 1;
@@ -149,7 +182,7 @@ TEST(CudaEngine, LanesPerChainMatchQuadratureAndOneLane) {
     const hbm::OutcomeResult r = hbm::fit_single_arm(outcomes[0], opt, pool);
     EXPECT_EQ(r.diagnostics.lanes_per_chain, lanes);
     EXPECT_LT(r.diagnostics.max_rhat, 1.01);
-    EXPECT_EQ(r.diagnostics.divergences, 0);
+    EXPECT_LE(r.diagnostics.divergences, allowed_divergences(r));
     for (const char* p : {"mu", "tau"}) expect_near_reference(r, ref, p);
     for (const char* p : {"mu", "tau", "theta_new"}) expect_runs_agree(r, one, p);
   }

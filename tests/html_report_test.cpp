@@ -81,7 +81,7 @@ void expect_no_nan_inf(const std::string& text, const std::string& what) {
 }
 
 const std::vector<std::string> kFigures = {"forest",   "mu_density", "tau_density", "predictive",
-                                           "trace_mu", "trace_tau",  "rank_mu",     "rank_tau"};
+                                           "trace_mu", "trace_tau",  "rank_mu",     "rank_tau", "ppc"};
 
 // The checks every report of one outcome gets; `quantity` is how the threshold line names it.
 void check_report(const fs::path& out, const std::string& name, const std::string& new_column,
@@ -93,7 +93,7 @@ void check_report(const fs::path& out, const std::string& name, const std::strin
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("</html>"), std::string::npos);
 
-  // Well-formed enough: every <svg> closed, 8 figures per outcome, every section closed.
+  // Well-formed enough: every <svg> closed, one figure per kFigures name, every section closed.
   EXPECT_EQ(count(html, "<svg"), count(html, "</svg>"));
   EXPECT_EQ(count(html, "<svg"), kFigures.size());
   EXPECT_EQ(count(html, "<section"), count(html, "</section>"));

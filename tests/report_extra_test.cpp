@@ -79,7 +79,7 @@ void expect_ticks_apart(const std::string& svg, const std::string& what) {
 }
 
 const std::vector<std::string> kFigures = {"forest",   "mu_density", "tau_density", "predictive",
-                                           "trace_mu", "trace_tau",  "rank_mu",     "rank_tau"};
+                                           "trace_mu", "trace_tau",  "rank_mu",     "rank_tau", "ppc"};
 
 }  // namespace
 

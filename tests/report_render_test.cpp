@@ -1,11 +1,13 @@
 // The HTML report in a real browser: `hbmeta fit --report` on a file with a single-arm and a
 // two-arm outcome, rendered by headless Chromium (Debian package chromium, installed by
-// scripts/test.sh). Checks, on the DOM Chromium dumps after loading the page: every outcome's
-// section holds its 8 figures, each an <svg> with drawn shapes (curves, marks, bars; not only
-// the background and axes), and the browser logged no console message at all (the page has no
-// scripts, so any would be an error such as a failed resource load). A screenshot is saved
-// under the build folder (BUILD/test-artifacts/report_render.png, next to the hbmeta binary) and
-// kept, with the report, for a person to look at. Skipped, with a message, where chromium is absent.
+// scripts/test.sh), with every sensitivity analysis asked for (--sensitivity all, cumulative by
+// year, subgroups by region). Checks, on the DOM Chromium dumps after loading the page: every
+// outcome's section holds its 8 figures and the 6 of its sensitivity analyses, each an <svg>
+// with drawn shapes (curves, marks, bars; not only the background and axes), and the browser
+// logged no console message at all (the page has no scripts, so any would be an error such as a
+// failed resource load). A screenshot is saved under the build folder
+// (BUILD/test-artifacts/report_render.png, next to the hbmeta binary) and kept, with the report,
+// for a person to look at. Skipped, with a message, where chromium is absent.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -64,11 +66,14 @@ TEST(ReportRender, LoadsInChromiumWithFiguresAndNoConsoleErrors) {
   if (chromium.empty()) GTEST_SKIP() << "chromium not installed (scripts/test.sh installs it)";
   const auto dir = hbm::test::fresh_temp_dir("render");
   hbm::test::write_text(dir / "mixed.csv",
-                        "outcome,study,events,total,events_t,total_t,events_c,total_c\n"
-                        "maturation,A,30,41,,,,\nmaturation,B,12,20,,,,\nmaturation,C,55,70,,,,\nmaturation,D,9,25,,,,\n"
-                        "pregnancy,A,,,12,50,20,52\npregnancy,B,,,0,30,0,31\npregnancy,C,,,7,44,9,40\n");
+                        "outcome,study,events,total,events_t,total_t,events_c,total_c,year,region\n"
+                        "maturation,A,30,41,,,,,1990,north\nmaturation,B,12,20,,,,,1995,south\n"
+                        "maturation,C,55,70,,,,,1993,north\nmaturation,D,9,25,,,,,1999,south\n"
+                        "pregnancy,A,,,12,50,20,52,1990,north\npregnancy,B,,,0,30,0,31,1995,south\n"
+                        "pregnancy,C,,,7,44,9,40,1993,north\n");
   auto r = hbm::test::run_hbmeta("fit " + (dir / "mixed.csv").string() + " --out " + (dir / "o").string() +
-                                 " --chains 4 --warmup 200 --draws 200 --report --threshold 0.5 --quiet");
+                                 " --chains 4 --warmup 200 --draws 200 --report --threshold 0.5 --quiet"
+                                 " --sensitivity all --cumulative year --subgroups region");
   ASSERT_EQ(r.status, 0) << r.err;
   const fs::path html = dir / "o" / "report.html";
   ASSERT_TRUE(fs::exists(html));
@@ -94,8 +99,8 @@ TEST(ReportRender, LoadsInChromiumWithFiguresAndNoConsoleErrors) {
     const std::string sec = section(page, outcome);
     ASSERT_FALSE(sec.empty()) << "no section for " << outcome << " in the rendered DOM";
     const auto figs = svgs(sec);
-    EXPECT_EQ(figs.size(), 8u) << "expected 8 figures per outcome";
-    EXPECT_EQ(count(sec, "<figure>"), 8u);
+    EXPECT_EQ(figs.size(), 8u + 6u) << "expected 8 figures and 6 sensitivity figures per outcome";
+    EXPECT_EQ(count(sec, "<figure>"), 8u + 6u);
     for (std::size_t i = 0; i < figs.size(); ++i) {
       const std::string title = figs[i].substr(0, std::min<std::size_t>(figs[i].size(), 400));
       EXPECT_GE(drawn_shapes(figs[i]), 1u) << "figure " << i + 1 << " has no drawn shapes: " << title;
@@ -107,6 +112,11 @@ TEST(ReportRender, LoadsInChromiumWithFiguresAndNoConsoleErrors) {
     EXPECT_GE(count(sec, "class=\"trace\""), 2u * 4u);
     EXPECT_GE(count(sec, "class=\"rank\""), 2u * 4u);
     EXPECT_NE(sec.find("class=\"study-row\""), std::string::npos);
+    // The sensitivity figures have their rows, and the funnel its three shaded regions and studies.
+    EXPECT_NE(sec.find("<h3>Sensitivity analyses</h3>"), std::string::npos);
+    EXPECT_GE(count(sec, "<g class=\"sens-row"), 4u * 3u);
+    EXPECT_EQ(count(sec, "class=\"funnel-region\""), 3u);
+    EXPECT_GE(count(sec, "<g class=\"funnel-study\""), 2u);  // a double-zero study has no log OR
   }
   for (const auto& f : fs::directory_iterator(dir / "o" / "figures")) EXPECT_GT(fs::file_size(f.path()), 500u) << f.path();
 

@@ -38,7 +38,9 @@ int run_batch(int argc, char** argv) {
   namespace po = boost::program_options;
   po::options_description opts("hbmeta batch options");
   static const std::set<std::string> kSkip = {"out", "outcome", "replay", "report", "threshold", "netcdf", "unit", "study-draws",
-                                              "study-draw-cap"};
+                                              "study-draw-cap", "leave-one-out", "cumulative", "prior-sensitivity",
+                                              "prior-sensitivity-mu", "subgroups", "small-study", "sensitivity", "sensitivity-warmup",
+                                              "sensitivity-draws"};
   cli::add_fit_options(opts, [](const std::string& n) { return !kSkip.count(n); });
   opts.add_options()("out", po::value<std::string>()->default_value("hbmeta-batch"), "output folder")(
       "datasets-per-launch", po::value<std::string>()->default_value("0"),

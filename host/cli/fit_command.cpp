@@ -20,9 +20,11 @@
 #include "host/cli/usage.hpp"
 #include "host/fit/outcome_fit.hpp"
 #include "host/fit/run_info.hpp"
+#include "host/fit/sensitivity_fit.hpp"
 #include "host/io/csv_reader.hpp"
 #include "host/io/output_writer.hpp"
 #include "host/report/html_report.hpp"
+#include "host/report/sensitivity_text.hpp"
 #include "host/report/text_report.hpp"
 #include "host/support/input_error.hpp"
 #include "host/support/interrupt.hpp"
@@ -77,7 +79,10 @@ int run_fit(int argc, char** argv) {
   const bool quiet = vm.count("quiet") > 0;
   info.netcdf = vm.count("netcdf") > 0;
 
-  std::vector<OutcomeData> outcomes = read_outcomes(info.input, fo.covariates, ignore_columns);
+  std::vector<StudyColumn> study_columns;
+  if (!fo.sensitivity.cumulative_by.empty()) study_columns.push_back({fo.sensitivity.cumulative_by, "--cumulative"});
+  if (!fo.sensitivity.subgroups_by.empty()) study_columns.push_back({fo.sensitivity.subgroups_by, "--subgroups"});
+  std::vector<OutcomeData> outcomes = read_outcomes(info.input, fo.covariates, ignore_columns, false, study_columns);
   if (vm.count("outcome")) {
     std::vector<OutcomeData> chosen;
     for (const auto& name : vm["outcome"].as<std::vector<std::string>>()) {
@@ -108,8 +113,14 @@ int run_fit(int argc, char** argv) {
   ThreadPool pool(info.threads);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<OutcomeResult> results;
-  // Progress on stderr for long runs, only on a terminal: chain-iterations of all outcomes.
-  Progress progress(static_cast<double>(outcomes.size()) * fo.sampler.chains * (fo.sampler.warmup + fo.sampler.draws),
+  // Progress on stderr for long runs, only on a terminal: chain-iterations of all outcomes and
+  // of their sensitivity variants.
+  std::size_t variants = 0;
+  for (const auto& o : outcomes) variants += sensitivity_units(o, fo).size();
+  const double variant_iterations =
+      fo.sensitivity.variant_warmup(fo.sampler.warmup) + fo.sensitivity.variant_draws(fo.sampler.draws);
+  Progress progress(fo.sampler.chains * (static_cast<double>(outcomes.size()) * (fo.sampler.warmup + fo.sampler.draws) +
+                                         static_cast<double>(variants) * variant_iterations),
                     !quiet && Progress::stderr_is_terminal());
   if (progress.enabled()) fo.sampler.progress = &progress;
   // Every outcome's chains run in the same engine launches first (each outcome adapts and
@@ -125,6 +136,13 @@ int run_fit(int argc, char** argv) {
     results.push_back(fit_outcome(o, fo, pool));
     progress.clear_line();
     if (!quiet) std::cout << text_report(results.back()) << "\n" << std::flush;
+  }
+  if (fo.sensitivity.any()) {
+    progress.set_label(std::to_string(variants) + " sensitivity variant(s) on " + info.device);
+    add_sensitivity(outcomes, results, fo, pool);
+    progress.clear_line();
+    if (!quiet)
+      for (const auto& r : results) std::cout << sensitivity_report(r) << std::flush;
   }
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const bool report = vm.count("report") > 0 || vm.count("threshold") > 0;  // a threshold is only shown there

@@ -88,7 +88,74 @@ void add_fit_options(po::options_description& opts, const std::function<bool(con
   flag("netcdf", "also write the draws as NetCDF-4: DIR/netcdf/NAME.nc per outcome (ArviZ) and DIR/posterior.nc");
   val("threshold", po::value<std::string>(), "show P(rate, or OR, at a new clinic > T) in the HTML report (implies --report)");
   flag("quiet", "print nothing on success");
+  flag("leave-one-out", "sensitivity: the posterior (and metafor's leave1out and influence) with each study left out");
+  val("cumulative", po::value<std::string>(),
+      "sensitivity: the posterior (and metafor's cumul) after each study, in ascending order of this column (ties: file order)");
+  val("prior-sensitivity", po::value<std::string>()->implicit_value("default"),
+      "sensitivity: the posterior under each of these tau priors, ';'-separated (alone: half-normal(0.5), half-normal(1), "
+      "half-cauchy(0.5), uniform(0,5)), beside the fit's own");
+  val("prior-sensitivity-mu", po::value<std::string>(), "sensitivity: the posterior under each of these mu priors, ';'-separated");
+  val("subgroups", po::value<std::string>(),
+      "the posterior per level of this column (own tau each), metafor's test for subgroup differences, and the posterior of every pairwise difference");
+  flag("small-study", "funnel plot, Egger's and Peters' tests and trim-and-fill (metafor's regtest and trimfill)");
+  val("sensitivity-warmup", po::value<std::string>(),
+      "warmup iterations per chain of each sensitivity variant (default: half of --warmup, at least 100)");
+  val("sensitivity-draws", po::value<std::string>(),
+      "draws per chain of each sensitivity variant (default: a quarter of --draws, at least 100)");
+  val("sensitivity", po::value<std::string>(),
+      "all: --leave-one-out, --prior-sensitivity and --small-study (and --cumulative, --subgroups when their columns are given)");
 }
+
+namespace {
+
+std::vector<Prior> prior_list(const std::string& text, PriorRole role, const char* option) {
+  std::vector<Prior> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(';', start), text.size());
+    const std::string item = trim_copy(text.substr(start, end - start));
+    if (item.empty())
+      throw InputError(std::string(option) + ": an empty prior in " + quoted(text) + "; expected " + form_of(option + 2));
+    out.push_back(parse_prior(item, role, option));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The sensitivity analyses asked for; their columns must be read, not ignored.
+void parse_sensitivity(const po::variables_map& vm, FitOptions& fo, const std::vector<std::string>& ignore_columns) {
+  SensitivityOptions& so = fo.sensitivity;
+  bool all = false;
+  if (vm.count("sensitivity")) {
+    const std::string v = vm["sensitivity"].as<std::string>();
+    if (v != "all") not_one_of("sensitivity", v, "all");
+    all = true;
+  }
+  so.leave_one_out = all || vm.count("leave-one-out") > 0;
+  if (vm.count("sensitivity-warmup")) so.warmup = static_cast<int>(int_option(vm, "sensitivity-warmup", 0, 10000000));
+  if (vm.count("sensitivity-draws")) so.draws = static_cast<int>(int_option(vm, "sensitivity-draws", 4, 10000000));
+  so.small_study = all || vm.count("small-study") > 0;
+  if (vm.count("prior-sensitivity")) {
+    const std::string v = vm["prior-sensitivity"].as<std::string>();
+    so.tau_priors = v == "default" ? default_sensitivity_tau_priors()
+                                   : prior_list(v, PriorRole::Scale, "--prior-sensitivity");
+  } else if (all) {
+    so.tau_priors = default_sensitivity_tau_priors();
+  }
+  if (vm.count("prior-sensitivity-mu"))
+    so.mu_priors = prior_list(vm["prior-sensitivity-mu"].as<std::string>(), PriorRole::Location, "--prior-sensitivity-mu");
+  for (const char* option : {"cumulative", "subgroups"}) {
+    if (!vm.count(option)) continue;
+    const std::string column = trim_copy(vm[option].as<std::string>());
+    if (column.empty()) bad_value(option, "no column given");
+    if (std::find(ignore_columns.begin(), ignore_columns.end(), column) != ignore_columns.end())
+      throw InputError("--" + std::string(option) + ": " + quoted(column) +
+                       " is also given to --ignore-columns; the analysis reads that column, so leave it out of --ignore-columns");
+    (std::string(option) == "cumulative" ? so.cumulative_by : so.subgroups_by) = column;
+  }
+}
+
+}  // namespace
 
 // The fit settings of the options add_fit_options declared (those not declared keep their
 // defaults): priors, sampler, device, chains, draws, ..., into info.options and info.threads.
@@ -220,6 +287,7 @@ void parse_fit_settings(const po::variables_map& vm, RunInfo& info, std::vector<
                        quoted(vm["baseline-rate"].as<std::string>()));
   }
   info.threads = static_cast<int>(int_option(vm, "threads", 1, 4096));
+  parse_sensitivity(vm, fo, ignore_columns);
 }
 
 }  // namespace hbm::cli

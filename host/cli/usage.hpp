@@ -16,6 +16,7 @@ inline constexpr const char* kUsage =
     "       hbmeta batch DATA.csv [--out DIR] [fit options]   (a dataset column: many datasets, one tidy summary)\n"
     "       hbmeta simulate --scenario FILE.json --reps N [--seed S] [--out DIR] [--write-data] [--shard I/N]\n"
     "       hbmeta merge-simulations DIR1 DIR2... --out DIR   (shards of one simulate run)\n"
+    "       hbmeta design HIST.csv --n-treat N --n-control N [--criterion DELTA:C]... [--method mixture|hierarchical|both]\n"
     "       hbmeta bench-gradient DATA.csv [--device cpu|cuda] [--chains N]   (benchmarks)\n"
     "       hbmeta --help | --version\n";
 

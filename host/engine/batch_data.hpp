@@ -3,6 +3,7 @@
 // the per-outcome view (models/batch_views.hpp) over it. One struct per model.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "models/batch_views.hpp"
@@ -52,15 +53,11 @@ struct SingleArmBatch {
   IndexHost index;
   std::vector<double> y, n, y_hat, lambda, x;
   std::vector<Prior> prior_beta;
-  Prior prior_mu, prior_tau;
+  std::vector<SingleArmHyperPriors> priors;  // one per outcome
 
-  // Appends one outcome: the model's data and priors (the priors are the batch's, shared by
-  // all its outcomes, taken from the first).
+  // Appends one outcome: the model's data and its own priors.
   void add(const SingleArmModel& m) {
-    if (index.outcomes() == 0) {
-      prior_mu = m.prior_mu;
-      prior_tau = m.prior_tau;
-    }
+    priors.push_back(SingleArmHyperPriors{m.prior_mu, m.prior_tau});
     index.add(m.K, m.P, x.size(), prior_beta.size());
     for (int i = 0; i < m.K; ++i) {
       y.push_back(m.y[i]);
@@ -77,16 +74,19 @@ struct SingleArmBatch {
     IndexDevice<Backend> index;
     typename Backend::template Buffer<double> y, n, y_hat, lambda, x;
     typename Backend::template Buffer<Prior> prior_beta;
+    typename Backend::template Buffer<SingleArmHyperPriors> priors;
     const SingleArmBatch& host;
     Device(Backend& be, const SingleArmBatch& h)
         : index(be, h.index), y(be, h.y.size()), n(be, h.n.size()), y_hat(be, h.y_hat.size()),
-          lambda(be, h.lambda.size()), x(be, h.x.size()), prior_beta(be, h.prior_beta.size()), host(h) {
+          lambda(be, h.lambda.size()), x(be, h.x.size()), prior_beta(be, h.prior_beta.size()),
+          priors(be, h.priors.size()), host(h) {
       y.upload(h.y);
       n.upload(h.n);
       y_hat.upload(h.y_hat);
       lambda.upload(h.lambda);
       x.upload(h.x);
       prior_beta.upload(h.prior_beta);
+      priors.upload(h.priors);
     }
     View view(std::uint8_t* flags) {
       View v;
@@ -97,9 +97,8 @@ struct SingleArmBatch {
       v.lambda = lambda.data();
       v.x = x.data();
       v.prior_beta = prior_beta.data();
+      v.priors = priors.data();
       v.centred = flags;
-      v.prior_mu = host.prior_mu;
-      v.prior_tau = host.prior_tau;
       return v;
     }
   };
@@ -111,18 +110,18 @@ struct TwoArmBatch {
   std::vector<double> yt, nt, yc, nc, x;
   std::vector<double> approx[4];  // delta_hat, delta_lambda, alpha_hat, alpha_lambda
   std::vector<Prior> prior_beta;
+  std::vector<TwoArmHyperPriors> priors;  // one per outcome
+  // The batch's baseline model, the first outcome's: it decides the state layout of every
+  // outcome (two hyperparameters more with random baselines), so a batch holds one kind.
   BaselineModel baseline = BaselineModel::Independent;
-  Prior prior_mu, prior_tau, prior_alpha, prior_mu_alpha, prior_sigma_alpha;
 
+  // Appends one outcome: the model's data and its own priors.
   void add(const TwoArmModel& m) {
-    if (index.outcomes() == 0) {
-      baseline = m.baseline;
-      prior_mu = m.prior_mu;
-      prior_tau = m.prior_tau;
-      prior_alpha = m.prior_alpha;
-      prior_mu_alpha = m.prior_mu_alpha;
-      prior_sigma_alpha = m.prior_sigma_alpha;
-    }
+    if (index.outcomes() == 0) baseline = m.baseline;
+    else if (m.baseline != baseline)
+      throw std::logic_error(
+          "TwoArmBatch::add: an outcome's baseline model differs from its batch's; batch outcomes by baseline model");
+    priors.push_back(TwoArmHyperPriors{m.prior_mu, m.prior_tau, m.prior_alpha, m.prior_mu_alpha, m.prior_sigma_alpha});
     index.add(m.K, m.P, x.size(), prior_beta.size());
     for (int i = 0; i < m.K; ++i) {
       yt.push_back(m.yt[i]);
@@ -143,11 +142,13 @@ struct TwoArmBatch {
     IndexDevice<Backend> index;
     typename Backend::template Buffer<double> yt, nt, yc, nc, dh, dl, ah, al, x;
     typename Backend::template Buffer<Prior> prior_beta;
+    typename Backend::template Buffer<TwoArmHyperPriors> priors;
     const TwoArmBatch& host;
     Device(Backend& be, const TwoArmBatch& h)
         : index(be, h.index), yt(be, h.yt.size()), nt(be, h.nt.size()), yc(be, h.yc.size()), nc(be, h.nc.size()),
           dh(be, h.approx[0].size()), dl(be, h.approx[1].size()), ah(be, h.approx[2].size()),
-          al(be, h.approx[3].size()), x(be, h.x.size()), prior_beta(be, h.prior_beta.size()), host(h) {
+          al(be, h.approx[3].size()), x(be, h.x.size()), prior_beta(be, h.prior_beta.size()),
+          priors(be, h.priors.size()), host(h) {
       yt.upload(h.yt);
       nt.upload(h.nt);
       yc.upload(h.yc);
@@ -158,6 +159,7 @@ struct TwoArmBatch {
       al.upload(h.approx[3]);
       x.upload(h.x);
       prior_beta.upload(h.prior_beta);
+      priors.upload(h.priors);
     }
     View view(std::uint8_t* flags) {
       View v;
@@ -172,13 +174,9 @@ struct TwoArmBatch {
       v.alpha_lambda = al.data();
       v.x = x.data();
       v.prior_beta = prior_beta.data();
+      v.priors = priors.data();
       v.centred = flags;
       v.baseline = host.baseline;
-      v.prior_mu = host.prior_mu;
-      v.prior_tau = host.prior_tau;
-      v.prior_alpha = host.prior_alpha;
-      v.prior_mu_alpha = host.prior_mu_alpha;
-      v.prior_sigma_alpha = host.prior_sigma_alpha;
       return v;
     }
   };

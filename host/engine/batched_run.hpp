@@ -5,6 +5,7 @@
 // that does not fit in device memory is split in halves (each outcome's result does not depend
 // on which outcomes share its batch); a single outcome that does not fit is a clear error.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -111,16 +112,40 @@ std::vector<HmcRun> run_range(const std::vector<Problem*>& probs, const std::vec
 
 }  // namespace batched_detail
 
+// The order the outcomes of a batch run in: by number of studies (then dimension), stable, so
+// that the chains a GPU warp or block holds together belong to outcomes with similar work (the
+// same loop lengths over studies) instead of a mix of small and large ones. Each outcome's
+// results do not depend on its place in the batch (its random numbers are addressed by its own
+// stream, and it adapts on its own), so the order changes no number, only the launches' layout.
+template <class Problem>
+std::vector<std::size_t> batch_order(const std::vector<Problem*>& probs) {
+  std::vector<std::size_t> order(probs.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const int Ka = probs[a]->model().K, Kb = probs[b]->model().K;
+    return Ka != Kb ? Ka < Kb : probs[a]->dim() < probs[b]->dim();
+  });
+  return order;
+}
+
 // Runs the sampler of cfg on every problem (all of one model type) in one batch, keeping every
 // study_thin-th draw of each chain of the study effects (host/engine/memory_plan.hpp decides it).
+// The runs come back in the order of `probs`, whatever order they ran in (batch_order()).
 template <class Problem>
 std::vector<HmcRun> run_batched(const std::vector<Problem*>& probs, const std::vector<std::uint32_t>& streams,
                                 const SamplerConfig& cfg, Device backend, ThreadPool& pool, int study_thin) {
+  const std::vector<std::size_t> order = batch_order(probs);
+  std::vector<Problem*> sorted;
   std::vector<batch::OutcomeStart> starts;
-  for (std::size_t k = 0; k < probs.size(); ++k)
+  for (std::size_t k : order) {
+    sorted.push_back(probs[k]);
     starts.push_back(cfg.algorithm == Algorithm::Gibbs ? gibbs_start(*probs[k], cfg, streams[k])
                                                        : hmc_start(*probs[k], cfg, streams[k]));
-  return batched_detail::run_range(probs, starts, 0, probs.size(), cfg, backend, pool, study_thin);
+  }
+  std::vector<HmcRun> ran = batched_detail::run_range(sorted, starts, 0, sorted.size(), cfg, backend, pool, study_thin);
+  std::vector<HmcRun> runs(ran.size());
+  for (std::size_t k = 0; k < order.size(); ++k) runs[order[k]] = std::move(ran[k]);
+  return runs;
 }
 
 // What a problem adds to a run's size (host/engine/memory_plan.hpp).

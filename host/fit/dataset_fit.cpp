@@ -39,13 +39,15 @@ DatasetFit keep(const OutcomeResult& r, const OutcomeData& u) {
 }  // namespace
 
 std::vector<DatasetFit> fit_datasets(const std::vector<OutcomeData>& units, const FitOptions& opt, ThreadPool& pool,
-                                     std::size_t per_launch, const ExtraFrequentist& extra) {
+                                     std::size_t per_launch, const ExtraFrequentist& extra,
+                                     const UnitResultHook& on_result) {
   FitOptions fo = opt;
   // Only the hyperparameters are reported: keep 8 draws per chain of each study effect (enough
   // for fit_outcome's study summaries, which the batch outputs leave out), so memory stays
   // bounded for thousands of datasets.
   fo.study_draw_cap = 8.0 * fo.sampler.chains;
   fo.study_draws = FitOptions::StudyDraws::No;
+  fo.predictive_checks = false;  // per-study outputs are not reported for batch units
   fo.precomputed = nullptr;
   std::vector<OutcomeData> named = units;
   for (auto& u : named) u.name = batch_unit_name(u.dataset, u.name);
@@ -71,6 +73,7 @@ std::vector<DatasetFit> fit_datasets(const std::vector<OutcomeData>& units, cons
     pool.parallel_for(static_cast<int>(part.size()), [&](int i) {
       ThreadPool one(1);  // summaries of one unit on the task's own thread
       const OutcomeResult r = fit_outcome(part[i], with_runs, one);
+      if (on_result) on_result(lo + i, r);
       DatasetFit f = keep(r, units[lo + i]);
       if (extra) {
         OutcomeData plain = units[lo + i];

@@ -40,11 +40,17 @@ struct DatasetFit {
 // Further classical estimators to compute for a unit (simulate's method list).
 using ExtraFrequentist = std::function<std::vector<freq::MethodResult>(const OutcomeData&)>;
 
+// Called with each unit's whole result (draws included) before it is reduced to a DatasetFit,
+// for callers that need more than the summaries (the draws of a subgroup's mu, a new study's
+// rate). Called from the pool's threads, one call per unit; `unit` indexes `units`.
+using UnitResultHook = std::function<void(std::size_t unit, const OutcomeResult& result)>;
+
 // Fits every unit (OutcomeData with `dataset` and `name` = outcome) with the batched engine on
 // opt.device (opt.batched is forced on), in launches of at most `per_launch` units (0: as many
 // as fit in about 2 GiB of stored draws; the results do not depend on it), then summarises the
 // units in parallel over `pool` (one unit per task). Results in the order of `units`.
 std::vector<DatasetFit> fit_datasets(const std::vector<OutcomeData>& units, const FitOptions& opt, ThreadPool& pool,
-                                     std::size_t per_launch = 0, const ExtraFrequentist& extra = {});
+                                     std::size_t per_launch = 0, const ExtraFrequentist& extra = {},
+                                     const UnitResultHook& on_result = {});
 
 }  // namespace hbm

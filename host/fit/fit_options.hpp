@@ -8,6 +8,7 @@
 
 #include "host/engine/sampler_config.hpp"
 #include "host/engine/sampler_run.hpp"
+#include "host/fit/sensitivity_options.hpp"
 #include "models/priors.hpp"
 #include "models/two_arm.hpp"
 
@@ -39,6 +40,10 @@ struct FitOptions {
   // given are at the studies' mean (numeric: where mu is) or the reference level (categorical).
   std::vector<std::pair<std::string, std::string>> new_clinic;
   FrequentistLevel frequentist = FrequentistLevel::Basic;
+  // Leave-one-out, cumulative, prior sensitivity, subgroup and small-study analyses.
+  SensitivityOptions sensitivity;
+  // Posterior predictive checks of every study's count (host/fit/predictive_checks.hpp).
+  bool predictive_checks = true;
   // What the pooled and predicted quantities are for, in the outputs' words: "a new study",
   // "between-study sd"; --unit clinic for clinics, centre, trial, ... (the parameter names,
   // p_new, theta_new, ..., do not change).

@@ -2,8 +2,11 @@
 // two-arm) and its meta-regression design. The fit layer works on this; host/io/ fills it from
 // the CSV (host/io/csv_reader.hpp), the simulation layer from generated data.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "models/priors.hpp"
 
 namespace hbm {
 
@@ -17,6 +20,7 @@ struct StudyCounts {
   long long events_c = 0;
   long long total_c = 0;
   std::vector<std::string> covariate_text;  // the --covariates columns' values, as written
+  std::vector<std::string> study_column_text;  // OutcomeData::study_columns' values, as written
 };
 
 enum class OutcomeKind { SingleArm = 0, TwoArm = 1 };
@@ -40,6 +44,11 @@ struct OutcomeData {
   std::vector<std::string> x_names;   // design columns: "a", "region=Europe", ...
   std::vector<double> x;              // K x P design (P = x_names.size()), row-major
   std::vector<std::string> notes;     // covariates left out, and why
+  // Further per-study columns read as text (the --cumulative and --subgroups columns).
+  std::vector<std::string> study_columns;
+  // A variant's own mu and tau priors (the prior sensitivity analysis fits one unit per prior;
+  // host/fit/sensitivity_units.hpp): when set, they replace the options' for this outcome alone.
+  std::optional<Prior> prior_mu, prior_tau;
   int P() const { return static_cast<int>(x_names.size()); }
 };
 

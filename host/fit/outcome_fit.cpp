@@ -18,8 +18,16 @@ std::uint32_t outcome_stream(const std::string& name) {
   return h;
 }
 
+FitOptions options_for(const OutcomeData& data, const FitOptions& opt) {
+  FitOptions o = opt;
+  if (data.prior_mu) o.prior_mu = *data.prior_mu;
+  if (data.prior_tau) o.prior_tau = *data.prior_tau;
+  return o;
+}
+
 OutcomeResult fit_outcome(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool) {
-  return data.kind == OutcomeKind::TwoArm ? fit_two_arm(data, opt, pool) : fit_single_arm(data, opt, pool);
+  const FitOptions o = options_for(data, opt);
+  return data.kind == OutcomeKind::TwoArm ? fit_two_arm(data, o, pool) : fit_single_arm(data, o, pool);
 }
 
 std::map<std::string, HmcRun> prefit_batched(const std::vector<OutcomeData>& outcomes, const FitOptions& opt,
@@ -31,11 +39,11 @@ std::map<std::string, HmcRun> prefit_batched(const std::vector<OutcomeData>& out
   for (const auto& o : outcomes) {
     check_sampler_supports(o, opt.sampler);
     if (o.kind == OutcomeKind::TwoArm) {
-      two.push_back(std::make_unique<TwoArmProblem>(two_arm_problem(o, opt)));
+      two.push_back(std::make_unique<TwoArmProblem>(two_arm_problem(o, options_for(o, opt))));
       two_names.push_back(o.name);
       two_streams.push_back(outcome_stream(o.name));
     } else {
-      single.push_back(std::make_unique<SingleArmProblem>(single_arm_problem(o, opt)));
+      single.push_back(std::make_unique<SingleArmProblem>(single_arm_problem(o, options_for(o, opt))));
       single_names.push_back(o.name);
       single_streams.push_back(outcome_stream(o.name));
     }

@@ -21,6 +21,10 @@ std::uint32_t outcome_stream(const std::string& name);
 
 OutcomeResult fit_outcome(const OutcomeData& data, const FitOptions& opt, ThreadPool& pool);
 
+// The options an outcome is fitted with: opt, with the outcome's own mu and tau priors where it
+// has them (a prior sensitivity variant, OutcomeData::prior_mu / prior_tau).
+FitOptions options_for(const OutcomeData& data, const FitOptions& opt);
+
 // Samples every outcome with the batched engine, all outcomes of one model (single-arm;
 // two-arm) in the same launches, on opt.device: the runs for opt.precomputed. The study draws
 // kept follow one memory plan for all of them (host/engine/memory_plan.hpp), written to *plan if given.

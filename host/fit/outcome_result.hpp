@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "host/fit/outcome_data.hpp"
+#include "host/fit/sensitivity_result.hpp"
 #include "host/frequentist/frequentist.hpp"
 #include "host/stats/posterior_summary.hpp"
 
@@ -31,6 +32,17 @@ struct StudyResult {
     double value = NAN;
   };
   std::vector<Covariate> covariates;
+};
+
+// A posterior predictive check of one study's event count (host/fit/predictive_checks.hpp): the
+// 95% interval and mid-p value of the replicated count, from a new effect of the population
+// (mixed: the check) and from the study's own effect (conditional).
+struct PredictiveCheck {
+  std::string study;
+  long long observed = 0;  // events (single-arm); treatment-arm events (two-arm)
+  double lo = NAN, hi = NAN, p_value = NAN;                    // mixed replicate
+  double cond_lo = NAN, cond_hi = NAN, cond_p_value = NAN;     // conditional replicate
+  bool outside() const { return observed < lo || observed > hi; }
 };
 
 struct RunDiagnostics {
@@ -82,6 +94,8 @@ struct OutcomeResult {
   std::string mu_at_text;  // "year=1992.7, region=Europe"
   int double_zero_studies = 0;          // two-arm: studies without events (or only events) in both arms
   std::vector<StudyResult> studies;
+  std::vector<PredictiveCheck> predictive_checks;  // one per study (empty when not computed)
+  SensitivityResult sensitivity;                   // empty unless asked for
   RunDiagnostics diagnostics;
   std::vector<std::string> warnings;
   std::vector<freq::MethodResult> frequentist;  // classical estimators on the same data

@@ -4,6 +4,7 @@
 #include "host/fit/covariate_design.hpp"
 #include "host/fit/fit_common.hpp"
 #include "host/fit/outcome_fit.hpp"
+#include "host/fit/predictive_checks.hpp"
 #include "host/fit/prior_spec.hpp"
 #include "host/fit/single_arm_problem.hpp"
 #include "models/binomial_rng.hpp"
@@ -86,6 +87,8 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
     r.studies[i].total = data.studies[i].total;
   }
   add_study_summaries(r, run, inv_logit, opt, pool);
+  if (opt.predictive_checks)
+    r.predictive_checks = predictive_checks(data, cs.design(data), run, opt.sampler, pool);
   set_study_covariates(r, data);
   fill_diagnostics(r, run);
 
@@ -111,6 +114,7 @@ OutcomeResult fit_single_arm(const OutcomeData& data, const FitOptions& opt, Thr
 
   // ---- warnings ----------------------------------------------------------------------
   add_common_warnings(r, data.notes, P, opt.prior_tau);
+  if (std::string w = predictive_check_warning(r.predictive_checks, r.unit); !w.empty()) r.warnings.push_back(w);
   bool all_zero = true, all_full = true;
   long long all_events = 0, all_total = 0;
   for (const auto& s : data.studies) {

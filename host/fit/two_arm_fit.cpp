@@ -5,6 +5,7 @@
 #include "host/fit/covariate_design.hpp"
 #include "host/fit/fit_common.hpp"
 #include "host/fit/outcome_fit.hpp"
+#include "host/fit/predictive_checks.hpp"
 #include "host/fit/two_arm_problem.hpp"
 #include "models/logistic.hpp"
 #include "models/philox.hpp"
@@ -130,6 +131,8 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
     sr.total_c = s.total_c;
   }
   add_study_summaries(r, run, exp_of, opt, pool);
+  if (opt.predictive_checks)
+    r.predictive_checks = predictive_checks(data, cs.design(data), run, opt.sampler, pool);
   set_study_covariates(r, data);
   fill_diagnostics(r, run);
 
@@ -149,6 +152,7 @@ OutcomeResult fit_two_arm(const OutcomeData& data, const FitOptions& opt, Thread
 
   // ---- warnings ----------------------------------------------------------------------
   add_common_warnings(r, data.notes, P, opt.prior_tau);
+  if (std::string w = predictive_check_warning(r.predictive_checks, r.unit); !w.empty()) r.warnings.push_back(w);
   if (all_events == 0)
     r.warnings.push_back("no study has an event in either arm: the odds ratio is not identified by the data; its "
                          "posterior is set by the priors of mu, tau and the baselines, not by evidence");

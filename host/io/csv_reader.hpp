@@ -55,8 +55,17 @@ CsvTable read_csv(const std::string& path);
 // order is that of first appearance of the pair. Without the column every outcome is its own
 // dataset (`dataset` empty). Without it (`hbmeta fit`) a `dataset` column that is not
 // named in --covariates / --ignore-columns is an error that points at `hbmeta batch`.
+//
+// study_columns: further columns read as text for every study (StudyCounts::study_column_text,
+// OutcomeData::study_columns), e.g. the column of `hbmeta fit --subgroups`; every study needs a
+// value (an empty field or a missing-value marker is an error naming `option`). A column may
+// also be a covariate.
+struct StudyColumn {
+  std::string column;
+  std::string option;  // the option that asked for it, for messages: "--subgroups"
+};
 std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vector<std::string>& covariates = {},
                                        const std::vector<std::string>& ignore_columns = {},
-                                       bool with_dataset = false);
+                                       bool with_dataset = false, const std::vector<StudyColumn>& study_columns = {});
 
 }  // namespace hbm

@@ -29,7 +29,8 @@ std::string join(const std::vector<std::string>& v, std::string_view sep, std::s
 
 OutcomeColumns find_outcome_columns(const std::string& path, const std::vector<std::string>& header, long header_line,
                                     const std::vector<std::string>& covariates,
-                                    const std::vector<std::string>& ignore_columns, bool with_dataset) {
+                                    const std::vector<std::string>& ignore_columns, bool with_dataset,
+                                    const std::vector<std::string>& column_options) {
   OutcomeColumns cols;
   const std::size_t ncols = cols.ncols = header.size();
   cols.covariates.resize(covariates.size());
@@ -113,7 +114,7 @@ OutcomeColumns find_outcome_columns(const std::string& path, const std::vector<s
     cols.covariates[k] = find(covariates[k]);
     if (cols.covariates[k] == ncols)
       fail_at(path, header_line,
-              "--covariates names column '" + covariates[k] + "', which is not in the header; found: " +
+              (k < column_options.size() ? column_options[k] : std::string("--covariates")) + " names column '" + covariates[k] + "', which is not in the header; found: " +
                   join(header, ",", 20) + " (names are case-sensitive)");
   }
   const auto known = [&](const std::string& name) {

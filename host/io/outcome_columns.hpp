@@ -26,8 +26,11 @@ struct OutcomeColumns {
 // InputError("path:header_line: ...") for missing required columns, --covariates or
 // --ignore-columns naming columns that are not in the header (or, ignored, that hbmeta reads),
 // a dataset column outside `hbmeta batch` (with_dataset) and any other column not named in them.
+// column_options[k]: the option that named covariates[k], for the message when it is missing
+// (default "--covariates").
 OutcomeColumns find_outcome_columns(const std::string& path, const std::vector<std::string>& header, long header_line,
                                     const std::vector<std::string>& covariates,
-                                    const std::vector<std::string>& ignore_columns, bool with_dataset);
+                                    const std::vector<std::string>& ignore_columns, bool with_dataset,
+                                    const std::vector<std::string>& column_options = {});
 
 }  // namespace hbm

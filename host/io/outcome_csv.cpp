@@ -20,10 +20,22 @@
 namespace hbm {
 
 std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vector<std::string>& covariates,
-                                       const std::vector<std::string>& ignore_columns, bool with_dataset) {
+                                       const std::vector<std::string>& ignore_columns, bool with_dataset,
+                                       const std::vector<StudyColumn>& study_columns) {
   CsvRows rows(path);
+  // The study columns are found as covariates are (a column may be both), after them.
+  std::vector<std::string> named = covariates, options(covariates.size(), "--covariates");
+  std::vector<std::size_t> study_column_at;
+  for (const auto& c : study_columns) {
+    const auto it = std::find(named.begin(), named.end(), c.column);
+    study_column_at.push_back(static_cast<std::size_t>(it - named.begin()));
+    if (it == named.end()) {
+      named.push_back(c.column);
+      options.push_back(c.option);
+    }
+  }
   const OutcomeColumns cols =
-      find_outcome_columns(path, rows.header(), rows.header_line(), covariates, ignore_columns, with_dataset);
+      find_outcome_columns(path, rows.header(), rows.header_line(), named, ignore_columns, with_dataset, options);
 
   std::vector<OutcomeData> out;
   std::unordered_map<std::string, std::size_t> outcome_index;
@@ -106,6 +118,15 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
                 "needs every study's value: fill it in, or leave the study out of this analysis");
       sc.covariate_text.push_back(val);
     }
+    for (std::size_t k = 0; k < study_columns.size(); ++k) {
+      const StudyColumn& c = study_columns[k];
+      const std::string val(trim_blanks(row[cols.covariates[study_column_at[k]]]));
+      if (val.empty() || is_missing_marker(val))
+        fail_at(path, line,
+                "column " + c.column + (val.empty() ? std::string(" is empty") : " (" + shown(val) + ") is a missing-value marker") +
+                    "; " + c.option + " needs every study's value: fill it in, or leave the study out of this analysis");
+      sc.study_column_text.push_back(val);
+    }
 
     std::string dataset;
     if (with_dataset && cols.dataset != cols.ncols) {
@@ -123,6 +144,7 @@ std::vector<OutcomeData> read_outcomes(const std::string& path, const std::vecto
       o.kind = kind;
       o.first_line = line;
       for (const auto& c : covariates) o.covariates.push_back(Covariate{c, false, {}, false});
+      for (const auto& c : study_columns) o.study_columns.push_back(c.column);
       out.push_back(std::move(o));
       label_rows.emplace_back();
       labels_used.emplace_back();

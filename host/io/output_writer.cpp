@@ -11,6 +11,7 @@
 #include "host/support/input_error.hpp"
 #include "host/support/interrupt.hpp"
 #include "host/io/json_writer.hpp"
+#include "host/io/sensitivity_json.hpp"
 #include "host/io/netcdf_writer.hpp"
 #include "host/fit/prior_spec.hpp"
 #include "models/logistic.hpp"
@@ -20,14 +21,7 @@ namespace fs = std::filesystem;
 namespace hbm {
 namespace {
 
-void write_summary(JsonWriter& j, const std::string& key, const ParamSummary& s) {
-  j.begin_object(key);
-  j.value("mean", s.mean).value("sd", s.sd);
-  for (std::size_t k = 0; k < kQuantileLevels.size(); ++k) j.value(kQuantileNames[k], s.q[k]);
-  j.value("rhat", s.rhat).value("ess_bulk", s.ess_bulk).value("ess_tail", s.ess_tail).value("mcse_mean", s.mcse_mean);
-  j.value("rhat_nested", s.rhat_nested).value("mcse_q5", s.mcse_q5).value("mcse_q95", s.mcse_q95);
-  j.end_object();
-}
+void write_summary(JsonWriter& j, const std::string& key, const ParamSummary& s) { write_param_summary(j, key, s); }
 
 ParamSummary na_summary() {
   ParamSummary s;
@@ -261,6 +255,7 @@ std::string summary_json(const RunInfo& info, const std::vector<OutcomeResult>& 
       j.value("note", g.note);
       j.end_object();
     }
+    write_sensitivity(j, r);
     j.begin_array("warnings");
     for (const auto& w : r.warnings) j.value("", w);
     j.end_array();
@@ -295,6 +290,27 @@ std::string summary_csv(const std::vector<OutcomeResult>& results) {
     for (const auto& m : r.frequentist) {
       for (const auto& fs : frequentist_rows(m, r.kind)) row(r.name, m.name, fs.first, "", fs.second);
     }
+    // Sensitivity variants' posteriors (mu, tau, theta_new), the method naming the analysis and
+    // the study column naming the variant: the study left out, the study added (cumulative), the
+    // priors ("tau=...; mu=..."), the subgroup level, or "A - B" for a difference of subgroups.
+    const SensitivityResult& sr = r.sensitivity;
+    const auto variant = [&](const std::string& method, const std::string& label, const VariantPosterior& p) {
+      row(r.name, method, "mu", label, p.mu);
+      row(r.name, method, "tau", label, p.tau);
+      row(r.name, method, "theta_new", label, p.theta_new);
+    };
+    for (const auto& l : sr.leave_one_out) variant("posterior_leave_one_out", l.study, l.posterior);
+    for (const auto& c : sr.cumulative) variant("posterior_cumulative", c.study, c.posterior);
+    for (const auto& p : sr.priors) variant("posterior_prior", "tau=" + p.prior_tau + "; mu=" + p.prior_mu, p.posterior);
+    for (const auto& g : sr.groups) variant("posterior_subgroup", g.level, g.posterior);
+    for (const auto& d : sr.differences) row(r.name, "posterior_subgroup_difference", "mu", d.a + " - " + d.b, d.posterior);
+    // Their classical (REML) counterparts, in the classical rows' columns.
+    const auto classical = [&](const std::string& method, const std::string& label, const freq::MethodResult& m) {
+      for (const auto& fs : frequentist_rows(m, r.kind)) row(r.name, method, fs.first, label, fs.second);
+    };
+    for (const auto& l : sr.leave_one_out) classical("REML_leave_one_out", l.study, l.reml);
+    for (const auto& c : sr.cumulative) classical("REML_cumulative", c.study, c.reml);
+    for (const auto& g : sr.groups) classical("REML_subgroup", g.level, g.reml);
     // Classical meta-regression coefficients: estimate, se and 95% CI in the same columns.
     for (const freq::RegressionResult* gp : {&r.regression, &r.regression_knha}) {
       if (!r.has_regression || gp->method.empty()) continue;

@@ -161,6 +161,9 @@ std::string outcome_section(Built& b, const RunData& run, const OutcomeData& o, 
        std::string(o.mu_at.empty() && o.covariates.empty() ? "Pooled estimate" : "Estimate") +
        " and prediction interval on the " + std::string(o.two_arm ? "odds-ratio" : "rate") + " scale; tau on the " +
        (o.two_arm ? "log OR" : "logit") + " scale.</p>\n" + report::comparison_table(o);
+  const report::SensitivitySection sensitivity = report::sensitivity_section(o);
+  h += sensitivity.html;
+  b.figures.insert(b.figures.end(), sensitivity.figures.begin(), sensitivity.figures.end());
   h += "<h3>Diagnostics</h3>\n" + report::diagnostics_html(o);
   h += "<h3>Data as read</h3>\n" + report::data_table(o);
   return h + "</section>\n";

@@ -225,6 +225,8 @@ RunData load_run(const std::string& dir) {
     const Json& outcomes = j["outcomes"];
     for (const auto& name : outcomes.keys()) {
       OutcomeData o = read_outcome(name, outcomes[name]);
+      if (outcomes[name].contains("sensitivity"))
+        o.sensitivity = read_sensitivity(outcomes[name]["sensitivity"], summary.string(), name);
       o.unit = run.unit;
       std::string base = safe_file_name(name);
       if (used[base]++ > 0) base.append(1, '_').append(std::to_string(used[base]));
@@ -239,6 +241,188 @@ RunData load_run(const std::string& dir) {
   if (run.outcomes.empty()) throw InputError(summary.string() + ": no outcomes");
   for (auto& o : run.outcomes) read_outcome_draws((fs::path(dir) / "draws" / (o.file_base + ".csv")).string(), o);
   return run;
+}
+
+}  // namespace hbm::report
+
+// ---- The sensitivity block (host/io/sensitivity_json.cpp writes it).
+namespace hbm::report {
+namespace {
+
+// Where a part of the block is, for errors: the file, the line of the value, its JSON path.
+struct Where {
+  const std::string& file;
+  std::string path;  // outcomes.NAME.sensitivity...
+  Where at(const std::string& key) const { return {file, path + "." + key}; }
+  Where at(std::size_t i) const { return {file, path + "[" + std::to_string(i) + "]"}; }
+  [[noreturn]] void fail(const Json& v, const std::string& what) const {
+    throw InputError(file + ":" + std::to_string(v.line()) + ": " + path + " " + what +
+                     "; summary.json is written by hbmeta fit: rerun it (with the same --sensitivity options) "
+                     "rather than edit the file");
+  }
+};
+
+// The member `key` of obj when it is of the type asked for; null when absent; an error otherwise.
+const Json& member(const Json& obj, const std::string& key, Json::Type type, const Where& w) {
+  static const Json null;
+  if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return null;
+  const Json& v = obj[key];
+  if (v.type() != type) w.at(key).fail(v, type == Json::Type::Array ? "must be a list" : "must be an object");
+  return v;
+}
+
+// The objects of the list `key` (none when absent); an element that is not an object is an error.
+std::vector<const Json*> rows(const Json& obj, const std::string& key, const Where& w) {
+  const Json& list = member(obj, key, Json::Type::Array, w);
+  std::vector<const Json*> out;
+  if (!list.is_array()) return out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_object()) w.at(key).at(i).fail(list[i], "must be an object");
+    out.push_back(&list[i]);
+  }
+  return out;
+}
+
+VariantSumm variant(const Json& row, const Where& w) {
+  const Json& p = member(row, "posterior", Json::Type::Object, w);
+  VariantSumm v;
+  if (!p.is_object()) return v;
+  v.mu = summ(member(p, "mu", Json::Type::Object, w.at("posterior")));
+  v.tau = summ(member(p, "tau", Json::Type::Object, w.at("posterior")));
+  v.theta_new = summ(member(p, "theta_new", Json::Type::Object, w.at("posterior")));
+  v.divergences = num(p, "divergences");
+  return v;
+}
+
+RemlSumm reml(const Json& row, const Where& w) {
+  const Json& m = member(row, "REML", Json::Type::Object, w);
+  RemlSumm r;
+  r.est = num(m, "estimate");
+  r.se = num(m, "se");
+  r.ci_lb = num(m, "ci_lb");
+  r.ci_ub = num(m, "ci_ub");
+  r.tau2 = num(m, "tau2");
+  r.pi_lb = num(m, "pi_lb");
+  r.pi_ub = num(m, "pi_ub");
+  r.k = num(m, "k");
+  r.note = member_text(m, "note");
+  return r;
+}
+
+RegtestSumm regtest(const Json& obj, const std::string& key, const Where& w) {
+  const Json& t = member(obj, key, Json::Type::Object, w);
+  return {num(t, "z"), num(t, "p"), num(t, "k"), member_text(t, "note")};
+}
+
+FunnelRegion region(const Json& g) { return {num(g, "p"), num(g, "center"), num(g, "lb"), num(g, "ub")}; }
+
+void read_small_study(const Json& s, const Where& w, SensitivityData& d) {
+  d.has_small_study = true;
+  d.egger = regtest(s, "egger", w);
+  d.peters = regtest(s, "peters", w);
+  d.small_study_note = member_text(s, "note");
+  const Json& tf = member(s, "trimfill", Json::Type::Object, w);
+  d.trimfill.k0 = num(tf, "k0");
+  d.trimfill.side = member_text(tf, "side");
+  d.trimfill.est = num(tf, "estimate");
+  d.trimfill.ci_lb = num(tf, "ci_lb");
+  d.trimfill.ci_ub = num(tf, "ci_ub");
+  d.trimfill.note = member_text(tf, "note");
+  for (const Json* f : rows(tf, "filled", w.at("trimfill")))
+    d.trimfill.filled.push_back({num(*f, "yi"), num(*f, "vi"), member_text(*f, "mirrors")});
+  const Json& fu = member(s, "funnel", Json::Type::Object, w);
+  const Where wf = w.at("funnel");
+  for (const Json* p : rows(fu, "studies", wf))
+    d.funnel.studies.push_back({member_text(*p, "study"), num(*p, "yi"), num(*p, "sei")});
+  d.funnel.se_max = num(fu, "se_max");
+  for (const Json* g : rows(fu, "significance", wf)) d.funnel.significance.push_back(region(*g));
+  d.funnel.pooled = region(member(fu, "pooled", Json::Type::Object, wf));
+}
+
+}  // namespace
+
+SensitivityData read_sensitivity(const Json& block, const std::string& file, const std::string& outcome) {
+  const Where w{file, "outcomes." + outcome + ".sensitivity"};
+  if (block.is_null()) return {};  // written as null: no analyses
+  if (!block.is_object()) w.fail(block, "must be an object");
+  SensitivityData d;
+  d.present = true;
+  d.note = member_text(block, "note");
+  const auto indexed = [&](const std::string& key, std::size_t i) { return w.at(key).at(i); };
+  {
+    std::size_t i = 0;
+    for (const Json* r : rows(block, "leave_one_out", w)) {
+      const Where wr = indexed("leave_one_out", i++);
+      LeaveOneOutRow row;
+      row.study = member_text(*r, "study");
+      row.post = variant(*r, wr);
+      row.reml = reml(*r, wr);
+      const Json& f = member(*r, "influence", Json::Type::Object, wr);
+      row.cook_d = num(f, "cook_d");
+      row.dffits = num(f, "dffits");
+      row.hat = num(f, "hat");
+      row.cov_r = num(f, "cov_r");
+      row.influential = f.is_object() && f.contains("influential") && f["influential"].type() == Json::Type::Bool &&
+                        f["influential"].boolean();
+      d.leave_one_out.push_back(row);
+    }
+  }
+  const Json& cumul = member(block, "cumulative", Json::Type::Object, w);
+  if (cumul.is_object()) {
+    d.cumulative_by = member_text(cumul, "by");
+    std::size_t i = 0;
+    for (const Json* r : rows(cumul, "steps", w.at("cumulative"))) {
+      const Where wr = w.at("cumulative").at("steps").at(i++);
+      d.cumulative.push_back({member_text(*r, "study"), member_text(*r, "key"), count(*r, "k"), variant(*r, wr),
+                              reml(*r, wr)});
+    }
+  }
+  {
+    std::size_t i = 0;
+    for (const Json* r : rows(block, "priors", w)) {
+      const Where wr = indexed("priors", i++);
+      const bool fit = r->contains("fit_priors") && (*r)["fit_priors"].type() == Json::Type::Bool &&
+                       (*r)["fit_priors"].boolean();
+      d.priors.push_back({member_text(*r, "prior_mu"), member_text(*r, "prior_tau"), fit, variant(*r, wr)});
+    }
+    d.priors_statement = member_text(block, "priors_statement");
+  }
+  const Json& sub = member(block, "subgroups", Json::Type::Object, w);
+  if (sub.is_object()) {
+    const Where ws = w.at("subgroups");
+    d.has_subgroups = true;
+    d.subgroups_by = member_text(sub, "by");
+    std::size_t i = 0;
+    for (const Json* r : rows(sub, "groups", ws)) {
+      const Where wr = ws.at("groups").at(i++);
+      d.groups.push_back({member_text(*r, "level"), count(*r, "k"), variant(*r, wr), reml(*r, wr)});
+    }
+    const Json& t = member(sub, "test", Json::Type::Object, ws);
+    d.test = {num(t, "QM"), num(t, "df"), num(t, "p"), member_text(t, "note")};
+    i = 0;
+    for (const Json* r : rows(sub, "differences", ws)) {
+      const Where wr = ws.at("differences").at(i++);
+      d.differences.push_back({member_text(*r, "a"), member_text(*r, "b"),
+                               summ(member(*r, "posterior", Json::Type::Object, wr)), num(*r, "prob_greater")});
+    }
+  }
+  const Json& small = member(block, "small_study", Json::Type::Object, w);
+  if (small.is_object()) read_small_study(small, w.at("small_study"), d);
+  for (const Json* r : rows(block, "ppc", w)) {
+    PredictiveCheckRow c;
+    c.study = member_text(*r, "study");
+    c.observed = num(*r, "observed");
+    c.lo = num(*r, "q2.5");
+    c.hi = num(*r, "q97.5");
+    c.p_value = num(*r, "p_value");
+    c.outside = r->contains("outside") && (*r)["outside"].type() == Json::Type::Bool && (*r)["outside"].boolean();
+    const Json& cond = member(*r, "conditional", Json::Type::Object, w.at("ppc"));
+    c.cond_lo = num(cond, "q2.5");
+    c.cond_hi = num(cond, "q97.5");
+    c.cond_p_value = num(cond, "p_value");
+    d.ppc.push_back(c);
+  }
+  return d;
 }
 
 }  // namespace hbm::report

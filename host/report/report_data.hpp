@@ -8,6 +8,10 @@
 #include <utility>
 #include <vector>
 
+namespace hbm {
+class Json;
+}
+
 namespace hbm::report {
 
 // One posterior summary S of summary.json; NaN where the file has null or lacks the field.
@@ -40,6 +44,129 @@ struct OutcomeDraws {
   std::vector<std::pair<std::string, std::vector<double>>> beta;
 };
 
+// ---- The sensitivity, subgroup and small-study analyses and the posterior predictive checks of
+// one outcome (summary.json outcomes.NAME.sensitivity, written by host/io/sensitivity_json.cpp),
+// all on the model scale (logit rate or log OR) as there. NaN / empty where a field is missing.
+
+// One Bayesian variant (a data subset or a prior): its mu, tau and theta_new.
+struct VariantSumm {
+  Summ mu, tau, theta_new;
+  double divergences = NAN;
+};
+
+// metafor's REML fit of the same subset (rma(yi, vi, method = "REML")).
+struct RemlSumm {
+  double est = NAN, se = NAN, ci_lb = NAN, ci_ub = NAN, tau2 = NAN, pi_lb = NAN, pi_ub = NAN, k = NAN;
+  std::string note;
+};
+
+struct LeaveOneOutRow {
+  std::string study;  // the study left out
+  VariantSumm post;
+  RemlSumm reml;
+  double cook_d = NAN, dffits = NAN, hat = NAN, cov_r = NAN;
+  bool influential = false;  // metafor's influence() flag
+};
+
+struct CumulativeStep {
+  std::string study, key;  // the study added and its value of the ordering column
+  long long k = 0;         // studies so far
+  VariantSumm post;
+  RemlSumm reml;
+};
+
+struct PriorVariant {
+  std::string prior_mu, prior_tau;
+  bool fit_priors = false;  // the priors of the main fit
+  VariantSumm post;
+};
+
+struct SubgroupRow {
+  std::string level;
+  long long k = 0;
+  VariantSumm post;
+  RemlSumm reml;
+};
+
+// mu[a] - mu[b] and P(mu[a] - mu[b] > 0).
+struct SubgroupDifference {
+  std::string a, b;
+  Summ post;
+  double prob_greater = NAN;
+};
+
+// The test for subgroup differences (rma(yi, vi, mods = ~ factor(g), method = "REML")).
+struct SubgroupTest {
+  double QM = NAN, df = NAN, p = NAN;
+  std::string note;
+};
+
+// regtest(): Egger (predictor sei) or Peters (predictor 1/n).
+struct RegtestSumm {
+  double z = NAN, p = NAN, k = NAN;
+  std::string note;
+};
+
+struct FilledStudy {
+  double yi = NAN, vi = NAN;
+  std::string mirrors;  // the study it mirrors
+};
+
+struct TrimfillSumm {
+  double k0 = NAN;
+  std::string side;
+  double est = NAN, ci_lb = NAN, ci_ub = NAN;
+  std::vector<FilledStudy> filled;
+  std::string note;
+};
+
+struct FunnelPoint {
+  std::string study;
+  double yi = NAN, sei = NAN;
+};
+
+// A region of the funnel: center +- z(1 - p/2) se, with its bounds at se = se_max.
+struct FunnelRegion {
+  double p = NAN, center = NAN, lb = NAN, ub = NAN;
+};
+
+struct FunnelData {
+  std::vector<FunnelPoint> studies;
+  double se_max = NAN;
+  std::vector<FunnelRegion> significance;  // around 0, one per p (0.10, 0.05, 0.01)
+  FunnelRegion pooled;                     // the pooled estimate's 95% region
+};
+
+// One study's posterior predictive check: the observed count (two-arm: treatment-arm events) and
+// its mixed replicate's 95% interval and mid-p value; the conditional replicate's beside it.
+struct PredictiveCheckRow {
+  std::string study;
+  double observed = NAN, lo = NAN, hi = NAN, p_value = NAN;
+  bool outside = false;
+  double cond_lo = NAN, cond_hi = NAN, cond_p_value = NAN;
+};
+
+struct SensitivityData {
+  bool present = false;  // the outcome has a sensitivity block
+  std::string note;
+  std::vector<LeaveOneOutRow> leave_one_out;
+  std::string cumulative_by;
+  std::vector<CumulativeStep> cumulative;
+  std::vector<PriorVariant> priors;
+  std::string priors_statement;
+  bool has_subgroups = false;
+  std::string subgroups_by;
+  std::vector<SubgroupRow> groups;
+  SubgroupTest test;
+  std::vector<SubgroupDifference> differences;
+  bool has_small_study = false;
+  RegtestSumm egger, peters;
+  TrimfillSumm trimfill;
+  FunnelData funnel;
+  std::string small_study_note;
+  std::vector<PredictiveCheckRow> ppc;
+};
+
 struct OutcomeData {
   std::string name;       // as in summary.json
   std::string file_base;  // its file-name-safe form (the draws file DIR/draws/BASE.csv)
@@ -61,6 +188,7 @@ struct OutcomeData {
   std::vector<std::pair<std::string, std::string>> diagnostics;  // key, value as text
   std::vector<std::string> warnings;
   OutcomeDraws d;
+  SensitivityData sensitivity;  // summary.json outcomes.NAME.sensitivity
 
   const Summ* param(const std::string& key) const;
   // "p_pooled"/"or_pooled", "p_new"/"or_new".
@@ -83,5 +211,11 @@ struct RunData {
 // output folder (no summary.json, not hbmeta's JSON, a draws file missing or without the
 // columns the plots need).
 RunData load_run(const std::string& dir);
+
+// Reads one outcome's sensitivity block (`block`, the value of outcomes.NAME.sensitivity).
+// `where` names it for errors ("DIR/summary.json", outcome NAME). Missing fields become NaN or
+// empty; a part of the wrong type (an object where a list belongs, ...) throws hbm::InputError
+// "FILE:LINE: ..." saying what is wrong.
+SensitivityData read_sensitivity(const Json& block, const std::string& file, const std::string& outcome);
 
 }  // namespace hbm::report

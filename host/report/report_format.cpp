@@ -1,5 +1,7 @@
 #include "host/report/report_format.hpp"
 
+#include "host/support/words.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -34,19 +36,6 @@ std::string fmt_fixed(double x, int decimals) {
   if (s.find_first_not_of("-0.") == std::string::npos && s[0] == '-') s.erase(0, 1);  // "-0.00" -> "0.00"
   return s;
 }
-
-namespace {
-
-std::string plural(const std::string& w) {
-  const auto vowel = [](char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; };
-  if (w.size() > 1 && w.back() == 'y' && !vowel(w[w.size() - 2])) return w.substr(0, w.size() - 1) + "ies";
-  if (!w.empty() && (w.back() == 's' || w.back() == 'x' || (w.size() > 1 && w.compare(w.size() - 2, 2, "ch") == 0) ||
-                     (w.size() > 1 && w.compare(w.size() - 2, 2, "sh") == 0)))
-    return w + "es";
-  return w + "s";
-}
-
-}  // namespace
 
 std::string in_units(const std::string& text, const std::string& unit) {
   if (unit.empty() || unit == "clinic") return text;

@@ -4,6 +4,7 @@
 #pragma once
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/report/report_data.hpp"
@@ -68,5 +69,51 @@ Exceedance exceedance(const std::vector<double>& draws, double threshold);
 
 // "rate at a new clinic" / "OR at a new clinic".
 std::string new_clinic_quantity(const OutcomeData& o);
+
+// ---- The sensitivity analyses (OutcomeData::sensitivity; issue 19). Implemented in
+// report_sensitivity_forest.cpp (the row plots), report_sensitivity_funnel.cpp,
+// report_sensitivity_ppc.cpp and report_sensitivity.cpp (the section). The pooled estimate and
+// the prediction interval are drawn on the natural scale as in forest_plot (rates; odds ratios on
+// a log axis), tau and subgroup differences on the model scale; points are posterior medians.
+// Each row is a <g class="sens-row"> (class "sens-row influential" for a study metafor's
+// influence() flags) with a <title> giving its numbers.
+
+// Leave one out: per study left out, the pooled estimate (posterior median and 95% CrI, metafor's
+// REML estimate and 95% CI beside it) and tau (posterior and REML); dashed reference lines at the
+// full-data posterior median and REML estimate.
+svg::Canvas leave_one_out_plot(const OutcomeData& o);
+
+// Cumulative: the pooled estimate and tau after each added study, in the order of
+// sensitivity.cumulative_by, posterior and REML.
+svg::Canvas cumulative_plot(const OutcomeData& o);
+
+// Prior sensitivity: per prior, the pooled estimate's 95% CrI, tau's and the 95% prediction
+// interval, the fit's own priors in bold.
+svg::Canvas prior_sensitivity_plot(const OutcomeData& o);
+
+// Subgroups: per level the pooled estimate and tau (posterior and REML), the test for subgroup
+// differences, and each pairwise difference of subgroup means (model scale) with P(> 0).
+svg::Canvas subgroup_plot(const OutcomeData& o);
+
+// Contour-enhanced funnel plot (metafor's funnel(..., level = c(90, 95, 99), refline = 0)):
+// x the effect on the model scale, y the standard error growing downwards from 0 to se_max;
+// the significance regions around 0 shaded (<polygon class="funnel-region" data-p="P">), the
+// pooled estimate's 95% region as lines (class "funnel-pooled"), the studies as filled circles
+// (class "funnel-study") and trim-and-fill's filled studies as open ones (class "funnel-filled").
+svg::Canvas funnel_plot(const OutcomeData& o);
+
+// Posterior predictive checks: per study the mixed replicate's 95% interval of the count and the
+// observed count, as fractions of the study's size (two-arm: of the study's events) so that
+// studies of any size share an axis; outside ones in vermillion (class "ppc-outside").
+svg::Canvas ppc_plot(const OutcomeData& o);
+
+// The report's "Sensitivity analyses" part of one outcome: HTML (figures inlined, with compact
+// tables) and the figures for DIR/figures/ (file name, standalone SVG). Each part appears only
+// when its block is in summary.json; empty html when the outcome has no sensitivity block.
+struct SensitivitySection {
+  std::string html;
+  std::vector<std::pair<std::string, std::string>> figures;
+};
+SensitivitySection sensitivity_section(const OutcomeData& o);
 
 }  // namespace hbm::report

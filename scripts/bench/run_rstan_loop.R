@@ -28,7 +28,7 @@ converged <- 0L
 t <- system.time({
   for (s in sets) {
     x <- d[d$dataset == s, ]
-    fit <- suppressWarnings(sampling(model, data = list(K = nrow(x), y = x$events, n = x$total), chains = 4,
+    fit <- suppressWarnings(sampling(model, data = list(K = nrow(x), y = as.array(x$events), n = as.array(x$total)), chains = 4,
                                      iter = 2000, warmup = 1000, cores = 2, seed = seed, refresh = 0,
                                      show_messages = FALSE))
     ok <- TRUE
