@@ -12,7 +12,7 @@ cmake --build build-asan -j"$(nproc)"
 # the fast tests (which do run here), only for many more iterations and replications, and under
 # ASan/UBSan (2-5x slower) they would take most of CI's time budget. The normal build in
 # scripts/test.sh runs them all.
-long_tests='Calibration|SamplerMatchesQuadrature|TwoArmMatchesStan|ExtremeInputs|ExtremeData|PolyaGamma|CliReliability|GibbsPriors|GibbsVsHmc|StudyEffects'
+long_tests='Calibration|SamplerMatchesQuadrature|TwoArmMatchesStan|ExtremeInputs|ExtremeData|PolyaGamma|CliReliability|GibbsPriors|GibbsVsHmc|StudyEffects|MixedPValuesAreCalibrated|VariantsEqualSeparateFits|LockstepLanesAndStaging|DesignHierarchical|DesignCli.BundledData|DesignCli.TwoArm'
 
 cd build-asan
 export ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"

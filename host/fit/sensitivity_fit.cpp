@@ -69,23 +69,18 @@ std::vector<std::string> levels_of(const OutcomeData& o, int col) {
   return levels;
 }
 
-VariantPosterior posterior_of(const DatasetFit& f) {
+// A variant's (DatasetFit) or the fit's own (OutcomeResult) mu, tau and theta_new.
+template <class Fit>
+VariantPosterior posterior_of(const Fit& f, long long divergences) {
   VariantPosterior p;
   if (const ParamSummary* s = f.find("mu")) p.mu = *s;
   if (const ParamSummary* s = f.find("tau")) p.tau = *s;
   if (const ParamSummary* s = f.find("theta_new")) p.theta_new = *s;
-  p.divergences = f.divergences;
+  p.divergences = divergences;
   return p;
 }
-
-VariantPosterior posterior_of(const OutcomeResult& r) {
-  VariantPosterior p;
-  if (const ParamSummary* s = r.find("mu")) p.mu = *s;
-  if (const ParamSummary* s = r.find("tau")) p.tau = *s;
-  if (const ParamSummary* s = r.find("theta_new")) p.theta_new = *s;
-  p.divergences = r.diagnostics.divergences;
-  return p;
-}
+VariantPosterior posterior_of(const DatasetFit& f) { return posterior_of(f, f.divergences); }
+VariantPosterior posterior_of(const OutcomeResult& r) { return posterior_of(r, r.diagnostics.divergences); }
 
 struct ClassicalInput {
   freq::EffectData effects;

@@ -1,4 +1,5 @@
 #include "host/report/design_report.hpp"
+#include "host/report/report_style.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,19 +10,6 @@
 namespace hbm {
 namespace {
 
-// The posterior report's look (host/report/html_report.cpp), the rules this page uses.
-const char* const kCss = R"(
-body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;font-size:14px;color:#222;line-height:1.4;
-  max-width:1000px;margin:16px auto;padding:0 12px}
-h1{font-size:24px;margin:8px 0}h3{font-size:16px;margin:22px 0 8px}
-table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-table.kv th{font-weight:600;white-space:nowrap;color:#444}
-figure{margin:10px 0}figure svg{max-width:100%;height:auto;display:block}
-figcaption{font-size:13px;color:#555;margin-top:4px}
-ul.notes{background:#fdf1e8;border-left:4px solid #D55E00;padding:6px 10px 6px 28px}
-code{font-size:13px}
-)";
 
 constexpr double kW = 640, kH = 340, kLeft = 70, kRight = 20, kTop = 56, kBottom = 52;
 
@@ -83,7 +71,7 @@ std::string figure(const svg::Canvas& c, const std::string& caption) {
 
 std::string design_report_html(const DesignReportData& d) {
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>hbmeta design</title>\n<style>\n";
-  h += kCss;
+  h += report::kReportCss;
   h += "</style>\n</head>\n<body>\n<h1>hbmeta design: the next trial from the meta-analysis</h1>\n";
   h += "<p>Command: <code>" + esc(d.command) + "</code></p>\n";
   h += "<p>Historical data: <code>" + esc(d.input) + "</code>, outcome <code>" + esc(d.outcome) +

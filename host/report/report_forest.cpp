@@ -90,18 +90,6 @@ void diamond(svg::Canvas& c, const svg::Scale& x, const Span& s, double y, const
   c.polygon({{a, y}, {m, y - 7}, {b, y}, {m, y + 7}}, colour, "class=\"" + cls + "\"");
 }
 
-std::string shorten(const std::string& s, double max_px) {
-  if (svg::text_width(s) <= max_px) return s;
-  std::string r;
-  for (unsigned char ch : s) {
-    if ((ch & 0xC0) != 0x80 && svg::text_width(r + "...") > max_px) break;
-    r += static_cast<char>(ch);
-  }
-  while (!r.empty() && (static_cast<unsigned char>(r.back()) & 0xC0) == 0x80) r.pop_back();  // no half characters
-  if (!r.empty()) r.pop_back();
-  return r + "...";
-}
-
 }  // namespace
 
 svg::Canvas forest_plot(const OutcomeData& o) {
@@ -187,7 +175,7 @@ svg::Canvas forest_plot(const OutcomeData& o) {
                       fmt_interval(post[i].est, post[i].lo, post[i].hi)) +
           "</title>");
     if (i % 2 == 1) c.rect(8, y - kRow / 2, width - 16, kRow, "#000000", "opacity=\"0.035\"");
-    c.text(12, y + 4, shorten(s.name, name_w), "start", 12);
+    c.text(12, y + 4, svg::shorten(s.name, name_w), "start", 12);
     if (std::isfinite(obs[i].est)) {
       interval_line(c, x, obs[i], y - 6, kObsColour, 1.5);
       if (on_axis(x, obs[i].est)) c.rect(x(obs[i].est) - 3.5, y - 9.5, 7, 7, kObsColour, "class=\"study-obs\"");

@@ -82,18 +82,6 @@ void interval_line(svg::Canvas& c, const svg::Scale& x, const Span& s, double y,
   if (s.hi > x.d1) c.polygon({{b + 2, y}, {b - 5, y - 4}, {b - 5, y + 4}}, colour);
 }
 
-std::string shorten(const std::string& s, double max_px) {
-  if (svg::text_width(s) <= max_px) return s;
-  std::string r;
-  for (unsigned char ch : s) {
-    if ((ch & 0xC0) != 0x80 && svg::text_width(r + "...") > max_px) break;
-    r += static_cast<char>(ch);
-  }
-  while (!r.empty() && (static_cast<unsigned char>(r.back()) & 0xC0) == 0x80) r.pop_back();  // no half characters
-  if (!r.empty()) r.pop_back();
-  return r + "...";
-}
-
 }  // namespace
 
 Span median_cri(const Summ& s) { return {s.q50, s.q025, s.q975}; }
@@ -127,7 +115,7 @@ double draw_block(svg::Canvas& c, const Frame& f, const Block& b, double top) {
     const double left = plot_l + static_cast<double>(p) * (pw + kGap);
     scales.push_back(panel_scale(pn, left + 6, left + pw - 6));
     const svg::Scale& x = scales.back();
-    c.text(left + pw / 2, top + 14, shorten(pn.header, pw / 1.1), "middle", 12, "font-weight=\"bold\"");
+    c.text(left + pw / 2, top + 14, svg::shorten(pn.header, pw / 1.1), "middle", 12, "font-weight=\"bold\"");
     const std::vector<double> ticks = x.log ? svg::log_ticks(x.d0, x.d1) : svg::fitting_linear_ticks(x, 6);
     svg::x_axis(c, x, ticks, axis_y, pn.axis_label, true, rows_top - 2);
     if (on_axis(x, pn.null_value)) c.line(x(pn.null_value), rows_top - 2, x(pn.null_value), axis_y, "#555555", 1.2);
@@ -148,7 +136,7 @@ double draw_block(svg::Canvas& c, const Frame& f, const Block& b, double top) {
     if (i % 2 == 1) c.rect(8, y - kRow / 2, f.width - 16, kRow, "#000000", "opacity=\"0.035\"");
     std::string attrs = flagged ? "fill=\"" + std::string(kFlag) + "\"" : "";
     if (bold) attrs += std::string(attrs.empty() ? "" : " ") + "font-weight=\"bold\"";
-    c.text(12, y + 4, shorten(b.labels[i], f.label_w), "start", 12, attrs);
+    c.text(12, y + 4, svg::shorten(b.labels[i], f.label_w), "start", 12, attrs);
     for (std::size_t p = 0; p < b.panels.size(); ++p) {
       const Panel& pn = b.panels[p];
       const svg::Scale& x = scales[p];

@@ -258,4 +258,16 @@ const std::string& palette(std::size_t i) {
   return colours[i % colours.size()];
 }
 
+std::string shorten(const std::string& s, double max_px) {
+  if (text_width(s) <= max_px) return s;
+  std::string r;
+  for (unsigned char ch : s) {
+    if ((ch & 0xC0) != 0x80 && text_width(r + "...") > max_px) break;
+    r += static_cast<char>(ch);
+  }
+  while (!r.empty() && (static_cast<unsigned char>(r.back()) & 0xC0) == 0x80) r.pop_back();  // no half characters
+  if (!r.empty()) r.pop_back();
+  return r + "...";
+}
+
 }  // namespace hbm::svg

@@ -97,6 +97,10 @@ void y_axis(Canvas& c, const Scale& s, const std::vector<double>& ticks, double 
 // fonts the report names; UTF-8 continuation bytes are not counted), for layout decisions.
 double text_width(const std::string& s, double size = 12);
 
+// s cut to fit max_px at 12 px (by text_width), ending in "..." when cut; never splits a UTF-8
+// character.
+std::string shorten(const std::string& s, double max_px);
+
 // One legend entry at (x, y = text baseline): a 24 px sample of the mark, then the label.
 // Returns the x where the next entry can start.
 enum class Mark { Line, Dashed, Square, Circle, Diamond, Band };
