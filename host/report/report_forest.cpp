@@ -5,10 +5,14 @@
 
 #include "host/report/report_format.hpp"
 #include "host/report/report_plots.hpp"
+#include "host/report/report_sensitivity_rows.hpp"
 #include "host/report/report_stats.hpp"
 
 namespace hbm::report {
 namespace {
+
+using rows::interval_line;
+using rows::Span;
 
 constexpr double kMinWidth = 980, kMinPlot = 340, kRow = 30, kSummaryRow = 26;
 const char* const kObsColour = "#222222";
@@ -16,10 +20,6 @@ const char* const kPostColour = "#0072B2";
 const char* const kPiColour = "#9ecae1";
 const char* const kFreqColour = "#777777";
 
-// One interval to draw: estimate and bounds on the natural scale (NaN estimate: nothing).
-struct Span {
-  double est = NAN, lo = NAN, hi = NAN;
-};
 
 Span from(const Summ* s) { return s ? Span{s->q50, s->q025, s->q975} : Span{}; }
 Span from(const Summ& s) { return {s.q50, s.q025, s.q975}; }
@@ -70,15 +70,6 @@ svg::Scale axis_for(const OutcomeData& o, const std::vector<Span>& spans, double
   return sc;
 }
 
-// A horizontal interval at row y: the line (with an arrow where it runs off the axis).
-void interval_line(svg::Canvas& c, const svg::Scale& x, const Span& s, double y, const std::string& colour,
-                   double width) {
-  if (!std::isfinite(s.lo) || !std::isfinite(s.hi)) return;
-  const double a = x(x.clamp(s.lo)), b = x(x.clamp(s.hi));
-  c.line(a, y, b, y, colour, width);
-  if (s.lo < x.d0) c.polygon({{a - 2, y}, {a + 5, y - 4}, {a + 5, y + 4}}, colour);
-  if (s.hi > x.d1) c.polygon({{b + 2, y}, {b - 5, y - 4}, {b - 5, y + 4}}, colour);
-}
 
 bool on_axis(const svg::Scale& x, double v) { return std::isfinite(v) && v >= x.d0 && v <= x.d1; }
 

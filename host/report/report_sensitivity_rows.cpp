@@ -72,15 +72,6 @@ bool on_axis(const svg::Scale& x, double v) {
   return std::isfinite(v) && v >= std::min(x.d0, x.d1) && v <= std::max(x.d0, x.d1);
 }
 
-// A horizontal interval, with an arrow where it runs off the axis.
-void interval_line(svg::Canvas& c, const svg::Scale& x, const Span& s, double y, const std::string& colour,
-                   double width) {
-  if (!std::isfinite(s.lo) || !std::isfinite(s.hi)) return;
-  const double a = x(x.clamp(s.lo)), b = x(x.clamp(s.hi));
-  c.line(a, y, b, y, colour, width);
-  if (s.lo < x.d0) c.polygon({{a - 2, y}, {a + 5, y - 4}, {a + 5, y + 4}}, colour);
-  if (s.hi > x.d1) c.polygon({{b + 2, y}, {b - 5, y - 4}, {b - 5, y + 4}}, colour);
-}
 
 }  // namespace
 
@@ -187,6 +178,15 @@ const FreqRow* reml_row(const OutcomeData& o) {
 std::string span_text(const Span& s) {
   if (!std::isfinite(s.lo) && !std::isfinite(s.hi)) return fmt_sig(s.est, 2, 2);
   return fmt_interval(s.est, s.lo, s.hi);
+}
+
+void interval_line(svg::Canvas& c, const svg::Scale& x, const Span& s, double y, const std::string& colour,
+                   double width) {
+  if (!std::isfinite(s.lo) || !std::isfinite(s.hi)) return;
+  const double a = x(x.clamp(s.lo)), b = x(x.clamp(s.hi));
+  c.line(a, y, b, y, colour, width);
+  if (s.lo < x.d0) c.polygon({{a - 2, y}, {a + 5, y - 4}, {a + 5, y + 4}}, colour);
+  if (s.hi > x.d1) c.polygon({{b + 2, y}, {b - 5, y - 4}, {b - 5, y + 4}}, colour);
 }
 
 }  // namespace hbm::report::rows

@@ -24,6 +24,10 @@ struct Span {
 };
 Span median_cri(const Summ& s);  // {q50, q2.5, q97.5}
 
+// A horizontal interval at row y, with an arrow where it runs off the axis (every forest plot).
+void interval_line(svg::Canvas& c, const svg::Scale& x, const Span& s, double y, const std::string& colour,
+                   double width);
+
 // How a panel's axis is made: rates on [0, 1] (zoomed in when the values use less than half of
 // it), odds ratios on a log axis always showing 1, a positive quantity (tau) from 0, or linear.
 enum class Axis { Rate, OddsRatio, Positive, Linear };
