@@ -216,6 +216,10 @@ class CudaBackend {
   static constexpr int kMaxLanes = 32;  // a warp (batch::kWarpLanes)
   static constexpr int kGroupBlock = 128;
   std::size_t max_staged_bytes() const { return 48 * 1024; }
+  // One thread per chain: the chains' vectors interleaved, so that a warp's reads of coordinate j
+  // of its 32 chains are neighbouring words (models/strided.hpp). Several lanes per chain: each
+  // chain's vector contiguous, lane r reading coordinate r.
+  bool interleave_chains(int lanes) const { return lanes == 1; }
   std::int64_t block_chains(int lanes) const { return kGroupBlock / lanes; }
   template <class F>
   void for_each_group(std::int64_t n, int lanes, const F& f, std::size_t staged_doubles = 0) {

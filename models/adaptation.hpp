@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "models/hd.hpp"
+#include "models/strided.hpp"
 
 namespace hbm {
 
@@ -91,7 +92,7 @@ HBM_HD double inverse_accept(double a) { return 1.0 / (a > 1e-10 ? a : 1e-10); }
 struct CheesTerms {
   double dchees = 0, chees = 0;
 };
-HBM_HD CheesTerms chees_terms(int dim, const double* x0, const double* x1, const double* v1, const double* c0,
+HBM_HD CheesTerms chees_terms(int dim, CVec x0, CVec x1, CVec v1, const double* c0,
                               const double* c1, double accept, double jitter) {
   CheesTerms t;
   if (!(accept > 0)) return t;

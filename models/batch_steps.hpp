@@ -6,9 +6,11 @@
 // count or launch shape.
 //
 // Indices: outcome o has dimension D_o = dim_offset[o+1] - dim_offset[o]; a "coordinate" m in
-// [0, M) is (o, j) with m = dim_offset[o] + j. Chain c of outcome o keeps its state at
-// q[C * dim_offset[o] + c * D_o + j] (all per-chain vectors share this layout); per-chain scalars
-// sit at o * C + c.
+// [0, M) is (o, j) with m = dim_offset[o] + j. Outcome o's chains keep their states in the block
+// q[C * dim_offset[o], C * dim_offset[o + 1]) (all per-chain vectors share this layout), chain c's
+// coordinate j at EngineArrays::index(o, c, j): C * dim_offset[o] + c * D_o + j chain-major, or
+// C * dim_offset[o] + j * C + c interleaved (models/strided.hpp says which layout serves which
+// launch); per-chain scalars sit at o * C + c.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include "models/hmc.hpp"
 #include "models/block_gibbs.hpp"
 #include "models/philox.hpp"
+#include "models/strided.hpp"
 
 namespace hbm::batch {
 
@@ -52,10 +55,22 @@ struct EngineArrays {
   double *win_s_mean = nullptr, *win_s_sq = nullptr;  // 2 * O * kBlocks: log scale, then zeros
   std::uint8_t* next_flags = nullptr;         // same layout as the view's flags
 
+  // The per-chain vectors' layout: chain-major, or interleaved across each outcome's chains
+  // (coordinate-major: the GPU's one-thread-per-chain launches, host/engine/batch_engine.hpp).
+  bool interleaved = false;
+
   HBM_HD int dim(int o) const { return dim_offset[o + 1] - dim_offset[o]; }
+  // Where chain c of outcome o starts, and the distance between its coordinates.
   HBM_HD std::int64_t chain_base(int o, int c) const {
-    return static_cast<std::int64_t>(chains) * dim_offset[o] + static_cast<std::int64_t>(c) * dim(o);
+    const std::int64_t first = static_cast<std::int64_t>(chains) * dim_offset[o];
+    return interleaved ? first + c : first + static_cast<std::int64_t>(c) * dim(o);
   }
+  HBM_HD int stride() const { return interleaved ? chains : 1; }
+  HBM_HD std::int64_t index(int o, int c, int j) const {
+    return chain_base(o, c) + static_cast<std::int64_t>(j) * stride();
+  }
+  // Chain c of outcome o's span of the per-chain array v (models/strided.hpp).
+  HBM_HD Vec chain(double* v, int o, int c) const { return Vec(v + chain_base(o, c), stride()); }
 };
 
 // Which block (and study) coordinate j of a model belongs to; -1 for a plain coordinate.
@@ -107,7 +122,7 @@ HBM_HD F with_staged_studies(F f, std::int64_t first, std::int64_t last, double*
 // `w`: the transition's work buffers, free now: the proposal holds the effects (K doubles),
 // its gradient the slopes (at most 2K).
 template <class Model, class G>
-HBM_HD void block_updates(const Model& m, double* q, double* g, double& lp, HmcWork w, std::uint64_t seed,
+HBM_HD void block_updates(const Model& m, Vec q, Vec g, double& lp, HmcWork w, std::uint64_t seed,
                           std::uint32_t stream, int c, int iteration, const G& grp) {
   RngStream rng(seed, stream, static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(iteration),
                 RngPurpose::BlockGibbs);
@@ -127,10 +142,9 @@ struct InitLogDensity {
   View view;
   EngineArrays a;
   template <class G>
-  HBM_HD void operator()(int gid, const G& grp) const {
+  HBM_HD_BODY void operator()(int gid, const G& grp) const {
     const int o = gid / a.chains, c = gid % a.chains;
-    const std::int64_t base = a.chain_base(o, c);
-    const double lp = view.at(o).log_density_grad(a.q + base, a.g + base, grp);
+    const double lp = view.at(o).log_density_grad(a.chain(a.q, o, c), a.chain(a.g, o, c), grp);
     if (grp.rank() == 0) a.lp[gid] = lp;
   }
 };
@@ -147,26 +161,26 @@ struct WarmupTransition {
   int iteration;
   double window_n;
   template <class G>
-  HBM_HD void operator()(int gid, const G& grp) const {
+  HBM_HD_BODY void operator()(int gid, const G& grp) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto m = view.at(o);
     const int D = a.dim(o), r0 = grp.rank(), R = grp.size();
-    const std::int64_t base = a.chain_base(o, c);
     const double* im = a.inv_metric + a.dim_offset[o];
-    double* q = a.q + base;
-    for (int j = r0; j < D; j += R) a.x0[base + j] = q[j] / std::sqrt(im[j]);
-    HmcWork w{a.p + base, a.qp + base, a.gp + base};
+    const Vec q = a.chain(a.q, o, c), g = a.chain(a.g, o, c);
+    const Vec x0 = a.chain(a.x0, o, c), x1 = a.chain(a.x1, o, c), v1 = a.chain(a.v1, o, c);
+    for (int j = r0; j < D; j += R) x0[j] = q[j] / std::sqrt(im[j]);
+    HmcWork w{a.chain(a.p, o, c), a.chain(a.qp, o, c), a.chain(a.gp, o, c)};
     double lp = a.lp[gid];
-    const HmcStepInfo info = hmc_transition(m, q, a.g + base, lp, im, a.eps[o], a.n_steps[o], seed, a.stream[o],
+    const HmcStepInfo info = hmc_transition(m, q, g, lp, im, a.eps[o], a.n_steps[o], seed, a.stream[o],
                                             static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(iteration), w,
                                             grp);
     for (int j = r0; j < D; j += R) {
       const double sd = std::sqrt(im[j]);
-      a.x1[base + j] = w.q_prop[j] / sd;
-      a.v1[base + j] = sd * w.p[j];
+      x1[j] = w.q_prop[j] / sd;
+      v1[j] = sd * w.p[j];
     }
     grp.sync();  // every lane's part of q before the draw reads it
-    block_updates(m, q, a.g + base, lp, w, seed, a.stream[o], c, iteration, grp);
+    block_updates(m, q, g, lp, w, seed, a.stream[o], c, iteration, grp);
     if (r0 == 0) {
       a.lp[gid] = lp;
       a.accept[gid] = info.accept_prob;
@@ -174,7 +188,7 @@ struct WarmupTransition {
     }
     if (window_n > 0) {
       grp.sync();  // the accepted state, whole
-      collect(m, o, c, q, base, r0, R);
+      collect(m, o, c, q, r0, R);
     }
   }
   // This draw's window statistics, the coordinates spread over the lanes as the transition's are
@@ -182,8 +196,10 @@ struct WarmupTransition {
   // depend on the lanes), each lane with its own copy of the blocks' scales; lane 0 keeps the
   // log-scale sums. With one lane: every coordinate in order, as before.
   template <class Model>
-  HBM_HD void collect(const Model& m, int o, int c, const double* q, std::int64_t base, int r0, int R) const {
+  HBM_HD void collect(const Model& m, int o, int c, CVec q, int r0, int R) const {
     const int D = a.dim(o);
+    const Vec wa_mean = a.chain(a.wa_mean, o, c), wa_m2 = a.chain(a.wa_m2, o, c);
+    const Vec wz_mean = a.chain(a.wz_mean, o, c), wz_m2 = a.chain(a.wz_m2, o, c);
     double scales[View::kBlocks];
     for (int b = 0; b < m.n_blocks(); ++b) {
       const std::int64_t s = (static_cast<std::int64_t>(o) * a.chains + c) * View::kBlocks + b;
@@ -194,13 +210,13 @@ struct WarmupTransition {
       int i = 0;
       const int b = block_of(m, j, &i);
       if (b < 0) {
-        welford_add(q[j], window_n, a.wa_mean[base + j], a.wa_m2[base + j]);
+        welford_add(q[j], window_n, wa_mean[j], wa_m2[j]);
         continue;
       }
       const double loc = m.effect_loc(q, b, i), scale = scales[b];
       const double e = block_effect(m, q, b, i, scale);
-      welford_add(e, window_n, a.wa_mean[base + j], a.wa_m2[base + j]);
-      welford_add(block_coordinate(m, b, i, false, e, loc, scale), window_n, a.wz_mean[base + j], a.wz_m2[base + j]);
+      welford_add(e, window_n, wa_mean[j], wa_m2[j]);
+      welford_add(block_coordinate(m, b, i, false, e, loc, scale), window_n, wz_mean[j], wz_m2[j]);
     }
   }
 };
@@ -211,7 +227,7 @@ struct CentreTerms {
   EngineArrays a;
   HBM_HD void operator()(int m, int c, double* v) const {
     const int o = a.coord_outcome[m];
-    const std::int64_t idx = a.chain_base(o, c) + (m - a.dim_offset[o]);
+    const std::int64_t idx = a.index(o, c, m - a.dim_offset[o]);
     const double acc = a.accept[o * a.chains + c];
     v[0] = a.x0[idx];
     v[1] = acc > 0 ? acc * a.x1[idx] : 0.0;
@@ -244,8 +260,8 @@ struct CheesChainTerms {
   EngineArrays a;
   double jitter;
   HBM_HD void operator()(int o, int c, double* v) const {
-    const std::int64_t base = a.chain_base(o, c);
-    const CheesTerms t = chees_terms(a.dim(o), a.x0 + base, a.x1 + base, a.v1 + base, a.c0 + a.dim_offset[o],
+    const CheesTerms t = chees_terms(a.dim(o), a.chain(a.x0, o, c), a.chain(a.x1, o, c), a.chain(a.v1, o, c),
+                                     a.c0 + a.dim_offset[o],
                                      a.c1 + a.dim_offset[o], a.accept[o * a.chains + c], jitter);
     v[0] = t.dchees;
     v[1] = t.chees;
@@ -281,7 +297,7 @@ struct WindowMeanTerms {
   EngineArrays a;
   HBM_HD void operator()(int m, int c, double* v) const {
     const int o = a.coord_outcome[m];
-    const std::int64_t idx = a.chain_base(o, c) + (m - a.dim_offset[o]);
+    const std::int64_t idx = a.index(o, c, m - a.dim_offset[o]);
     v[0] = a.wa_mean[idx];
     v[1] = a.wz_mean[idx];
   }
@@ -302,7 +318,7 @@ struct WindowSquareTerms {
   double window_n;
   HBM_HD void operator()(int m, int c, double* v) const {
     const int o = a.coord_outcome[m];
-    const std::int64_t idx = a.chain_base(o, c) + (m - a.dim_offset[o]);
+    const std::int64_t idx = a.index(o, c, m - a.dim_offset[o]);
     const double ma = a.win_mean[m] / a.chains, mz = a.win_mean[a.coords + m] / a.chains;
     const double da = a.wa_mean[idx] - ma, dz = a.wz_mean[idx] - mz;
     v[0] = a.wa_m2[idx] + window_n * da * da;
@@ -369,8 +385,7 @@ struct SwitchParametrisation {
   HBM_HD void operator()(int gid) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto m = view.at(o);
-    const std::int64_t base = a.chain_base(o, c);
-    double* q = a.q + base;
+    const Vec q = a.chain(a.q, o, c);
     const std::uint8_t* now = view.flags(o);
     const std::uint8_t* next = a.next_flags + (now - view.flags(0));
     for (int b = 0; b < m.n_blocks(); ++b) {
@@ -417,13 +432,18 @@ struct DrawStore {
   HBM_HD int study_draws() const { return (draws + thin - 1) / thin; }
 };
 
-// Writes draw t of chain c from the outputs out[0..R) (hyperparameters first, then K studies).
-HBM_HD void store_draw(const DrawStore& s, int o, int c, int t, int H, int K, const double* out) {
-  double* h = s.hyper + s.hyper_offset[o] + (static_cast<std::int64_t>(c) * s.draws + t) * H;
-  for (int r = 0; r < H; ++r) h[r] = out[r];
+// Writes draw t of chain c from the outputs out[0..H + K) (hyperparameters first, then K
+// studies). Lane r0 of R writes what the models' outputs() has it compute: lane 0 the
+// hyperparameters, lane r the studies r, r + R, ... (so a lane reads only its own values and
+// no lane waits for another, and a warp's lanes write neighbouring words).
+HBM_HD void store_draw(const DrawStore& s, int o, int c, int t, int H, int K, CVec out, int r0 = 0, int R = 1) {
+  if (r0 == 0) {
+    double* h = s.hyper + s.hyper_offset[o] + (static_cast<std::int64_t>(c) * s.draws + t) * H;
+    for (int r = 0; r < H; ++r) h[r] = out[r];
+  }
   if (t % s.thin == 0) {
     double* st = s.study + s.study_offset[o] + (static_cast<std::int64_t>(c) * s.study_draws() + t / s.thin) * K;
-    for (int i = 0; i < K; ++i) st[i] = out[H + i];
+    for (int i = r0; i < K; i += R) st[i] = out[H + i];
   }
 }
 
@@ -445,27 +465,24 @@ struct SampleChunk {
   std::uint64_t seed;
   int warmup, t0, t1;
   template <class G>
-  HBM_HD void operator()(int gid, const G& grp) const {
+  HBM_HD_BODY void operator()(int gid, const G& grp) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto m = view.at(o);
-    const std::int64_t base = a.chain_base(o, c);
-    double* q = a.q + base;
-    double* out = a.x0 + base;  // D >= R scratch for the outputs
+    const Vec q = a.chain(a.q, o, c), g = a.chain(a.g, o, c);
+    const Vec out = a.chain(a.x0, o, c);  // D >= R scratch for the outputs
     const double* im = a.inv_metric + a.dim_offset[o];
-    HmcWork w{a.p + base, a.qp + base, a.gp + base};
+    HmcWork w{a.chain(a.p, o, c), a.chain(a.qp, o, c), a.chain(a.gp, o, c)};
     double lp = a.lp[gid];
     for (int t = t0; t < t1; ++t) {
       const int it = warmup + t;
       const int L = jittered_steps(it, a.T[o], a.eps[o], a.max_steps);
-      const HmcStepInfo info = hmc_transition(m, q, a.g + base, lp, im, a.eps[o], L, seed, a.stream[o],
+      const HmcStepInfo info = hmc_transition(m, q, g, lp, im, a.eps[o], L, seed, a.stream[o],
                                               static_cast<std::uint32_t>(c), static_cast<std::uint32_t>(it), w, grp);
       grp.sync();  // the accepted state, whole
-      block_updates(m, q, a.g + base, lp, w, seed, a.stream[o], c, it, grp);
-      if (grp.rank() == 0) {
-        m.outputs(q, out);
-        store_draw(s, o, c, t, m.n_hyper(), m.K, out);
-        store_stats(s, gid, t, info.accept_prob, info.energy, info.divergent);
-      }
+      block_updates(m, q, g, lp, w, seed, a.stream[o], c, it, grp);
+      m.outputs(q, out, grp);
+      store_draw(s, o, c, t, m.n_hyper(), m.K, out, grp.rank(), grp.size());
+      if (grp.rank() == 0) store_stats(s, gid, t, info.accept_prob, info.energy, info.divergent);
     }
     if (grp.rank() == 0) a.lp[gid] = lp;
   }
@@ -483,10 +500,10 @@ struct GibbsChunk {
   int warmup, it0, it1;
   static constexpr int kMaxLanes = 1;  // the sweeps are sequential: one lane (SerialGroup) per chain
   template <class G>
-  HBM_HD void operator()(int gid, const G&) const {
+  HBM_HD_BODY void operator()(int gid, const G&) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto g = view.gibbs_at(o);
-    const std::int64_t base = a.chain_base(o, c);
+    const std::int64_t base = a.chain_base(o, c);  // Gibbs runs are chain-major (a.interleaved false)
     double* st = a.q + base;
     double* last = a.g + base;
     double* scratch = a.p + 4 * base;  // p is sized 4 C M under Gibbs: scratch <= 4D (4K single-arm, 6K two-arm)
@@ -522,12 +539,10 @@ struct GradientProbe {
   EngineArrays a;
   int evaluations;
   template <class G>
-  HBM_HD void operator()(int gid, const G& grp) const {
+  HBM_HD_BODY void operator()(int gid, const G& grp) const {
     const int o = gid / a.chains, c = gid % a.chains;
     const auto m = view.at(o);
-    const std::int64_t base = a.chain_base(o, c);
-    double* q = a.q + base;
-    double* g = a.g + base;
+    const Vec q = a.chain(a.q, o, c), g = a.chain(a.g, o, c);
     double sum = 0;
     for (int e = 0; e < evaluations; ++e) {
       if (grp.rank() == 0) q[0] += 1e-12;  // the gradient's opening sync publishes it

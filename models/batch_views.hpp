@@ -61,14 +61,6 @@ HBM_HD void stage_studies(const StudyRange& r, const double* const* arrays, int 
   for (int k = tid; k < X; k += threads) buf[A * S + k] = x[r.x0 + k];
 }
 
-// The priors of one outcome's hyperparameters (its coefficients' are in prior_beta).
-struct SingleArmHyperPriors {
-  Prior mu, tau;
-};
-struct TwoArmHyperPriors {
-  Prior mu, tau, alpha, mu_alpha, sigma_alpha;
-};
-
 struct SingleArmView {
   BatchIndex idx;
   const double *y = nullptr, *n = nullptr, *y_hat = nullptr, *lambda = nullptr, *x = nullptr;
@@ -113,8 +105,7 @@ struct SingleArmView {
     m.lambda = lambda + b;
     m.x = m.P > 0 ? x + (idx.x_offset[o] - x_origin) : nullptr;
     m.centred = flags(o);
-    m.prior_mu = priors[o].mu;
-    m.prior_tau = priors[o].tau;
+    m.hyper = priors + o;  // read where they are (SingleArmModel::hyper)
     m.prior_beta = m.P > 0 ? prior_beta + idx.beta_offset[o] : nullptr;
     return m;
   }
@@ -126,8 +117,8 @@ struct SingleArmView {
     g.y = m.y;
     g.n = m.n;
     g.x = m.x;
-    g.prior_mu = m.prior_mu;
-    g.prior_tau = m.prior_tau;
+    g.prior_mu = m.mu_prior();
+    g.prior_tau = m.tau_prior();
     g.prior_beta = m.prior_beta;
     return g;
   }
@@ -196,13 +187,8 @@ struct TwoArmView {
     m.centred = flags(o);
     m.centred_alpha = baseline == BaselineModel::Random ? flags(o) + m.K : nullptr;
     m.baseline = baseline;
-    const TwoArmHyperPriors& p = priors[o];
-    m.prior_mu = p.mu;
-    m.prior_tau = p.tau;
+    m.hyper = priors + o;  // read where they are (TwoArmModel::hyper)
     m.prior_beta = m.P > 0 ? prior_beta + idx.beta_offset[o] : nullptr;
-    m.prior_alpha = p.alpha;
-    m.prior_mu_alpha = p.mu_alpha;
-    m.prior_sigma_alpha = p.sigma_alpha;
     return m;
   }
   HBM_HD TwoArmGibbs gibbs_at(int o) const {
@@ -216,12 +202,12 @@ struct TwoArmView {
     g.nc = m.nc;
     g.x = m.x;
     g.baseline = baseline;
-    g.prior_mu = m.prior_mu;
-    g.prior_tau = m.prior_tau;
+    g.prior_mu = m.mu_prior();
+    g.prior_tau = m.tau_prior();
     g.prior_beta = m.prior_beta;
-    g.prior_alpha = m.prior_alpha;
-    g.prior_mu_alpha = m.prior_mu_alpha;
-    g.prior_sigma_alpha = m.prior_sigma_alpha;
+    g.prior_alpha = m.alpha_prior();
+    g.prior_mu_alpha = m.mu_alpha_prior();
+    g.prior_sigma_alpha = m.sigma_alpha_prior();
     return g;
   }
   // Gibbs state (models/gibbs_two_arm.hpp): hyperparameters, alpha block, delta block; the

@@ -60,7 +60,7 @@ struct BlockGibbsMove {
 };
 // `effects` is scratch for K doubles (each lane uses its own studies' entries).
 template <class Model, class G>
-HBM_HD BlockGibbsMove block_gibbs_updates(const Model& m, double* q, double* effects, RngStream& rng, const G& grp) {
+HBM_HD BlockGibbsMove block_gibbs_updates(const Model& m, Vec q, Vec effects, RngStream& rng, const G& grp) {
   const int lane = grp.rank(), lanes = grp.size();
   BlockGibbsMove mv;
   for (int b = 0; b < m.n_blocks(); ++b) {

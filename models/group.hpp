@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "models/hd.hpp"
+#include "models/strided.hpp"
 
 namespace hbm {
 
@@ -32,7 +33,7 @@ constexpr int kMaxGroupCovariates = 8;
 
 // Whether grad[0..D) is finite (each lane checks its coordinates), the same answer on every lane.
 template <class G>
-HBM_HD bool all_finite(const double* grad, int D, const G& grp) {
+HBM_HD bool all_finite(CVec grad, int D, const G& grp) {
   bool finite = true;
   for (int j = grp.rank(); j < D && finite; j += grp.size()) finite = std::isfinite(grad[j]);
   return grp.all(finite);
@@ -41,7 +42,7 @@ HBM_HD bool all_finite(const double* grad, int D, const G& grp) {
 // A model's log density where it and the whole gradient grad[0..D) are finite; otherwise -inf
 // and a zero gradient (a divergent proposal, never accepted). Every lane gets the same answer.
 template <class G>
-HBM_HD double finite_or_zero(double lp, double* grad, int D, const G& grp) {
+HBM_HD double finite_or_zero(double lp, Vec grad, int D, const G& grp) {
   if (all_finite(grad, D, grp) && std::isfinite(lp)) return lp;
   for (int j = grp.rank(); j < D; j += grp.size()) grad[j] = 0.0;
   grp.sync();
@@ -52,8 +53,8 @@ HBM_HD double finite_or_zero(double lp, double* grad, int D, const G& grp) {
 // d/dmu, d/dtau, d/dbeta[0..P) kept in gbeta), combined; lane 0 writes d/dbeta into grad_beta.
 // With one lane there is nothing to combine (d/dbeta was added up in place).
 template <bool kValue, class G>
-HBM_HD void combine_study_sums(const G& grp, double& lp, double& dmu, double& dtau, double* gbeta, int P,
-                               double* grad_beta) {
+HBM_HD void combine_study_sums(const G& grp, double& lp, double& dmu, double& dtau, Vec gbeta, int P,
+                               Vec grad_beta) {
   if constexpr (!G::kSerial) {
     if (kValue) lp = grp.sum(lp);
     dmu = grp.sum(dmu);

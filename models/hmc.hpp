@@ -13,17 +13,18 @@
 #include "models/group.hpp"
 #include "models/hd.hpp"
 #include "models/philox.hpp"
+#include "models/strided.hpp"
 
 namespace hbm {
 
 // A model provides dim(), log_density_grad(q, grad, group) -> log density (writes the
 // gradient), and gradient(q, grad, group) -> false when not finite (models/single_arm.hpp).
 
-// Caller-owned buffers of length dim each.
+// Caller-owned buffers of length dim each (a chain's spans in the engine's arrays).
 struct HmcWork {
-  double* p;       // momentum
-  double* q_prop;  // proposal position
-  double* g_prop;  // gradient at the proposal
+  Vec p;       // momentum
+  Vec q_prop;  // proposal position
+  Vec g_prop;  // gradient at the proposal
 };
 
 struct HmcStepInfo {
@@ -39,12 +40,12 @@ constexpr double kDivergenceThreshold = 1000.0;
 // The model's gradient and log density with the group; with one lane the plain two-argument
 // calls, so a model written without groups (a test's toy model) still runs serially.
 template <class Model, class G>
-HBM_HD bool group_gradient(const Model& m, const double* q, double* g, const G& grp) {
+HBM_HD bool group_gradient(const Model& m, CVec q, Vec g, const G& grp) {
   if constexpr (G::kSerial) return m.gradient(q, g);
   else return m.gradient(q, g, grp);
 }
 template <class Model, class G>
-HBM_HD double group_log_density_grad(const Model& m, const double* q, double* g, const G& grp) {
+HBM_HD double group_log_density_grad(const Model& m, CVec q, Vec g, const G& grp) {
   if constexpr (G::kSerial) return m.log_density_grad(q, g);
   else return m.log_density_grad(q, g, grp);
 }
@@ -56,7 +57,7 @@ HBM_HD double group_log_density_grad(const Model& m, const double* q, double* g,
 // gradient splits the studies, and every lane returns the same info and logp (each lane keeps
 // its own copy of logp). With one lane it is the plain serial transition.
 template <class Model, class Group = SerialGroup>
-HBM_HD HmcStepInfo hmc_transition(const Model& model, double* q, double* g, double& logp,
+HBM_HD HmcStepInfo hmc_transition(const Model& model, Vec q, Vec g, double& logp,
                                   const double* inv_metric, double eps, int n_steps,
                                   std::uint64_t seed, std::uint32_t stream, std::uint32_t chain,
                                   std::uint32_t iteration, HmcWork w, const Group& grp = Group{}) {

@@ -98,8 +98,10 @@ struct RngStream {
     return (j % 2 == 0) ? z1 : z2;
   }
 
-  // Fill out[0..n) with standard normals (two per block).
-  HBM_HD void normals(double* out, int n) {
+  // Fill out[0..n) with standard normals (two per block); out: a pointer or a chain's span
+  // (models/strided.hpp).
+  template <class Out>
+  HBM_HD void normals(Out out, int n) {
     int i = 0;
     for (; i + 1 < n; i += 2) normal2(out[i], out[i + 1]);
     if (i < n) {

@@ -28,6 +28,20 @@ struct Prior {
   double b = 1.0;
 };
 
+// A model's prior: the one at `batch` when the batched engine's view built the model (the batch's
+// per-outcome array, read at each use; models/batch_views.hpp), else the model's own copy. In
+// device code only the first can happen (kernels get their models from the views), and the
+// choice is left out: choosing between the two addresses would make the compiler keep the whole
+// model in local memory (several hundred bytes of stack per thread, measured with ptxas -v).
+HBM_HD Prior prior_at(const Prior* batch, const Prior& own) {
+#ifdef __CUDA_ARCH__
+  (void)own;
+  return *batch;
+#else
+  return batch ? *batch : own;
+#endif
+}
+
 // log p(x) up to a constant, and d log p / dx. x must be > 0 for the scale priors.
 HBM_HD double prior_lpdf_grad(const Prior& p, double x, double* dx) {
   switch (p.kind) {

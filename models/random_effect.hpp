@@ -21,6 +21,7 @@
 #include <cmath>
 
 #include "models/hd.hpp"
+#include "models/strided.hpp"
 
 namespace hbm {
 
@@ -68,7 +69,7 @@ HBM_HD double random_effect_coordinate(bool centred, double e, double m, double 
 // parametrisation `centred` at location `loc` and scale `s`, for any model that describes its
 // blocks (models/block_gibbs.hpp lists what a model provides).
 template <class Model>
-HBM_HD double block_effect(const Model& m, const double* q, int b, int i, double s) {
+HBM_HD double block_effect(const Model& m, CVec q, int b, int i, double s) {
   return random_effect_value(m.flag(b, i), q[m.block_offset(b) + i], m.effect_loc(q, b, i), s, m.effect_data(b, i));
 }
 template <class Model>

@@ -8,11 +8,12 @@
 
 #include "models/hd.hpp"
 #include "models/priors.hpp"
+#include "models/strided.hpp"
 
 namespace hbm {
 
 // x_i' beta for study i.
-HBM_HD double covariate_dot(const double* x, int P, int i, const double* beta) {
+HBM_HD double covariate_dot(const double* x, int P, int i, CVec beta) {
   const double* xi = x + static_cast<long long>(i) * P;
   double s = 0.0;
   for (int j = 0; j < P; ++j) s += xi[j] * beta[j];
@@ -20,7 +21,7 @@ HBM_HD double covariate_dot(const double* x, int P, int i, const double* beta) {
 }
 
 // grad_beta[j] += w * x_ij: the chain rule through x_i' beta, for w = d log p / d (x_i' beta).
-HBM_HD void covariate_add_scaled(const double* x, int P, int i, double w, double* grad_beta) {
+HBM_HD void covariate_add_scaled(const double* x, int P, int i, double w, Vec grad_beta) {
   const double* xi = x + static_cast<long long>(i) * P;
   for (int j = 0; j < P; ++j) grad_beta[j] += w * xi[j];
 }
@@ -29,7 +30,7 @@ HBM_HD void covariate_add_scaled(const double* x, int P, int i, double w, double
 // With kValue false only the gradient is computed (the value returned is 0): the leapfrog steps
 // need nothing else.
 template <bool kValue>
-HBM_HD double coefficient_priors_lpdf_grad(const Prior* priors, int P, const double* beta, double* grad_beta) {
+HBM_HD double coefficient_priors_lpdf_grad(const Prior* priors, int P, CVec beta, Vec grad_beta) {
   double lp = 0.0;
   for (int j = 0; j < P; ++j) {
     double d;

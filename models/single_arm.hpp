@@ -31,8 +31,15 @@
 #include "models/priors.hpp"
 #include "models/random_effect.hpp"
 #include "models/regression.hpp"
+#include "models/strided.hpp"
 
 namespace hbm {
+
+// The priors of mu and tau, as the batched engine keeps them: one per outcome of a batch
+// (models/batch_views.hpp).
+struct SingleArmHyperPriors {
+  Prior mu, tau;
+};
 
 struct SingleArmModel {
   int K = 0;
@@ -48,17 +55,25 @@ struct SingleArmModel {
   Prior prior_mu;
   Prior prior_tau;
   const Prior* prior_beta = nullptr;      // P priors, one per coefficient
+  // Where the batched engine's models read mu's and tau's priors: the batch's per-outcome array
+  // (models/batch_views.hpp), read at each use instead of copied into prior_mu and prior_tau. A
+  // copy would sit in registers for the whole of a GPU kernel's sampling loop, five per prior (the
+  // loads cannot be moved out of the loop, so nothing is held: docs/benchmarks.md). Null (host
+  // code only, priors.hpp prior_at): the two fields above.
+  const SingleArmHyperPriors* hyper = nullptr;
+  HBM_HD Prior mu_prior() const { return prior_at(hyper ? &hyper->mu : nullptr, prior_mu); }
+  HBM_HD Prior tau_prior() const { return prior_at(hyper ? &hyper->tau : nullptr, prior_tau); }
 
   HBM_HD int dim() const { return K + P + 2; }
   HBM_HD int study_offset() const { return 2 + P; }
 
   // mu + x_i' beta at q: study i's expected logit rate before its random effect.
-  HBM_HD double linear_predictor(const double* q, int i) const {
+  HBM_HD double linear_predictor(CVec q, int i) const {
     return q[0] + covariate_dot(x, P, i, q + 2);
   }
 
   // tau at q.
-  HBM_HD double tau(const double* q) const { return tau_transform(prior_tau, q[1]).tau; }
+  HBM_HD double tau(CVec q) const { return tau_transform(tau_prior(), q[1]).tau; }
 
   // Study i's Gaussian approximation of its likelihood (the non-centred form's scaling,
   // models/random_effect.hpp).
@@ -67,7 +82,7 @@ struct SingleArmModel {
   }
 
   // Study i's theta at q, given tau = tau(q).
-  HBM_HD double theta(const double* q, int i, double tau) const {
+  HBM_HD double theta(CVec q, int i, double tau) const {
     return random_effect_value(centred[i], q[2 + P + i], linear_predictor(q, i), tau, study_data(i));
   }
 
@@ -75,8 +90,8 @@ struct SingleArmModel {
   // theta_i ~ N(effect_loc, effect_scale^2) at q[block_offset + i], each centred or not ----
   HBM_HD int n_blocks() const { return 1; }
   HBM_HD int block_offset(int) const { return study_offset(); }
-  HBM_HD double effect_loc(const double* q, int, int i) const { return linear_predictor(q, i); }
-  HBM_HD double effect_scale(const double* q, int) const { return tau(q); }
+  HBM_HD double effect_loc(CVec q, int, int i) const { return linear_predictor(q, i); }
+  HBM_HD double effect_scale(CVec q, int) const { return tau(q); }
   HBM_HD bool flag(int, int i) const { return centred[i] != 0; }
   // Study i's Gaussian approximation of its likelihood, which scales its non-centred form
   // (models/random_effect.hpp: random_effect_value and random_effect_coordinate take it).
@@ -84,19 +99,24 @@ struct SingleArmModel {
   // The block's intercept mu (q[0]) and scale tau (q[1]) with their priors
   // (models/block_gibbs.hpp).
   HBM_HD int location_index(int) const { return 0; }
-  HBM_HD Prior location_prior(int) const { return prior_mu; }
+  HBM_HD Prior location_prior(int) const { return mu_prior(); }
   HBM_HD int scale_index(int) const { return 1; }
-  HBM_HD Prior scale_prior(int) const { return prior_tau; }
+  HBM_HD Prior scale_prior(int) const { return tau_prior(); }
 
   // Per-draw outputs: mu, tau, beta_1..beta_P (the n_hyper() hyperparameters), then theta_1..K.
   HBM_HD int n_hyper() const { return 2 + P; }
   HBM_HD int n_outputs() const { return 2 + P + K; }
-  HBM_HD void outputs(const double* q, double* out) const {
+  // With a group of lanes, lane 0 writes the hyperparameters and lane r the studies r, r + size,
+  // ... (each value is computed as with one lane).
+  template <class G = SerialGroup>
+  HBM_HD void outputs(CVec q, Vec out, const G& grp = G{}) const {
     const double t = tau(q);
-    out[0] = q[0];
-    out[1] = t;
-    for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
-    for (int i = 0; i < K; ++i) out[2 + P + i] = theta(q, i, t);
+    if (grp.rank() == 0) {
+      out[0] = q[0];
+      out[1] = t;
+      for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
+    }
+    for (int i = grp.rank(); i < K; i += grp.size()) out[2 + P + i] = theta(q, i, t);
   }
 
   // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
@@ -104,14 +124,14 @@ struct SingleArmModel {
   // With a group of lanes (models/group.hpp) every lane calls it and gets the same value; the
   // lanes split the studies, and the gradient is complete for every lane on return.
   template <class G = SerialGroup>
-  HBM_HD double log_density_grad(const double* q, double* grad, const G& grp = G{}) const {
+  HBM_HD double log_density_grad(CVec q, Vec grad, const G& grp = G{}) const {
     return eval<true>(q, grad, grp);
   }
 
   // The gradient alone (the leapfrog steps need nothing else): skips every log term. Returns
   // false where the gradient is not finite.
   template <class G = SerialGroup>
-  HBM_HD bool gradient(const double* q, double* grad, const G& grp = G{}) const {
+  HBM_HD bool gradient(CVec q, Vec grad, const G& grp = G{}) const {
     eval<false>(q, grad, grp);
     return all_finite(grad, dim(), grp);
   }
@@ -120,7 +140,7 @@ struct SingleArmModel {
   // studies'), recovered from the gradient `grad` at q without evaluating the likelihood
   // (models/random_effect.hpp, likelihood_slope).
   template <class G = SerialGroup>
-  HBM_HD void likelihood_slopes(const double* q, const double* grad, double* slopes, const G& grp = G{}) const {
+  HBM_HD void likelihood_slopes(CVec q, CVec grad, Vec slopes, const G& grp = G{}) const {
     const double inv_tau = 1.0 / tau(q), inv_tau2 = inv_tau * inv_tau;
     const int off = study_offset();
     for (int i = grp.rank(); i < K; i += grp.size()) {
@@ -135,7 +155,7 @@ struct SingleArmModel {
   // keeps every theta_i (models/block_gibbs.hpp), the slopes taken before it. Returns false
   // where the gradient is not finite.
   template <class G = SerialGroup>
-  HBM_HD bool gradient_with_slopes(const double* q, double* grad, const double* slopes, const G& grp = G{}) const {
+  HBM_HD bool gradient_with_slopes(CVec q, Vec grad, CVec slopes, const G& grp = G{}) const {
     eval<false>(q, grad, grp, slopes);
     return all_finite(grad, dim(), grp);
   }
@@ -146,16 +166,16 @@ struct SingleArmModel {
   // one lane this is the serial loop, additions in the same order. `slopes` (gradient only):
   // the likelihood's slopes, read instead of evaluated (likelihood_slopes).
   template <bool kValue, class G>
-  HBM_HD double eval(const double* q, double* grad, const G& grp, const double* slopes = nullptr) const {
+  HBM_HD double eval(CVec q, Vec grad, const G& grp, CVec slopes = nullptr) const {
     grp.sync();  // q may have been written by other lanes
     const int lane = grp.rank(), lanes = grp.size();
     const double mu = q[0];
-    const double* beta = q + 2;
+    const CVec beta = q + 2;
     // d/dbeta: in place with one lane; per-lane partial sums otherwise (P <= kMaxGroupCovariates).
     double gb_lane[G::kSerial ? 1 : kMaxGroupCovariates];
-    double* gbeta = G::kSerial ? grad + 2 : gb_lane;
+    const Vec gbeta = G::kSerial ? grad + 2 : Vec(gb_lane);
     const int off = 2 + P;
-    const TauTransform tt = tau_transform(prior_tau, q[1]);
+    const TauTransform tt = tau_transform(tau_prior(), q[1]);
     const double tau = tt.tau;
     const double inv_tau = 1.0 / tau, inv_tau2 = inv_tau * inv_tau;
     const double log_tau = kValue ? std::log(tau) : 0.0;
@@ -163,9 +183,9 @@ struct SingleArmModel {
 
     if (lane == 0) {
       double dprior;
-      lp += prior_lpdf_grad(prior_mu, mu, &dprior);
+      lp += prior_lpdf_grad(mu_prior(), mu, &dprior);
       dmu += dprior;
-      lp += prior_lpdf_grad(prior_tau, tau, &dprior);
+      lp += prior_lpdf_grad(tau_prior(), tau, &dprior);
       dtau += dprior;
       lp += coefficient_priors_lpdf_grad<kValue>(prior_beta, P, beta, gbeta);
     } else {

@@ -47,12 +47,19 @@
 #include "models/priors.hpp"
 #include "models/random_effect.hpp"
 #include "models/regression.hpp"
+#include "models/strided.hpp"
 
 namespace hbm {
 
 enum class BaselineModel : int {
   Independent = 0,  // alpha_i ~ prior_alpha, independently per study
   Random = 1,       // alpha_i ~ Normal(mu_alpha, sigma_alpha^2), hyperpriors on both
+};
+
+// The priors of the hyperparameters (and of independent baselines), as the batched engine keeps
+// them: one per outcome of a batch (models/batch_views.hpp).
+struct TwoArmHyperPriors {
+  Prior mu, tau, alpha, mu_alpha, sigma_alpha;
 };
 
 struct TwoArmModel {
@@ -75,6 +82,15 @@ struct TwoArmModel {
   Prior prior_alpha;                            // Independent baselines: Normal(m0, s0)
   Prior prior_mu_alpha;                         // Random baselines: Normal
   Prior prior_sigma_alpha;                      // Random baselines: any scale prior
+  // Where the batched engine's models read the five priors above: the batch's per-outcome array
+  // (models/batch_views.hpp), read at each use instead of copied (as SingleArmModel::hyper). Null
+  // (host code only): the fields above.
+  const TwoArmHyperPriors* hyper = nullptr;
+  HBM_HD Prior mu_prior() const { return prior_at(hyper ? &hyper->mu : nullptr, prior_mu); }
+  HBM_HD Prior tau_prior() const { return prior_at(hyper ? &hyper->tau : nullptr, prior_tau); }
+  HBM_HD Prior alpha_prior() const { return prior_at(hyper ? &hyper->alpha : nullptr, prior_alpha); }
+  HBM_HD Prior mu_alpha_prior() const { return prior_at(hyper ? &hyper->mu_alpha : nullptr, prior_mu_alpha); }
+  HBM_HD Prior sigma_alpha_prior() const { return prior_at(hyper ? &hyper->sigma_alpha : nullptr, prior_sigma_alpha); }
 
   HBM_HD bool random_baseline() const { return baseline == BaselineModel::Random; }
   HBM_HD int beta_offset() const { return 2; }
@@ -87,12 +103,12 @@ struct TwoArmModel {
   HBM_HD bool alpha_centred(int i) const { return centred_alpha != nullptr && centred_alpha[i]; }
 
   // tau and (Random baselines) sigma_alpha at q.
-  HBM_HD double tau(const double* q) const { return tau_transform(prior_tau, q[1]).tau; }
-  HBM_HD double mu_alpha(const double* q) const { return q[2 + P]; }
-  HBM_HD double sigma_alpha(const double* q) const { return tau_transform(prior_sigma_alpha, q[3 + P]).tau; }
+  HBM_HD double tau(CVec q) const { return tau_transform(tau_prior(), q[1]).tau; }
+  HBM_HD double mu_alpha(CVec q) const { return q[2 + P]; }
+  HBM_HD double sigma_alpha(CVec q) const { return tau_transform(sigma_alpha_prior(), q[3 + P]).tau; }
 
   // mu + x_i' beta at q: study i's expected log odds ratio before its random effect.
-  HBM_HD double linear_predictor(const double* q, int i) const {
+  HBM_HD double linear_predictor(CVec q, int i) const {
     return q[0] + covariate_dot(x, P, i, q + 2);
   }
 
@@ -106,19 +122,19 @@ struct TwoArmModel {
   }
 
   // Study i's log odds ratio delta_i at q, given tau = tau(q).
-  HBM_HD double delta(const double* q, int i, double tau) const {
+  HBM_HD double delta(CVec q, int i, double tau) const {
     return random_effect_value(centred[i], q[delta_offset() + i], linear_predictor(q, i), tau, delta_data(i));
   }
-  HBM_HD double delta(const double* q, int i) const { return delta(q, i, tau(q)); }
+  HBM_HD double delta(CVec q, int i) const { return delta(q, i, tau(q)); }
 
   // Study i's control-arm logit alpha_i at q, given sigma_alpha = sigma_alpha(q) (ignored for
   // Independent baselines).
-  HBM_HD double alpha(const double* q, int i, double sigma_alpha) const {
+  HBM_HD double alpha(CVec q, int i, double sigma_alpha) const {
     const double v = q[alpha_offset() + i];
     if (!random_baseline()) return v;
     return random_effect_value(alpha_centred(i), v, q[2 + P], sigma_alpha, alpha_data(i));
   }
-  HBM_HD double alpha(const double* q, int i) const {
+  HBM_HD double alpha(CVec q, int i) const {
     return alpha(q, i, random_baseline() ? sigma_alpha(q) : 0.0);
   }
 
@@ -127,10 +143,10 @@ struct TwoArmModel {
   // alpha_i ~ N(mu_alpha, sigma_alpha^2). Independent baselines are plain coordinates. ----
   HBM_HD int n_blocks() const { return random_baseline() ? 2 : 1; }
   HBM_HD int block_offset(int b) const { return b == 0 ? delta_offset() : alpha_offset(); }
-  HBM_HD double effect_loc(const double* q, int b, int i) const {
+  HBM_HD double effect_loc(CVec q, int b, int i) const {
     return b == 0 ? linear_predictor(q, i) : mu_alpha(q);
   }
-  HBM_HD double effect_scale(const double* q, int b) const { return b == 0 ? tau(q) : sigma_alpha(q); }
+  HBM_HD double effect_scale(CVec q, int b) const { return b == 0 ? tau(q) : sigma_alpha(q); }
   HBM_HD bool flag(int b, int i) const { return b == 0 ? centred[i] != 0 : alpha_centred(i); }
   // Study i's Gaussian approximation of its likelihood for the effect of block b, which scales
   // its non-centred form (models/random_effect.hpp).
@@ -138,25 +154,30 @@ struct TwoArmModel {
   // Each block's intercept (mu; mu_alpha) and scale (tau; sigma_alpha) with their priors
   // (models/block_gibbs.hpp).
   HBM_HD int location_index(int b) const { return b == 0 ? 0 : baseline_offset(); }
-  HBM_HD Prior location_prior(int b) const { return b == 0 ? prior_mu : prior_mu_alpha; }
+  HBM_HD Prior location_prior(int b) const { return b == 0 ? mu_prior() : mu_alpha_prior(); }
   HBM_HD int scale_index(int b) const { return b == 0 ? 1 : baseline_offset() + 1; }
-  HBM_HD Prior scale_prior(int b) const { return b == 0 ? prior_tau : prior_sigma_alpha; }
+  HBM_HD Prior scale_prior(int b) const { return b == 0 ? tau_prior() : sigma_alpha_prior(); }
 
   // Per-draw outputs: mu, tau, beta_1..beta_P, [mu_alpha, sigma_alpha] (the n_hyper()
   // hyperparameters), then delta_1..delta_K.
   HBM_HD int n_hyper() const { return 2 + P + (random_baseline() ? 2 : 0); }
   HBM_HD int n_outputs() const { return n_hyper() + K; }
-  HBM_HD void outputs(const double* q, double* out) const {
+  // With a group of lanes, lane 0 writes the hyperparameters and lane r the studies r, r + size,
+  // ... (each value is computed as with one lane).
+  template <class G = SerialGroup>
+  HBM_HD void outputs(CVec q, Vec out, const G& grp = G{}) const {
     const int H = n_hyper();
     const double t = tau(q);
-    out[0] = q[0];
-    out[1] = t;
-    for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
-    if (random_baseline()) {
-      out[2 + P] = q[2 + P];
-      out[3 + P] = sigma_alpha(q);
+    if (grp.rank() == 0) {
+      out[0] = q[0];
+      out[1] = t;
+      for (int j = 0; j < P; ++j) out[2 + j] = q[2 + j];
+      if (random_baseline()) {
+        out[2 + P] = q[2 + P];
+        out[3 + P] = sigma_alpha(q);
+      }
     }
-    for (int i = 0; i < K; ++i) out[H + i] = delta(q, i, t);
+    for (int i = grp.rank(); i < K; i += grp.size()) out[H + i] = delta(q, i, t);
   }
 
   // Log posterior density (up to a constant) at q; writes the gradient into grad[0..dim()).
@@ -164,14 +185,14 @@ struct TwoArmModel {
   // With a group of lanes (models/group.hpp) every lane calls it and gets the same value; the
   // lanes split the studies, and the gradient is complete for every lane on return.
   template <class G = SerialGroup>
-  HBM_HD double log_density_grad(const double* q, double* grad, const G& grp = G{}) const {
+  HBM_HD double log_density_grad(CVec q, Vec grad, const G& grp = G{}) const {
     return eval<true>(q, grad, grp);
   }
 
   // The gradient alone (the leapfrog steps need nothing else): skips every log term. Returns
   // false where the gradient is not finite.
   template <class G = SerialGroup>
-  HBM_HD bool gradient(const double* q, double* grad, const G& grp = G{}) const {
+  HBM_HD bool gradient(CVec q, Vec grad, const G& grp = G{}) const {
     eval<false>(q, grad, grp);
     return all_finite(grad, dim(), grp);
   }
@@ -180,7 +201,7 @@ struct TwoArmModel {
   // likelihood (models/random_effect.hpp, likelihood_slope): slopes[i] = d log-lik / d alpha_i,
   // slopes[K + i] = d log-lik / d delta_i (2K doubles; each lane writes its own studies').
   template <class G = SerialGroup>
-  HBM_HD void likelihood_slopes(const double* q, const double* grad, double* slopes, const G& grp = G{}) const {
+  HBM_HD void likelihood_slopes(CVec q, CVec grad, Vec slopes, const G& grp = G{}) const {
     const bool rnd = random_baseline();
     const int A = alpha_offset(), Dl = A + K;
     const double inv_tau = 1.0 / tau(q), inv_tau2 = inv_tau * inv_tau;
@@ -189,7 +210,7 @@ struct TwoArmModel {
       const double va = q[A + i];
       if (!rnd) {
         double ga_prior;
-        prior_lpdf_grad(prior_alpha, va, &ga_prior);
+        prior_lpdf_grad(alpha_prior(), va, &ga_prior);
         slopes[i] = grad[A + i] - ga_prior;
       } else {
         const EffectAt aat = random_effect_at(alpha_centred(i), va, mu_a, inv_sig * inv_sig, alpha_data(i));
@@ -205,7 +226,7 @@ struct TwoArmModel {
   // every alpha_i and delta_i (models/block_gibbs.hpp), the slopes taken before it. Returns
   // false where the gradient is not finite.
   template <class G = SerialGroup>
-  HBM_HD bool gradient_with_slopes(const double* q, double* grad, const double* slopes, const G& grp = G{}) const {
+  HBM_HD bool gradient_with_slopes(CVec q, Vec grad, CVec slopes, const G& grp = G{}) const {
     eval<false>(q, grad, grp, slopes);
     return all_finite(grad, dim(), grp);
   }
@@ -216,17 +237,17 @@ struct TwoArmModel {
   // additions in the same order. `slopes` (gradient only): the likelihood's slopes, read instead
   // of evaluated (likelihood_slopes).
   template <bool kValue, class G>
-  HBM_HD double eval(const double* q, double* grad, const G& grp, const double* slopes = nullptr) const {
+  HBM_HD double eval(CVec q, Vec grad, const G& grp, CVec slopes = nullptr) const {
     grp.sync();  // q may have been written by other lanes
     const int lane = grp.rank(), lanes = grp.size();
     const double mu = q[0];
-    const double* beta = q + 2;
+    const CVec beta = q + 2;
     // d/dbeta: in place with one lane; per-lane partial sums otherwise (P <= kMaxGroupCovariates).
     double gb_lane[G::kSerial ? 1 : kMaxGroupCovariates];
-    double* gbeta = G::kSerial ? grad + 2 : gb_lane;
+    const Vec gbeta = G::kSerial ? grad + 2 : Vec(gb_lane);
     const bool rnd = random_baseline();
     const int A = alpha_offset(), Dl = A + K;
-    const TauTransform tt = tau_transform(prior_tau, q[1]);
+    const TauTransform tt = tau_transform(tau_prior(), q[1]);
     const double tau = tt.tau;
     const double inv_tau = 1.0 / tau, inv_tau2 = inv_tau * inv_tau;
     const double log_tau = kValue ? std::log(tau) : 0.0;
@@ -234,9 +255,9 @@ struct TwoArmModel {
 
     double dprior;
     if (lane == 0) {
-      lp += prior_lpdf_grad(prior_mu, mu, &dprior);
+      lp += prior_lpdf_grad(mu_prior(), mu, &dprior);
       dmu += dprior;
-      lp += prior_lpdf_grad(prior_tau, tau, &dprior);
+      lp += prior_lpdf_grad(tau_prior(), tau, &dprior);
       dtau += dprior;
       lp += coefficient_priors_lpdf_grad<kValue>(prior_beta, P, beta, gbeta);
     } else {
@@ -248,14 +269,14 @@ struct TwoArmModel {
     TauTransform st{1.0, 0.0, 0.0, 0.0};
     if (rnd) {
       mu_a = q[2 + P];
-      st = tau_transform(prior_sigma_alpha, q[3 + P]);
+      st = tau_transform(sigma_alpha_prior(), q[3 + P]);
       sig = st.tau;
       inv_sig = 1.0 / sig;
       log_sig = kValue ? std::log(sig) : 0.0;
       if (lane == 0) {
-        lp += prior_lpdf_grad(prior_mu_alpha, mu_a, &dprior);
+        lp += prior_lpdf_grad(mu_alpha_prior(), mu_a, &dprior);
         dmu_a += dprior;
-        lp += prior_lpdf_grad(prior_sigma_alpha, sig, &dprior);
+        lp += prior_lpdf_grad(sigma_alpha_prior(), sig, &dprior);
         dsig += dprior;
         lp += st.log_jac;
       }
@@ -270,7 +291,7 @@ struct TwoArmModel {
       EffectAt aat{};
       if (!rnd) {
         alpha = va;
-        lp += prior_lpdf_grad(prior_alpha, va, &ga_prior);
+        lp += prior_lpdf_grad(alpha_prior(), va, &ga_prior);
       } else {
         ad = alpha_data(i);
         aat = random_effect_at(alpha_centred(i), va, mu_a, inv_sig * inv_sig, ad);

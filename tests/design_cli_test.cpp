@@ -85,6 +85,8 @@ TEST(DesignCli, BundledDataGivesTheContractSameForAnyThreadCount) {
   ASSERT_EQ(d["boundary"].size(), 61u);  // y_c = 0..60
   // The sample size reaches the target, and the point of the assurance curve just below it does not.
   EXPECT_EQ(d["sample_size"]["target_power"].num(), 0.8);
+  EXPECT_EQ(d["sample_size"]["allocation"].str(), "n_c fixed");
+  EXPECT_EQ(d["sample_size"]["n_c"].num(), 60);
   ASSERT_TRUE(d["sample_size"]["n_t"].is_number());
   const double n_star = d["sample_size"]["n_t"].num();
   EXPECT_GE(d["sample_size"]["power"].num(), 0.8);
@@ -150,6 +152,7 @@ TEST(DesignCli, BadInputExitsTwoWithOneLineAndWritesNothing) {
       {base + " --n-treat 50 --n-control 30 --treatment-prior 'beta(0,1)'", "--treatment-prior: expected beta(a,b)"},
       {base + " --n-treat 50 --n-control 30 --robust-weight 1", "--robust-weight"},
       {base + " --n-treat 50 --n-control 30 --method exact", "--method: expected mixture, hierarchical or both"},
+      {base + " --n-treat 50 --n-control 30 --allocation-ratio 0", "--allocation-ratio: expected a number R > 0"},
       {"design " + kData + " --n-treat 50 --n-control 30 --effect 0.1", "outcomes ("},
       {"design " + kData + " --outcome ivm_gv_maturation --n-treat 50 --n-control 30", "--effect: "},
       {"design " + kData + " --outcome nope --n-treat 50 --n-control 30 --effect 0.1", "--outcome: no outcome 'nope'"},

@@ -89,8 +89,8 @@ struct NoBlocks {
   int K = 0;
   int n_blocks() const { return 0; }
   int block_offset(int) const { return 0; }
-  double effect_loc(const double*, int, int) const { return 0.0; }
-  double effect_scale(const double*, int) const { return 1.0; }
+  double effect_loc(hbm::CVec, int, int) const { return 0.0; }
+  double effect_scale(hbm::CVec, int) const { return 1.0; }
   bool flag(int, int) const { return false; }
   hbm::EffectData effect_data(int, int) const { return {}; }
   int location_index(int) const { return 0; }
@@ -99,9 +99,9 @@ struct NoBlocks {
   hbm::Prior scale_prior(int) const { return {}; }
   // No effects, so no slopes; the engine never moves a model without blocks.
   template <class G>
-  void likelihood_slopes(const double*, const double*, double*, const G&) const {}
+  void likelihood_slopes(hbm::CVec, hbm::CVec, hbm::Vec, const G&) const {}
   template <class G>
-  bool gradient_with_slopes(const double*, double*, const double*, const G&) const { return false; }
+  bool gradient_with_slopes(hbm::CVec, hbm::Vec, hbm::CVec, const G&) const { return false; }
 };
 
 // Gibbs: s[0] = x, s[1] = a constant 1 (a second output).
@@ -218,7 +218,7 @@ struct NanAboveModel : NoBlocks {
   static constexpr double kEdge = 2.0;
   int dim() const { return 1; }
   template <class G>
-  double log_density_grad(const double* q, double* g, const G&) const {
+  double log_density_grad(hbm::CVec q, hbm::Vec g, const G&) const {
     if (q[0] > kEdge) {
       g[0] = std::numeric_limits<double>::quiet_NaN();
       return std::numeric_limits<double>::quiet_NaN();
@@ -226,13 +226,14 @@ struct NanAboveModel : NoBlocks {
     g[0] = -q[0];
     return -0.5 * q[0] * q[0];
   }
-  double log_density_grad(const double* q, double* g) const { return log_density_grad(q, g, hbm::SerialGroup{}); }
-  bool gradient(const double* q, double* g) const {
+  double log_density_grad(hbm::CVec q, hbm::Vec g) const { return log_density_grad(q, g, hbm::SerialGroup{}); }
+  bool gradient(hbm::CVec q, hbm::Vec g) const {
     double lp = log_density_grad(q, g);
     return std::isfinite(lp) && std::isfinite(g[0]);
   }
   int n_hyper() const { return 1; }
-  void outputs(const double* q, double* out) const { out[0] = q[0]; }
+  template <class G>
+  void outputs(hbm::CVec q, hbm::Vec out, const G&) const { out[0] = q[0]; }
 };
 
 TEST(NonFinite, HmcTrajectoryIntoNonFiniteRegionIsDivergentRejectedAndWarned) {

@@ -10,6 +10,7 @@
 #include "host/cli/batch_command.hpp"
 #include "host/cli/bench_command.hpp"
 #include "host/cli/design_command.hpp"
+#include "host/cli/design_merge_command.hpp"
 #include "host/cli/diagnose_command.hpp"
 #include "host/cli/fit_command.hpp"
 #include "host/cli/merge_command.hpp"
@@ -45,8 +46,9 @@ int cli_main(int argc, char** argv) {
     if (cmd == "simulate") return run_simulate(argc - 1, argv + 1);
     if (cmd == "merge-simulations") return run_merge_simulations(argc - 1, argv + 1);
     if (cmd == "design") return run_design(argc - 1, argv + 1);
+    if (cmd == "merge-design") return run_merge_design(argc - 1, argv + 1);
     std::cerr << "hbmeta: unknown command " << cli::quoted(cmd)
-              << "; expected fit, diagnose or report (or batch, simulate, merge-simulations, design), e.g. hbmeta fit DATA.csv (hbmeta --help shows the usage)\n";
+              << "; expected fit, diagnose or report (or batch, simulate, merge-simulations, design, merge-design), e.g. hbmeta fit DATA.csv (hbmeta --help shows the usage)\n";
     return 2;
   } catch (const InputError& e) {
     std::cerr << "hbmeta: " << e.what() << "\n";

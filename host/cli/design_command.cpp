@@ -11,22 +11,27 @@
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "host/cli/command_line.hpp"
 #include "host/cli/design_hierarchical.hpp"
 #include "host/cli/design_output.hpp"
+#include "host/cli/design_pipeline.hpp"
+#include "host/cli/design_shard.hpp"
 #include "host/cli/device_probe.hpp"
 #include "host/cli/fit_settings.hpp"
 #include "host/cli/option_values.hpp"
+#include "host/cli/shard_option.hpp"
 #include "host/design/design_analysis.hpp"
 #include "host/fit/outcome_fit.hpp"
 #include "host/fit/prior_spec.hpp"
 #include "host/fit/run_info.hpp"
 #include "host/io/csv_reader.hpp"
 #include "host/io/output_writer.hpp"
-#include "host/report/design_report.hpp"
+#include "host/simulation/mpi_support.hpp"
 #include "host/support/input_error.hpp"
 #include "host/support/interrupt.hpp"
 #include "host/support/progress.hpp"
@@ -44,7 +49,8 @@ constexpr const char* kDesignUsage =
     "usage: hbmeta design HIST.csv [--outcome NAME] --n-treat N --n-control N [--criterion DELTA:C]...\n"
     "              [--scale difference|log-or] [--effect D] [--treatment-prior \"beta(a,b)\"]\n"
     "              [--design-prior \"beta(a,b)\"] [--robust-weight W] [--robust-mean M] [--robust-n N0]\n"
-    "              [--method mixture|hierarchical|both] [--target-power P] [--out DIR]\n"
+    "              [--method mixture|hierarchical|both] [--target-power P] [--allocation-ratio R]\n"
+    "              [--out DIR] [--shard I/N]\n"
     "              [fit options: priors, sampler, chains, seed, threads, device]\n";
 
 // The accepted form of each design option, as its messages show it.
@@ -62,6 +68,7 @@ const char* design_form(const std::string& option) {
       {"robust-n", "a number >= 0 (the robust component is Beta(M (N0 + 1), (1 - M)(N0 + 1))), e.g. --robust-n 1"},
       {"method", "mixture, hierarchical or both, e.g. --method both"},
       {"target-power", "a probability strictly between 0 and 1, e.g. --target-power 0.8"},
+      {"allocation-ratio", "a number R > 0 up to 100, n_t : n_c = R : 1 in the sample-size search (n_c = ceil(n_t / R)), e.g. --allocation-ratio 2"},
   };
   for (const auto& [name, form] : kForms)
     if (option == name) return form;
@@ -165,9 +172,24 @@ OutcomeData control_arms(const OutcomeData& o) {
   return c;
 }
 
-}  // namespace
+// The command's arguments without --shard I/N (also --shard=I/N, or an abbreviation such as
+// --sha, which the parser accepts): what the merged run's command is rebuilt from.
+std::vector<std::string> args_without_shard(int argc, char** argv) {
+  std::vector<std::string> out;
+  for (int k = 0; k < argc; ++k) {
+    const std::string a = argv[k];
+    const std::size_t eq = a.find('=');
+    const std::string name = a.rfind("--", 0) == 0 ? a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2) : "";
+    if (name.size() >= 2 && std::string("shard").rfind(name, 0) == 0) {
+      if (eq == std::string::npos) ++k;  // its value
+      continue;
+    }
+    out.push_back(a);
+  }
+  return out;
+}
 
-int run_design(int argc, char** argv) {
+int design_main(int argc, char** argv, const MpiWorld& world) {
   po::options_description opts("hbmeta design options");
   static const std::set<std::string> kWant = {"help", "prior-mu", "prior-tau", "sampler", "device", "gpu-lanes",
                                               "gpu-study-data", "chains", "warmup", "draws", "seed", "threads",
@@ -188,10 +210,12 @@ int run_design(int argc, char** argv) {
       "robust-mean", po::value<std::string>()->default_value("0.5"), "mean of the robust component")(
       "robust-n", po::value<std::string>()->default_value("1"), "robust component's n (Beta(M (N0+1), (1-M)(N0+1)), as RBesT)")(
       "method", po::value<std::string>()->default_value("mixture"), "mixture, hierarchical (refit per control outcome) or both")(
-      "target-power", po::value<std::string>()->default_value("0.8"), "power the sample size search aims at");
+      "target-power", po::value<std::string>()->default_value("0.8"), "power the sample size search aims at")(
+      "allocation-ratio", po::value<std::string>(), "sample size with n_t : n_c = R : 1 (n_c = ceil(n_t / R)) instead of n_c fixed")(
+      "shard", po::value<std::string>(), "hierarchical path: refit only the control outcomes y_c with y_c % N == I and write them for merge-design");
   const po::variables_map vm = cli::parse_command(argc, argv, opts, "data", "design");
   if (vm.count("help")) {
-    std::cout << kDesignUsage << "\n" << opts;
+    if (world.rank == 0) std::cout << kDesignUsage << "\n" << opts;
     return 0;
   }
   if (!vm.count("data"))
@@ -219,10 +243,16 @@ int run_design(int argc, char** argv) {
   s.robust_n = real_value(vm, "robust-n");
   if (!(s.robust_n >= 0 && s.robust_n <= 1e6)) bad("robust-n", cli::quoted(vm["robust-n"].as<std::string>()));
   // The sample-size search stops at 10 (n_t + n_c): with n_c fixed, power levels off below 1 as
-  // n_t grows (the control arm's uncertainty remains), so a larger n_t rarely helps.
+  // n_t grows (the control arm's uncertainty remains), so a larger n_t rarely helps; with an
+  // allocation ratio the same bound keeps the search as long.
   s.max_n_t = std::min(20000, 10 * (s.n_t + s.n_c));
   s.target_power = real_value(vm, "target-power");
   if (!(s.target_power > 0 && s.target_power < 1)) bad("target-power", cli::quoted(vm["target-power"].as<std::string>()));
+  if (vm.count("allocation-ratio")) {
+    s.allocation_ratio = real_value(vm, "allocation-ratio");
+    if (!(s.allocation_ratio > 0 && s.allocation_ratio <= 100))
+      bad("allocation-ratio", cli::quoted(vm["allocation-ratio"].as<std::string>()));
+  }
   const std::string method = vm["method"].as<std::string>();
   if (method != "mixture" && method != "hierarchical" && method != "both") bad("method", cli::quoted(method));
   if (vm.count("effect")) {
@@ -243,8 +273,23 @@ int run_design(int argc, char** argv) {
   if (method != "mixture" && history.P() > 0)
     throw InputError("--method " + method + ": the hierarchical path adds the planned trial as a study, which has no covariate "
                      "values; use --method mixture with --covariates, or leave --covariates out");
+  // The hierarchical refits are split by --shard I/N, or across the ranks under mpirun.
+  int shard_i = world.rank, shard_n = world.size;
+  const bool by_hand = vm.count("shard") > 0;
+  if (by_hand) {
+    cli::parse_shard(vm["shard"].as<std::string>(), &shard_i, &shard_n);
+    if (method == "mixture")
+      throw InputError("--shard: only the hierarchical path's refits are split into shards, and --method mixture has "
+                       "none; add --method hierarchical (or both), or leave --shard out");
+    if (world.size > 1)
+      throw InputError("--shard: under mpirun the refits are shared across the ranks already; give either "
+                       "mpirun -np R or --shard I/N, not both");
+  }
   if (fs::exists(out_dir) && !force)
     throw InputError(out_dir + ": output folder exists; choose another --out or pass --force to replace it");
+  // Under mpirun the mixture path is rank 0's alone.
+  if (method == "mixture" && world.rank != 0) return 0;
+  const bool talk = !quiet && world.rank == 0;
 
   DesignRun run;
   run.version = HBMETA_VERSION;
@@ -262,10 +307,12 @@ int run_design(int argc, char** argv) {
   run.chains = fo.sampler.chains;
   run.warmup = fo.sampler.warmup;
   run.draws = fo.sampler.draws;
-  if (!quiet)
+  if (talk)
     std::cout << "hbmeta " << run.version << " design: outcome " << chosen.name << " of " << input << " (" << run.k
               << " studies, " << run.model_kind << "); device " << run.device << ", " << info.threads << " thread(s), "
-              << fo.sampler.chains << " chains x " << fo.sampler.draws << " draws, seed " << fo.sampler.seed << "\n\n"
+              << fo.sampler.chains << " chains x " << fo.sampler.draws << " draws, seed " << fo.sampler.seed
+              << (by_hand ? ", shard " + std::to_string(shard_i) + "/" + std::to_string(shard_n) : std::string())
+              << (world.size > 1 ? ", " + std::to_string(world.size) + " MPI ranks" : std::string()) << "\n\n"
               << std::flush;
   install_interrupt_handlers();
   ThreadPool pool(info.threads);
@@ -292,34 +339,83 @@ int run_design(int argc, char** argv) {
   } else {
     run.effect_source = "--effect";
   }
-  DesignResult r = analyse_design(map_draws, static_cast<std::size_t>(fit.chains), s, pool);
-  if (r.accuracy.ks > 0.02)
-    run.warnings.push_back("the beta mixture departs from the MAP draws (KS distance " + std::to_string(r.accuracy.ks) +
-                           " > 0.02): its quantiles and the operating characteristics rest on the approximation; "
-                           "check them with --method both");
 
+  // The hierarchical path: this shard's (or rank's) control outcomes refitted.
+  std::vector<int> mine, mine_boundary;
   if (method != "mixture") {
+    mine = shard_control_outcomes(s.n_c, shard_i, shard_n);
     FitOptions ho = fo;
-    Progress progress(static_cast<double>(s.n_c + 1) * ho.sampler.chains * (ho.sampler.warmup + ho.sampler.draws),
-                      !quiet && Progress::stderr_is_terminal());
+    Progress progress(static_cast<double>(mine.size()) * ho.sampler.chains * (ho.sampler.warmup + ho.sampler.draws),
+                      talk && Progress::stderr_is_terminal());
     if (progress.enabled()) ho.sampler.progress = &progress;
-    progress.set_label("hierarchical path: " + std::to_string(s.n_c + 1) + " refits");
-    const auto control_draws = hierarchical_control_draws(history, s.n_c, ho, pool);
+    progress.set_label("hierarchical path: " + std::to_string(mine.size()) + " refits");
+    mine_boundary = hierarchical_boundaries(history, mine, map_draws, s, ho, pool);
     progress.clear_line();
-    add_hierarchical(r, control_draws, map_draws, s, pool);
+  }
+  if (by_hand) {
+    DesignShard sh;
+    run.command = "";
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    sh.run = run;
+    sh.settings = s;
+    sh.agreement = design_agreement(run, fo.sampler, s);
+    sh.args = args_without_shard(argc, argv);
+    sh.map_draws = map_draws;
+    sh.chains = static_cast<std::size_t>(fit.chains);
+    sh.shard_i = shard_i;
+    sh.shard_n = shard_n;
+    for (std::size_t k = 0; k < mine.size(); ++k) sh.boundary.push_back({mine[k], mine_boundary[k]});
+    const std::string text = design_shard_json(sh);
+    write_folder_atomically(out_dir, force, [&](const fs::path& tmp) { write_file(tmp / "design_shard.json", text); });
+    if (!quiet)
+      std::cout << "shard " << shard_i << "/" << shard_n << ": " << mine.size() << " of the " << s.n_c + 1
+                << " control outcomes refitted; wrote " << out_dir << "/design_shard.json (" << run.seconds
+                << " s); merge all " << shard_n << " shards with hbmeta merge-design DIR... --out DIR\n";
+    return 0;
+  }
+  // Under mpirun every rank's boundaries go to rank 0, which alone goes on.
+  std::string mine_text;
+  for (std::size_t k = 0; k < mine.size(); ++k) mine_text += std::to_string(mine[k]) + " " + std::to_string(mine_boundary[k]) + "\n";
+  // (--method mixture: ranks other than 0 stopped after the options, so there is nothing to gather.)
+  const std::vector<std::string> texts = method == "mixture" ? std::vector<std::string>{} : mpi_gather_text(world, mine_text);
+  if (world.rank != 0) return 0;
+
+  DesignResult r = design_mixture_path(run, s, map_draws, static_cast<std::size_t>(fit.chains), pool);
+  if (method != "mixture") {
+    std::vector<int> boundary(s.n_c + 1, -1);
+    for (const auto& t : texts) {
+      std::istringstream in(t);
+      int y = 0, b = 0;
+      while (in >> y >> b) boundary.at(y) = b;
+    }
+    for (int b : boundary)
+      if (b < 0) throw std::runtime_error("design: a control outcome's boundary is missing after the MPI gather");
+    set_hierarchical_boundary(r, std::move(boundary), s);
   }
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  const std::string json = design_json(run, s, r);
-  const std::string html = design_report_html(design_report_data(run, s, r, map_draws));
-  write_folder_atomically(out_dir, force, [&](const fs::path& tmp) {
-    write_file(tmp / "design.json", json);
-    write_file(tmp / "design.html", html);
-  });
-  if (!quiet)
-    std::cout << design_text(run, s, r) << "outputs: " << out_dir << "/design.json, " << out_dir << "/design.html ("
-              << run.seconds << " s)\n";
+  write_design_outputs(out_dir, force, quiet, run, s, r, map_draws);
   return 0;
+}
+
+}  // namespace
+
+int run_design(int argc, char** argv) {
+  MpiSession mpi(&argc, &argv);
+  if (!mpi.world.active || mpi.world.size == 1) return design_main(argc, argv, mpi.world);
+  // Several ranks: an error on one must not leave the others waiting in the gather. Bad input
+  // is the same on every rank (same arguments), so rank 0 reports it and all stop.
+  try {
+    return design_main(argc, argv, mpi.world);
+  } catch (const InputError& e) {
+    if (mpi.world.rank == 0) std::cerr << "hbmeta: " << e.what() << "\n";
+    std::cerr.flush();
+    mpi_abort(mpi.world, 2);
+  } catch (const Interrupted& e) {
+    mpi_abort(mpi.world, 128 + e.signal);
+  } catch (const std::exception& e) {
+    std::cerr << "hbmeta: internal error on MPI rank " << mpi.world.rank << ": " << e.what() << "\n";
+    mpi_abort(mpi.world, 1);
+  }
 }
 
 }  // namespace hbm

@@ -9,6 +9,7 @@
 #pragma once
 #include <vector>
 
+#include "host/design/design_analysis.hpp"
 #include "host/fit/fit_options.hpp"
 #include "host/fit/outcome_data.hpp"
 #include "host/support/thread_pool.hpp"
@@ -19,5 +20,18 @@ namespace hbm {
 // (0: as many as fit in about 1 GiB of study draws); progress on opt.sampler.progress.
 std::vector<std::vector<double>> hierarchical_control_draws(const OutcomeData& history, int n_c, const FitOptions& opt,
                                                             ThreadPool& pool, std::size_t per_launch = 0);
+// The same for the control outcomes y_values only (a shard's or an MPI rank's share), in their
+// order: each y_c's draws are those of the full call.
+std::vector<std::vector<double>> hierarchical_control_draws(const OutcomeData& history, int n_c,
+                                                            const std::vector<int>& y_values, const FitOptions& opt,
+                                                            ThreadPool& pool, std::size_t per_launch = 0);
+
+// y_t*(y_c) of the hierarchical decision for each y_c in y_values (in their order): the refits
+// of those control outcomes, then each one's boundary from its draws alone
+// (design::hierarchical_boundary_at), so a share of the y_c gives that share of the one run's
+// boundary.
+std::vector<int> hierarchical_boundaries(const OutcomeData& history, const std::vector<int>& y_values,
+                                         const std::vector<double>& map_draws, const design::DesignSettings& s,
+                                         const FitOptions& opt, ThreadPool& pool);
 
 }  // namespace hbm

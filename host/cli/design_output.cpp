@@ -47,6 +47,14 @@ std::string ess_text(const Ess& e) {
   return "moment " + fixed(e.moment, 1) + ", Morita " + fixed(e.morita, 1) + ", ELIR " + fixed(e.elir, 1);
 }
 
+// How the sample-size search sizes the control arm, in words.
+std::string allocation_text(const DesignSettings& s) {
+  if (!(s.allocation_ratio > 0)) return "n_c = " + std::to_string(s.n_c);
+  char r[32];
+  std::snprintf(r, sizeof r, "%g", s.allocation_ratio);
+  return std::string("n_t : n_c = ") + r + " : 1, n_c = ceil(n_t / " + r + ")";
+}
+
 DesignCurve curve(const std::string& label) {
   DesignCurve c;
   c.label = label;
@@ -103,13 +111,18 @@ std::string design_json(const DesignRun& run, const DesignSettings& s, const Des
   j.value("assurance", r.assurance).value("assurance_design", r.assurance_design);
   if (s.has_design_prior) mixture_array(j, "design_prior", s.design_prior);
   if (r.hierarchical) j.value("assurance_hierarchical", r.assurance_hierarchical).value("max_oc_difference", r.max_oc_difference);
-  j.begin_object("sample_size").value("target_power", s.target_power).value("n_c", s.n_c);
+  const bool ratio = s.allocation_ratio > 0;
+  j.begin_object("sample_size").value("target_power", s.target_power);
+  j.value("allocation", ratio ? "ratio" : "n_c fixed").value("allocation_ratio", ratio ? s.allocation_ratio : NAN);
+  if (!ratio) j.value("n_c", s.n_c);
+  else if (r.sample_size_n_t > 0) j.value("n_c", r.sample_size_n_c);
+  else j.value("n_c", NAN);
   if (r.sample_size_n_t > 0) j.value("n_t", r.sample_size_n_t);
   else j.value("n_t", NAN);
   j.value("power", r.sample_size_power).value("assurance", r.sample_size_assurance).value("max_n_t", s.max_n_t).end_object();
   j.begin_array("assurance_curve");
   for (const auto& a : r.assurance_curve)
-    j.begin_object().value("n_t", a.n_t).value("assurance", a.assurance).value("power", a.power).end_object();
+    j.begin_object().value("n_t", a.n_t).value("n_c", a.n_c).value("assurance", a.assurance).value("power", a.power).end_object();
   j.end_array();
   j.begin_array("boundary");  // y_t*(y_c): the trial succeeds with y_c control events iff y_t >= this
   for (int b : r.boundary) j.begin_object().value("y_t_min", b).end_object();
@@ -150,10 +163,11 @@ std::string design_text(const DesignRun& run, const DesignSettings& s, const Des
   o << "  largest type I error on the grid: " << fixed(worst, 4) << " at p_c = " << fixed(worst_pc, 4) << "\n";
   o << "  assurance " << fixed(r.assurance, 4) << " (" << r.assurance_design << ")\n";
   if (r.sample_size_n_t > 0)
-    o << "  smallest n_t with power >= " << fixed(s.target_power, 2) << " (n_c = " << s.n_c << "): " << r.sample_size_n_t
-      << " (power " << fixed(r.sample_size_power, 4) << ", assurance " << fixed(r.sample_size_assurance, 4) << ")\n";
+    o << "  smallest n_t with power >= " << fixed(s.target_power, 2) << " (" << allocation_text(s) << "): " << r.sample_size_n_t
+      << (s.allocation_ratio > 0 ? " with n_c = " + std::to_string(r.sample_size_n_c) : std::string()) << " (power "
+      << fixed(r.sample_size_power, 4) << ", assurance " << fixed(r.sample_size_assurance, 4) << ")\n";
   else if (std::all_of(s.rule.criteria.begin(), s.rule.criteria.end(), [&](const Criterion& c) { return s.effect > c.delta; }))
-    o << "  power >= " << fixed(s.target_power, 2) << " is not reached with n_t up to " << s.max_n_t << " (n_c = " << s.n_c << ")\n";
+    o << "  power >= " << fixed(s.target_power, 2) << " is not reached with n_t up to " << s.max_n_t << " (" << allocation_text(s) << ")\n";
   else
     o << "  power >= " << fixed(s.target_power, 2) << ": no sample size, the planned effect " << fixed(s.effect, 4)
       << " does not exceed every criterion's DELTA\n";
@@ -232,10 +246,12 @@ DesignReportData design_report_data(const DesignRun& run, const DesignSettings& 
                     {"power", fixed(r.power, 4) + " at p_c = " + fixed(r.power_p_c, 4) + ", p_t = " + fixed(r.power_p_t, 4)},
                     {"type I error at p_t = p_c", fixed(r.type1_at_mean, 4) + " at p_c = " + fixed(r.power_p_c, 4)},
                     {"assurance", fixed(r.assurance, 4) + " (" + r.assurance_design + ")"},
-                    {"sample size", r.sample_size_n_t > 0 ? "n_t = " + std::to_string(r.sample_size_n_t) + " for power " +
+                    {"sample size", r.sample_size_n_t > 0 ? "n_t = " + std::to_string(r.sample_size_n_t) +
+                                                                (s.allocation_ratio > 0 ? ", n_c = " + std::to_string(r.sample_size_n_c) : std::string()) +
+                                                                " (" + allocation_text(s) + ") for power " +
                                                                 fixed(s.target_power, 2) + " (power " + fixed(r.sample_size_power, 4) + ")"
                                                           : "power " + fixed(s.target_power, 2) + " not reached up to n_t = " +
-                                                                std::to_string(s.max_n_t)},
+                                                                std::to_string(s.max_n_t) + " (" + allocation_text(s) + ")"},
                     {"method", run.method}};
   if (r.hierarchical)
     d.summary_rows.push_back({"hierarchical path", "assurance " + fixed(r.assurance_hierarchical, 4) +

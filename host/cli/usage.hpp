@@ -17,6 +17,7 @@ inline constexpr const char* kUsage =
     "       hbmeta simulate --scenario FILE.json --reps N [--seed S] [--out DIR] [--write-data] [--shard I/N]\n"
     "       hbmeta merge-simulations DIR1 DIR2... --out DIR   (shards of one simulate run)\n"
     "       hbmeta design HIST.csv --n-treat N --n-control N [--criterion DELTA:C]... [--method mixture|hierarchical|both]\n"
+    "       hbmeta merge-design DIR1 DIR2... --out DIR   (shards of one design --shard I/N run)\n"
     "       hbmeta bench-gradient DATA.csv [--device cpu|cuda] [--chains N]   (benchmarks)\n"
     "       hbmeta --help | --version\n";
 

@@ -24,9 +24,18 @@ struct DesignSettings {
   bool has_design_prior = false;
   BetaMixture design_prior;  // with has_design_prior: p_t's design prior for assurance (independent of p_c)
   double target_power = 0.8;
+  // Sample-size search: 0 keeps n_c fixed; R > 0 allocates n_t : n_c = R : 1, n_c = ceil(n_t / R)
+  // (control_size_for). The planned trial (n_t, n_c) is analysed as given either way.
+  double allocation_ratio = 0;
   int max_components = 4;
   int max_n_t = 20000;  // sample-size search limit
 };
+
+// The control arm beside a treatment arm of n_t in the sample-size search and the assurance
+// curve: s.n_c, or with an allocation ratio R, ceil(n_t / R) (at least 1; rounded up so the
+// control arm is never smaller than the ratio asks; n_t / R within 1e-9 of an integer counts as
+// that integer, so R = 0.1 gives n_c = 10 n_t despite rounding in n_t / 0.1).
+int control_size_for(int n_t, const DesignSettings& s);
 
 struct Ess {
   double moment = NAN, morita = NAN, elir = NAN;
@@ -39,7 +48,7 @@ struct OcRow {
 };
 
 struct AssurancePoint {
-  int n_t = 0;
+  int n_t = 0, n_c = 0;
   double assurance = 0, power = 0;
 };
 
@@ -58,6 +67,7 @@ struct DesignResult {
   double assurance = 0;
   const char* assurance_design = "";  // what p_t was averaged over, in words
   int sample_size_n_t = -1;           // smallest n_t with power >= target (-1: none up to max_n_t)
+  int sample_size_n_c = -1;           // its control arm, control_size_for(sample_size_n_t)
   double sample_size_power = NAN, sample_size_assurance = NAN;
   std::vector<AssurancePoint> assurance_curve;
   // Hierarchical path (when run).
@@ -80,5 +90,13 @@ DesignResult analyse_design(const std::vector<double>& map_draws, std::size_t ch
 // beta-binomial probability. Fills the *_hierarchical fields and each OC row's.
 void add_hierarchical(DesignResult& r, const std::vector<std::vector<double>>& control_draws,
                       const std::vector<double>& map_draws, const DesignSettings& s, ThreadPool& pool);
+
+// add_hierarchical in its two steps, so that the refits can be split across shards or MPI ranks:
+// y_t*(y_c) of one control outcome from that refit's draws alone (it depends on nothing else of
+// the other refits), and then the OC, assurance and differences from the whole boundary
+// (y_c = 0..n_c), however its entries were computed.
+int hierarchical_boundary_at(int y_c, const std::vector<double>& control_draws, const std::vector<double>& map_draws,
+                             const DesignSettings& s);
+void set_hierarchical_boundary(DesignResult& r, std::vector<int> boundary, const DesignSettings& s);
 
 }  // namespace hbm::design

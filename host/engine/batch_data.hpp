@@ -57,7 +57,7 @@ struct SingleArmBatch {
 
   // Appends one outcome: the model's data and its own priors.
   void add(const SingleArmModel& m) {
-    priors.push_back(SingleArmHyperPriors{m.prior_mu, m.prior_tau});
+    priors.push_back(SingleArmHyperPriors{m.mu_prior(), m.tau_prior()});
     index.add(m.K, m.P, x.size(), prior_beta.size());
     for (int i = 0; i < m.K; ++i) {
       y.push_back(m.y[i]);
@@ -121,7 +121,7 @@ struct TwoArmBatch {
     else if (m.baseline != baseline)
       throw std::logic_error(
           "TwoArmBatch::add: an outcome's baseline model differs from its batch's; batch outcomes by baseline model");
-    priors.push_back(TwoArmHyperPriors{m.prior_mu, m.prior_tau, m.prior_alpha, m.prior_mu_alpha, m.prior_sigma_alpha});
+    priors.push_back(TwoArmHyperPriors{m.mu_prior(), m.tau_prior(), m.alpha_prior(), m.mu_alpha_prior(), m.sigma_alpha_prior()});
     index.add(m.K, m.P, x.size(), prior_beta.size());
     for (int i = 0; i < m.K; ++i) {
       yt.push_back(m.yt[i]);

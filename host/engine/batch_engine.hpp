@@ -238,10 +238,31 @@ struct Store {
   }
 };
 
-// Uploads the layout, the initial states, metric and flags; returns the per-outcome dimension
-// offsets (host copy).
+// Per-chain vectors of a batch (outcome o's block at C * doff[o], C * D_o doubles) between the
+// chain-major order (c * D_o + j, the order of OutcomeStart::q0 and of the probes' results) and
+// the interleaved one (j * C + c; models/strided.hpp): to_interleaved true for chain-major to
+// interleaved, false for the way back.
+inline std::vector<double> permute_chains(const std::vector<double>& v, const std::vector<int>& doff, int C,
+                                          bool to_interleaved) {
+  std::vector<double> out(v.size());
+  for (std::size_t o = 0; o + 1 < doff.size(); ++o) {
+    const int D = doff[o + 1] - doff[o];
+    const std::size_t first = static_cast<std::size_t>(C) * doff[o];
+    for (int c = 0; c < C; ++c)
+      for (int j = 0; j < D; ++j) {
+        const std::size_t cm = first + static_cast<std::size_t>(c) * D + j, il = first + static_cast<std::size_t>(j) * C + c;
+        if (to_interleaved) out[il] = v[cm];
+        else out[cm] = v[il];
+      }
+  }
+  return out;
+}
+
+// Uploads the layout, the initial states (in the engine's layout: chain-major, or interleaved),
+// metric and flags; returns the per-outcome dimension offsets (host copy).
 template <class Backend, int kBlocks>
-std::vector<int> upload_starts(State<Backend>& st, const std::vector<OutcomeStart>& starts) {
+std::vector<int> upload_starts(State<Backend>& st, const std::vector<OutcomeStart>& starts, int chains,
+                               bool interleaved) {
   const int O = static_cast<int>(starts.size());
   std::vector<int> doff(O + 1, 0), coord_outcome;
   std::vector<std::uint32_t> stream(O);
@@ -261,7 +282,7 @@ std::vector<int> upload_starts(State<Backend>& st, const std::vector<OutcomeStar
   st.dim_offset.upload(doff);
   st.coord_outcome.upload(coord_outcome);
   st.stream.upload(stream);
-  st.q.upload(q);
+  st.q.upload(interleaved ? permute_chains(q, doff, chains, true) : q);
   st.inv_metric.upload(im);
   st.flags.upload(flags);
   return doff;
@@ -317,11 +338,20 @@ struct Batch {
     for (const auto& s : starts) m += s.dim;
     return m;
   }
+  // interleaved: the per-chain vectors' layout (EngineArrays::interleaved; HMC only: the Gibbs
+  // sweeps are chain-major).
   Batch(Backend& be, const Data& data, const std::vector<OutcomeStart>& starts, int chains, int max_steps, bool hmc,
-        int p_factor)
+        int p_factor, bool interleaved = false)
       : O(static_cast<int>(starts.size())), C(chains), M(coords(starts)), FL(kB * data.index.studies()),
         OC(static_cast<std::int64_t>(O) * C), dev(be, data), st(be, O, C, M, FL, kB, hmc, p_factor),
-        doff(upload_starts<Backend, kB>(st, starts)), view(dev.view(st.flags.data())), a(st.arrays(max_steps)) {}
+        doff(upload_starts<Backend, kB>(st, starts, chains, interleaved)), view(dev.view(st.flags.data())),
+        a(st.arrays(max_steps)) {
+    a.interleaved = interleaved;
+  }
+  // A per-chain vector downloaded from the engine, in chain-major order.
+  std::vector<double> chain_major(const std::vector<double>& v) const {
+    return a.interleaved ? permute_chains(v, doff, C, false) : v;
+  }
 };
 
 }  // namespace detail
@@ -333,7 +363,8 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
                             const SamplerConfig& cfg, int thin) {
   using View = typename Data::View;
   constexpr int kB = View::kBlocks;
-  detail::Batch<Backend, Data> b(be, data, starts, cfg.chains, cfg.max_steps, true, 1);
+  const int lanes = lanes_for(data.index, cfg.lanes, Backend::kMaxLanes);
+  detail::Batch<Backend, Data> b(be, data, starts, cfg.chains, cfg.max_steps, true, 1, be.interleave_chains(lanes));
   const int O = b.O, C = b.C, M = b.M, FL = b.FL, W = cfg.warmup;
   const std::int64_t OC = b.OC;
   auto& st = b.st;
@@ -356,7 +387,6 @@ std::vector<HmcRun> run_hmc(Backend& be, const Data& data, const std::vector<Out
   st.adam.upload(adam0);
   st.warm_div.fill_zero();
   for (auto* b : {&st.wa_mean, &st.wa_m2, &st.wz_mean, &st.wz_m2, &st.ws_mean, &st.ws_m2}) b->fill_zero();
-  const int lanes = lanes_for(data.index, cfg.lanes, Backend::kMaxLanes);
   const std::size_t staged = staged_doubles<Backend, View>(be, data.index, C, OC, lanes, cfg.stage_studies);
   be.for_each_group(OC, lanes, InitLogDensity<View>{view, a}, staged);
 
@@ -503,11 +533,11 @@ double time_gradients(Backend& be, const Data& data, const std::vector<OutcomeSt
                       int evaluations, int requested_lanes = 0, bool stage_studies = true,
                       GradientLayout* used = nullptr) {
   using View = typename Data::View;
-  detail::Batch<Backend, Data> b(be, data, starts, chains, 1, false, 1);
+  const int lanes = lanes_for(data.index, requested_lanes, Backend::kMaxLanes);
+  detail::Batch<Backend, Data> b(be, data, starts, chains, 1, false, 1, be.interleave_chains(lanes));
   const View& view = b.view;
   const EngineArrays& a = b.a;
   const std::int64_t OC = b.OC;
-  const int lanes = lanes_for(data.index, requested_lanes, Backend::kMaxLanes);
   const std::size_t staged = staged_doubles<Backend, View>(be, data.index, chains, OC, lanes, stage_studies);
   if (used) *used = GradientLayout{lanes, study_data_label(be, staged)};
   be.for_each_group(OC, lanes, GradientProbe<View>{view, a, 1}, staged);

@@ -86,6 +86,12 @@ class CpuBackend {
   std::size_t max_staged_bytes() const { return 0; }
   std::int64_t block_chains(int /*lanes*/) const { return 1; }
 
+  // The per-chain vectors' layout (models/strided.hpp): chain-major, each thread's chain in
+  // its own cache lines. interleave_one_lane: the GPU's one-lane layout instead, for the tests
+  // that show both layouts give the same bits (tests/interleaved_layout_test.cpp).
+  bool interleave_one_lane = false;
+  bool interleave_chains(int /*lanes*/) const { return interleave_one_lane; }
+
   void synchronise() {}
 
  private:

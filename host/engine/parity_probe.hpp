@@ -31,14 +31,17 @@ struct ProbeLayout {
   bool stage_studies = false;
 };
 
-// What a probe used: lanes per chain and where the study data were read (study_data_label()).
+// What a probe used: lanes per chain, the per-chain vectors' layout (models/strided.hpp) and
+// where the study data were read (study_data_label()).
 struct ProbeUsed {
   int lanes = 1;
+  bool interleaved = false;
   const char* study_data = "host";
 };
 
-// Per-chain results keep the engine's layout: per-chain scalars at o * chains + c, per-chain
-// vectors at chains * dim_offset[o] + c * D_o + j (EngineArrays::chain_base).
+// Per-chain results: per-chain scalars at o * chains + c, per-chain vectors chain-major, at
+// chains * dim_offset[o] + c * D_o + j, whatever layout the launch used (ProbeUsed::interleaved),
+// so that every backend's and layout's results compare element by element.
 struct DensityProbe {
   ProbeUsed used;
   std::vector<double> lp, grad;
@@ -107,9 +110,17 @@ ProbeUsed layout(Backend& be, const IndexHost& idx, int chains, std::int64_t n, 
                  std::size_t* staged) {
   ProbeUsed u;
   u.lanes = lanes_for(idx, pl.lanes, Backend::kMaxLanes);
+  u.interleaved = be.interleave_chains(u.lanes);
   *staged = staged_doubles<Backend, View>(be, idx, chains, n, u.lanes, pl.stage_studies);
   u.study_data = study_data_label(be, *staged);
   return u;
+}
+
+template <class Batch, class Buffer>
+std::vector<double> chain_major(const Batch& b, const Buffer& buf) {
+  std::vector<double> v;
+  buf.download(v);
+  return b.chain_major(v);
 }
 
 }  // namespace probe_detail
@@ -119,14 +130,15 @@ template <class Backend, class Data>
 DensityProbe probe_log_density(Backend& be, const Data& data, const std::vector<OutcomeStart>& starts, int chains,
                                const ProbeLayout& pl) {
   using View = typename Data::View;
-  detail::Batch<Backend, Data> b(be, data, starts, chains, 1, true, 1);
   DensityProbe r;
   std::size_t staged = 0;
-  r.used = probe_detail::layout<Backend, View>(be, data.index, chains, b.OC, pl, &staged);
+  const std::int64_t OC = static_cast<std::int64_t>(starts.size()) * chains;
+  r.used = probe_detail::layout<Backend, View>(be, data.index, chains, OC, pl, &staged);
+  detail::Batch<Backend, Data> b(be, data, starts, chains, 1, true, 1, r.used.interleaved);
   be.for_each_group(b.OC, r.used.lanes, InitLogDensity<View>{b.view, b.a}, staged);
   be.synchronise();
   b.st.lp.download(r.lp);
-  b.st.g.download(r.grad);
+  r.grad = probe_detail::chain_major(b, b.st.g);
   return r;
 }
 
@@ -139,13 +151,14 @@ TransitionProbe probe_transition(Backend& be, const Data& data, const std::vecto
                                  int iteration, const ProbeLayout& pl) {
   using View = typename Data::View;
   constexpr int kB = View::kBlocks;
-  detail::Batch<Backend, Data> b(be, data, starts, chains, 1 << 20, true, 1);
+  TransitionProbe r;
+  std::size_t staged = 0;
+  const std::int64_t OC = static_cast<std::int64_t>(starts.size()) * chains;
+  r.used = probe_detail::layout<Backend, View>(be, data.index, chains, OC, pl, &staged);
+  detail::Batch<Backend, Data> b(be, data, starts, chains, 1 << 20, true, 1, r.used.interleaved);
   auto& st = b.st;
   EngineArrays& a = b.a;
   const int O = b.O, M = b.M;
-  TransitionProbe r;
-  std::size_t staged = 0;
-  r.used = probe_detail::layout<Backend, View>(be, data.index, chains, b.OC, pl, &staged);
   st.eps.upload(eps);
   st.n_steps.upload(n_steps);
   st.warm_div.fill_zero();
@@ -153,16 +166,16 @@ TransitionProbe probe_transition(Backend& be, const Data& data, const std::vecto
   be.for_each_group(b.OC, r.used.lanes, InitLogDensity<View>{b.view, a}, staged);
   be.for_each_group(b.OC, r.used.lanes, WarmupTransition<View>{b.view, a, seed, iteration, 1.0}, staged);
   be.synchronise();
-  st.q.download(r.q);
-  st.g.download(r.grad);
+  r.q = probe_detail::chain_major(b, st.q);
+  r.grad = probe_detail::chain_major(b, st.g);
   st.lp.download(r.lp);
   st.accept.download(r.accept);
   st.warm_div.download(r.divergent);
-  st.x0.download(r.x0);
-  st.x1.download(r.x1);
-  st.v1.download(r.v1);
-  st.wa_mean.download(r.wa_mean);
-  st.wz_mean.download(r.wz_mean);
+  r.x0 = probe_detail::chain_major(b, st.x0);
+  r.x1 = probe_detail::chain_major(b, st.x1);
+  r.v1 = probe_detail::chain_major(b, st.v1);
+  r.wa_mean = probe_detail::chain_major(b, st.wa_mean);
+  r.wz_mean = probe_detail::chain_major(b, st.wz_mean);
   st.ws_mean.download(r.ws_mean);
 
   detail::Buf<Backend, double> work(be, 2 * static_cast<std::size_t>(std::max(M, O * kB)));
