@@ -16,6 +16,7 @@
 #include "host/engine/parity_probe.hpp"
 #include "host/support/thread_pool.hpp"
 #include "support/parity_cases.hpp"
+#include "support/same_runs.hpp"
 
 namespace {
 
@@ -34,23 +35,6 @@ hbm::SamplerConfig short_config() {
   return cfg;
 }
 
-void expect_same_runs(const std::vector<hbm::HmcRun>& il, const std::vector<hbm::HmcRun>& cm) {
-  ASSERT_EQ(il.size(), cm.size());
-  for (std::size_t o = 0; o < il.size(); ++o) {
-    SCOPED_TRACE("outcome " + std::to_string(o));
-    EXPECT_EQ(il[o].outputs, cm[o].outputs);
-    EXPECT_EQ(il[o].study_outputs, cm[o].study_outputs);
-    EXPECT_EQ(il[o].accept_prob, cm[o].accept_prob);
-    EXPECT_EQ(il[o].energy, cm[o].energy);
-    EXPECT_EQ(il[o].divergent, cm[o].divergent);
-    EXPECT_EQ(il[o].step_size, cm[o].step_size);
-    EXPECT_EQ(il[o].trajectory_length, cm[o].trajectory_length);
-    EXPECT_EQ(il[o].inv_metric, cm[o].inv_metric);
-    EXPECT_EQ(il[o].centred, cm[o].centred);
-    EXPECT_EQ(il[o].warmup_divergences, cm[o].warmup_divergences);
-  }
-}
-
 template <class Data>
 void expect_runs_equal(const T::ParityCase<Data>& pc) {
   hbm::ThreadPool pool(2);
@@ -58,7 +42,7 @@ void expect_runs_equal(const T::ParityCase<Data>& pc) {
   interleaved.interleave_one_lane = true;
   const auto cm = B::run_hmc(chain_major, pc.data, pc.starts, short_config(), 1);
   const auto il = B::run_hmc(interleaved, pc.data, pc.starts, short_config(), 1);
-  expect_same_runs(il, cm);
+  T::expect_same_runs(il, cm);
 }
 
 TEST(InterleavedLayout, SingleArmRunsEqualChainMajorBitForBit) {

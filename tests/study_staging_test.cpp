@@ -23,6 +23,7 @@
 #include "host/support/thread_pool.hpp"
 #include "support/lockstep_group.hpp"
 #include "support/random_studies.hpp"
+#include "support/same_runs.hpp"
 
 namespace {
 
@@ -187,21 +188,6 @@ TEST(StudyStaging, BufferFitsTheLargestBlockAndStagingIsSkippedWhereItCannotBe) 
   EXPECT_STREQ(B::study_data_label(be, 22), "shared");
 }
 
-void expect_same_runs(const std::vector<hbm::HmcRun>& a, const std::vector<hbm::HmcRun>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (std::size_t o = 0; o < a.size(); ++o) {
-    SCOPED_TRACE("outcome " + std::to_string(o));
-    EXPECT_EQ(a[o].outputs, b[o].outputs);
-    EXPECT_EQ(a[o].study_outputs, b[o].study_outputs);
-    EXPECT_EQ(a[o].accept_prob, b[o].accept_prob);
-    EXPECT_EQ(a[o].energy, b[o].energy);
-    EXPECT_EQ(a[o].divergent, b[o].divergent);
-    EXPECT_EQ(a[o].inv_metric, b[o].inv_metric);
-    EXPECT_EQ(a[o].centred, b[o].centred);
-    EXPECT_EQ(a[o].step_size, b[o].step_size);
-  }
-}
-
 // Runs cfg on `be` twice, reading the data where they are and staged per block of 3 chains (so
 // blocks straddle outcomes: 5 chains each), and expects the same draws.
 template <class Data, class Run>
@@ -216,7 +202,7 @@ void expect_staging_changes_nothing(hbm::test::LockstepBackend& be, const Data& 
   EXPECT_GT(be.staged_launches, 0);
   for (const auto& r : global) EXPECT_STREQ(r.study_data, "global");
   for (const auto& r : staged) EXPECT_STREQ(r.study_data, "shared");
-  expect_same_runs(global, staged);
+  hbm::test::expect_same_runs(global, staged);
   // The runs did something: the chains moved.
   double spread = 0;
   for (std::size_t k = 1; k < staged[0].outputs.size(); ++k)

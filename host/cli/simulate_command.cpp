@@ -9,6 +9,7 @@
 
 #include "host/cli/command_line.hpp"
 #include "host/cli/device_probe.hpp"
+#include "host/cli/mpi_command.hpp"
 #include "host/cli/fit_settings.hpp"
 #include "host/cli/option_values.hpp"
 #include "host/cli/shard_option.hpp"
@@ -113,23 +114,6 @@ int simulate_main(int argc, char** argv, MpiWorld& world) {
 
 }  // namespace
 
-int run_simulate(int argc, char** argv) {
-  MpiSession mpi(&argc, &argv);
-  if (!mpi.world.active || mpi.world.size == 1) return simulate_main(argc, argv, mpi.world);
-  // Several ranks: an error on one must not leave the others waiting in the gather. Bad input
-  // is the same on every rank (same arguments), so rank 0 reports it and all stop.
-  try {
-    return simulate_main(argc, argv, mpi.world);
-  } catch (const InputError& e) {
-    if (mpi.world.rank == 0) std::cerr << "hbmeta: " << e.what() << "\n";
-    std::cerr.flush();
-    mpi_abort(mpi.world, 2);
-  } catch (const Interrupted& e) {
-    mpi_abort(mpi.world, 128 + e.signal);
-  } catch (const std::exception& e) {
-    std::cerr << "hbmeta: internal error on MPI rank " << mpi.world.rank << ": " << e.what() << "\n";
-    mpi_abort(mpi.world, 1);
-  }
-}
+int run_simulate(int argc, char** argv) { return run_under_mpi(argc, argv, simulate_main); }
 
 }  // namespace hbm
