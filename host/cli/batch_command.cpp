@@ -20,14 +20,14 @@
 #include "host/cli/device_probe.hpp"
 #include "host/cli/fit_settings.hpp"
 #include "host/cli/option_values.hpp"
-#include "host/support/input_error.hpp"
-#include "host/support/interrupt.hpp"
+#include "host/engine/sampler_run.hpp"
+#include "host/fit/outcome_fit.hpp"
+#include "host/fit/prior_spec.hpp"
 #include "host/io/json_writer.hpp"
 #include "host/io/netcdf_writer.hpp"
-#include "host/fit/outcome_fit.hpp"
 #include "host/io/output_writer.hpp"
-#include "host/fit/prior_spec.hpp"
-#include "host/engine/sampler_run.hpp"
+#include "host/support/input_error.hpp"
+#include "host/support/interrupt.hpp"
 #include "models/logistic.hpp"
 
 namespace fs = std::filesystem;
@@ -69,8 +69,7 @@ int run_batch(int argc, char** argv) {
   const bool quiet = vm.count("quiet") > 0, force = vm.count("force") > 0;
 
   const std::vector<OutcomeData> units = read_outcomes(info.input, fo.covariates, ignore_columns, true);
-  if (std::filesystem::exists(out_dir) && !force)
-    throw InputError(out_dir + ": output folder exists; choose another --out or pass --force to replace it");
+  refuse_existing_folder(out_dir, force);
   std::set<std::string> datasets;
   for (const auto& u : units) datasets.insert(u.dataset);
   info.device = cli::device_label(fo.device);

@@ -22,8 +22,8 @@
 #include "host/cli/design_pipeline.hpp"
 #include "host/cli/design_shard.hpp"
 #include "host/cli/device_probe.hpp"
-#include "host/cli/mpi_command.hpp"
 #include "host/cli/fit_settings.hpp"
+#include "host/cli/mpi_command.hpp"
 #include "host/cli/option_values.hpp"
 #include "host/cli/shard_option.hpp"
 #include "host/design/design_analysis.hpp"
@@ -286,8 +286,7 @@ int design_main(int argc, char** argv, const MpiWorld& world) {
       throw InputError("--shard: under mpirun the refits are shared across the ranks already; give either "
                        "mpirun -np R or --shard I/N, not both");
   }
-  if (fs::exists(out_dir) && !force)
-    throw InputError(out_dir + ": output folder exists; choose another --out or pass --force to replace it");
+  refuse_existing_folder(out_dir, force);
   // Under mpirun the mixture path is rank 0's alone.
   if (method == "mixture" && world.rank != 0) return 0;
   const bool talk = !quiet && world.rank == 0;

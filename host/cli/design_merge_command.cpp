@@ -10,6 +10,7 @@
 #include "host/cli/design_pipeline.hpp"
 #include "host/cli/design_shard.hpp"
 #include "host/cli/option_values.hpp"
+#include "host/io/output_writer.hpp"
 #include "host/support/input_error.hpp"
 #include "host/support/interrupt.hpp"
 
@@ -38,8 +39,7 @@ int run_merge_design(int argc, char** argv) {
   const bool force = vm.count("force") > 0, quiet = vm.count("quiet") > 0;
   const auto t0 = std::chrono::steady_clock::now();
   MergedDesign m = merge_design_shards(vm["dirs"].as<std::vector<std::string>>(), out_dir);
-  if (fs::exists(out_dir) && !force)
-    throw InputError(out_dir + ": output folder exists; choose another --out or pass --force to replace it");
+  refuse_existing_folder(out_dir, force);
   install_interrupt_handlers();
   ThreadPool pool(threads);
   design::DesignResult r = design_mixture_path(m.run, m.settings, m.map_draws, m.chains, pool);

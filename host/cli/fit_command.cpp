@@ -100,8 +100,7 @@ int run_fit(int argc, char** argv) {
     }
     outcomes = chosen;
   }
-  if (std::filesystem::exists(out_dir) && !vm.count("force"))
-    throw InputError(out_dir + ": output folder exists; choose another --out or pass --force to replace it");
+  refuse_existing_folder(out_dir, vm.count("force") > 0);
 
   info.device = cli::device_label(fo.device);
   if (!quiet)

@@ -6,6 +6,7 @@
 
 #include "host/cli/command_line.hpp"
 #include "host/cli/shard_option.hpp"
+#include "host/io/output_writer.hpp"
 #include "host/simulation/shard_merge.hpp"
 #include "host/simulation/simulation_outputs.hpp"
 #include "host/support/input_error.hpp"
@@ -32,8 +33,7 @@ int run_merge_simulations(int argc, char** argv) {
   MergedRun run = merge_shards(vm["dirs"].as<std::vector<std::string>>(), cli::parse_shard);
   run.settings.command = cli::join_command(argc, argv);
   const std::string out_dir = vm["out"].as<std::string>();
-  if (fs::exists(out_dir) && !vm.count("force"))
-    throw InputError(out_dir + ": output folder exists; choose another --out or pass --force to replace it");
+  refuse_existing_folder(out_dir, vm.count("force") > 0);
   write_full_outputs(out_dir, vm.count("force") > 0, vm.count("quiet") > 0, vm.count("write-data") > 0, run.scenarios,
                      run.settings, std::move(run.records));
   return 0;

@@ -9,11 +9,12 @@
 
 #include "host/cli/command_line.hpp"
 #include "host/cli/device_probe.hpp"
-#include "host/cli/mpi_command.hpp"
 #include "host/cli/fit_settings.hpp"
+#include "host/cli/mpi_command.hpp"
 #include "host/cli/option_values.hpp"
 #include "host/cli/shard_option.hpp"
 #include "host/io/file_text.hpp"
+#include "host/io/output_writer.hpp"
 #include "host/simulation/gather_records.hpp"
 #include "host/simulation/mpi_support.hpp"
 #include "host/simulation/simulation_outputs.hpp"
@@ -82,8 +83,7 @@ int simulate_main(int argc, char** argv, MpiWorld& world) {
   const auto per_launch = static_cast<std::size_t>(cli::int_option(vm, "datasets-per-launch", 0, 100000000));
   const std::string out_dir = vm["out"].as<std::string>();
   const bool quiet = vm.count("quiet") > 0, force = vm.count("force") > 0, write_data = vm.count("write-data") > 0;
-  if (fs::exists(out_dir) && !force)
-    throw InputError(out_dir + ": output folder exists; choose another --out or pass --force to replace it");
+  refuse_existing_folder(out_dir, force);
   // MPI + CUDA: one GPU per rank would be selected here, cudaSetDevice(world.rank % device_count),
   // once the CUDA backend takes a device index (cuda/ uses device 0 today, so every rank of a
   // multi-GPU node would share GPU 0).

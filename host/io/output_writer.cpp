@@ -358,12 +358,16 @@ std::string draw_studies_csv(const OutcomeResult& r) {
   return out.empty() ? out : "column,study\n" + out;
 }
 
+void refuse_existing_folder(const std::string& dir, bool force) {
+  if (fs::exists(dir) && !force)
+    throw InputError(dir + ": output folder exists; choose another --out or pass --force to replace it");
+}
+
 // A folder written in full or not at all: filled in a temporary sibling, then renamed into place
 // (an existing one replaced only with force); on any error or interrupt the temporary is removed.
 void write_folder_atomically(const std::string& dir, bool force, const std::function<void(const fs::path& tmp)>& fill) {
   const fs::path target(dir);
-  if (fs::exists(target) && !force)
-    throw InputError(dir + ": output folder exists; choose another --out or pass --force to replace it");
+  refuse_existing_folder(dir, force);
   fs::path parent = target.parent_path();
   if (parent.empty()) parent = ".";
   if (!fs::is_directory(parent))

@@ -35,6 +35,11 @@ void write_file(const std::filesystem::path& p, const std::string& content);
 // Writes a folder atomically: `fill` writes into a temporary sibling folder, which then
 // replaces `dir` (only with `force` when it exists). On failure or interrupt nothing is left
 // behind and an existing folder is untouched.
+// Throws InputError "DIR: output folder exists; ..." when dir exists and force is false: every
+// command checks this before its work (so a long run does not end in that error), and
+// write_folder_atomically again before it writes.
+void refuse_existing_folder(const std::string& dir, bool force);
+
 void write_folder_atomically(const std::string& dir, bool force,
                              const std::function<void(const std::filesystem::path& tmp)>& fill);
 
